@@ -1,0 +1,149 @@
+"""Assembling the bot: the one place where routers, middlewares and storage meet."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand, ErrorEvent
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.handlers import admin, common, fallback, profile, registration
+from bot.i18n import LOCALES, Catalogs
+from bot.middlewares import ActorMiddleware, Clock, UnitOfWorkMiddleware, utc_now
+from bot.platform import PROFILES, PlatformProfile
+from bot.storage import db
+from bot.storage.fsm import DatabaseStorage
+
+log = logging.getLogger(__name__)
+
+# Order matters: common commands work in every dialog state; fallback catches what is left.
+FEATURE_ROUTERS: tuple[Router, ...] = (
+    common.router,
+    registration.router,
+    profile.router,
+    admin.router,
+    fallback.router,
+)
+
+# Shown in the client's command menu, in this order; descriptions come from the locales.
+MENU_COMMANDS = ("start", "help", "profile", "language", "pending", "members", "date", "cancel")
+
+
+@dataclass
+class App:
+    settings: Settings
+    profile: PlatformProfile
+    bot: Bot
+    dispatcher: Dispatcher
+    engine: AsyncEngine
+    catalogs: Catalogs
+
+    async def prepare(self) -> None:
+        """Schema up to date, webhook off (we poll), command menu set where supported."""
+        await db.upgrade(self.engine)
+        # Pending updates are kept, not dropped: messages sent while the bot was down count.
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        if self.profile.set_commands:
+            await self._set_commands()
+
+    async def _set_commands(self) -> None:
+        for locale in LOCALES:
+            t = self.catalogs.translator(locale)
+            commands = [
+                BotCommand(command=c, description=t(f"commands.{c}")) for c in MENU_COMMANDS
+            ]
+            await self.bot.set_my_commands(commands, language_code=locale)
+            if locale == self.settings.default_locale:
+                await self.bot.set_my_commands(commands)
+
+    async def run_polling(
+        self, *, handle_as_tasks: bool = True, handle_signals: bool = True
+    ) -> None:
+        await self.dispatcher.start_polling(
+            self.bot,
+            polling_timeout=self.settings.polling_timeout,
+            handle_as_tasks=handle_as_tasks,
+            handle_signals=handle_signals,
+            close_bot_session=False,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+
+    async def close(self) -> None:
+        await self.dispatcher.storage.close()
+        await self.dispatcher.fsm.events_isolation.close()
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def _fsm_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+        return RedisStorage(redis), RedisEventIsolation(redis)
+    return DatabaseStorage(db.session_factory(engine)), SimpleEventIsolation()
+
+
+def create_app(settings: Settings, *, clock: Clock = utc_now) -> App:
+    assert settings.bot_token is not None
+    platform = PROFILES[settings.bot_platform]
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+    bot = Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=platform.parse_mode),
+    )
+    engine = db.create_engine(settings.database_url)
+    storage, isolation = _fsm_storage(settings, engine)
+    catalogs = Catalogs(settings.bot_platform)
+
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, catalogs=catalogs)
+    dispatcher.update.outer_middleware(
+        UnitOfWorkMiddleware(db.session_factory(engine), settings, clock)
+    )
+    dispatcher.update.outer_middleware(ActorMiddleware(catalogs, settings))
+    dispatcher.include_routers(*_detached(FEATURE_ROUTERS))
+
+    async def on_error(event: ErrorEvent, bot: Bot) -> None:
+        log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+        chat_id = _chat_of(event)
+        if chat_id is None:
+            return
+        t = catalogs.translator(settings.default_locale)
+        try:
+            await bot.send_message(chat_id, t("errors.internal"))
+        except TelegramAPIError:
+            log.warning("could not tell chat %s about the failure", chat_id)
+
+    dispatcher.errors.register(on_error)
+    return App(settings, platform, bot, dispatcher, engine, catalogs)
+
+
+def _detached(routers: tuple[Router, ...]) -> tuple[Router, ...]:
+    """Routers are module singletons and aiogram lets one attach to a single parent; a process
+    that builds a second dispatcher (a test, an in-process restart) must free them first."""
+    for router in routers:
+        parent = router.parent_router
+        if parent is not None:
+            parent.sub_routers.remove(router)
+            router._parent_router = None
+    return routers
+
+
+def _chat_of(event: ErrorEvent) -> int | None:
+    update = event.update
+    if update.message is not None:
+        return update.message.chat.id
+    if update.callback_query is not None and update.callback_query.message is not None:
+        return update.callback_query.message.chat.id
+    return None

@@ -1,0 +1,117 @@
+"""Configuration from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import enum
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+# Telegram and Bale tokens are both "<numeric bot id>:<secret>".
+_TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{10,200}$")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
+
+
+class Platform(enum.StrEnum):
+    TELEGRAM = "telegram"
+    BALE = "bale"
+
+
+class ConfigError(Exception):
+    """A configuration problem explained in one line, safe to print (never contains the token)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    bot_platform: Platform = Platform.TELEGRAM
+    bot_api_url: str = TELEGRAM_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+    default_locale: str = "fa"
+    timezone: str = "Asia/Tehran"
+    # Long-poll timeout for getUpdates, in seconds.
+    polling_timeout: int = 10
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        if not _TOKEN_PATTERN.match(value.get_secret_value().strip()):
+            # The message must not echo the value: it may be a real secret with a typo.
+            raise ValueError("BOT_TOKEN is malformed: expected '<digits>:<secret>' from BotFather")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value) if p]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("ADMIN_IDS must be numeric Telegram ids separated by commas")
+            return frozenset(int(p) for p in parts)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in {"fa", "en"}:
+            raise ValueError("DEFAULT_LOCALE must be fa or en")
+        return value
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("BOT_API_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value)
+
+
+def async_database_url(url: str) -> str:
+    """Accept the URLs people usually write and pick the async driver we ship."""
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+def load_settings(*, require_token: bool = True, **overrides: object) -> Settings:
+    """Settings for the bot; `require_token=False` for commands that never talk to the API."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper() or "configuration"
+        if first["type"] == "missing":
+            raise ConfigError(
+                f"{field} is not set: put it in the environment or in .env "
+                "(see README, 'Configuration')"
+            ) from None
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{field}: {reason}") from None
+    if require_token and settings.bot_token is None:
+        raise ConfigError(
+            "BOT_TOKEN is not set: put it in the environment or in .env "
+            "(see README, 'Configuration')"
+        )
+    if settings.database_url.startswith("sqlite+aiosqlite:///"):
+        path = settings.database_url.removeprefix("sqlite+aiosqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return settings

@@ -1,0 +1,228 @@
+"""Members, roles and who may do what.
+
+Every permission question the bot asks goes through the functions here, so that a button
+pressed in a group chat, a forged callback and a typed command all meet the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+from dataclasses import dataclass
+
+from bot.domain.agencies import OTHER, is_agency
+from bot.domain.digits import normalize_persian, to_latin_digits
+from bot.domain.working_groups import CENTRAL, is_working_group
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    SECRETARY = "secretary"
+    CHAIR = "chair"
+
+
+class MemberStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class InvalidInput(ValueError):
+    """What a person typed cannot be used; `reason` names a locale message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    user_id: int
+    full_name: str
+    agency_code: str
+    agency_other: str | None
+    working_group: str
+    phone: str | None
+    locale: str
+    role: Role
+    status: MemberStatus
+    applied_at: datetime.datetime
+    rejection_reason: str | None = None
+    decided_at: datetime.datetime | None = None
+    decided_by_name: str | None = None
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an update, as far as permissions are concerned."""
+
+    user_id: int
+    display_name: str
+    member: Member | None
+    is_superuser: bool
+
+    @property
+    def is_member(self) -> bool:
+        return self.member is not None and self.member.status is MemberStatus.APPROVED
+
+    @property
+    def working_group(self) -> str | None:
+        return self.member.working_group if self.is_member and self.member else None
+
+    def has_role(self, role: Role, working_group: str) -> bool:
+        return (
+            self.is_member
+            and self.member is not None
+            and self.member.working_group == working_group
+            and self.member.role is role
+        )
+
+
+def can_manage_group(actor: Actor, working_group: str) -> bool:
+    """Review registrations, link the group chat, list members: the secretariat's work."""
+    return actor.is_superuser or actor.has_role(Role.SECRETARY, working_group)
+
+
+def can_view_group(actor: Actor, working_group: str) -> bool:
+    if actor.is_superuser:
+        return True
+    if not actor.is_member:
+        return False
+    # The central group oversees every province.
+    return actor.working_group in (working_group, CENTRAL)
+
+
+def can_appoint(actor: Actor) -> bool:
+    return actor.is_superuser
+
+
+def managed_groups(actor: Actor, all_groups: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(g for g in all_groups if can_manage_group(actor, g))
+
+
+def help_topics(actor: Actor) -> tuple[str, ...]:
+    """The sections of /help this person should see, in order."""
+    if not actor.is_member and not actor.is_superuser:
+        if actor.member is not None and actor.member.status is MemberStatus.PENDING:
+            return ("pending",)
+        return ("visitor",)
+    topics = ["member"]
+    if actor.member is not None and actor.member.role is Role.CHAIR and actor.is_member:
+        topics.append("chair")
+    if actor.is_superuser or (actor.member is not None and actor.member.role is Role.SECRETARY):
+        topics.append("secretary")
+    if actor.is_superuser:
+        topics.append("superuser")
+    return tuple(topics)
+
+
+# --- what people type during registration -------------------------------------------------
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def clean_full_name(text: str) -> str:
+    name = normalize_persian(text)
+    if name.startswith("/"):
+        raise InvalidInput("name_is_command")
+    if len(name) < 3 or len(_LETTER.findall(name)) < 3:
+        raise InvalidInput("name_too_short")
+    if len(name) > 100:
+        raise InvalidInput("name_too_long")
+    if any(ch.isdigit() for ch in name):
+        raise InvalidInput("name_has_digits")
+    return name
+
+
+def clean_agency_name(text: str) -> str:
+    name = normalize_persian(text)
+    if name.startswith("/"):
+        raise InvalidInput("agency_is_command")
+    if len(_LETTER.findall(name)) < 2:
+        raise InvalidInput("agency_too_short")
+    if len(name) > 120:
+        raise InvalidInput("agency_too_long")
+    return name
+
+
+def clean_phone(text: str) -> str:
+    """Normalise a phone number to +<country><number>; Iranian numbers may be typed locally."""
+    raw = to_latin_digits(text).strip()
+    digits = re.sub(r"[\s\-().]", "", raw)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if re.fullmatch(r"09\d{9}", digits):
+        digits = "+98" + digits[1:]
+    elif re.fullmatch(r"98\d{10}", digits):
+        digits = "+" + digits
+    elif re.fullmatch(r"9\d{9}", digits):
+        digits = "+98" + digits
+    if not re.fullmatch(r"\+\d{8,15}", digits):
+        raise InvalidInput("phone_invalid")
+    return digits
+
+
+def check_agency(code: str) -> str:
+    if not is_agency(code):
+        raise InvalidInput("agency_unknown")
+    return code
+
+
+def check_working_group(code: str) -> str:
+    if not is_working_group(code):
+        raise InvalidInput("working_group_unknown")
+    return code
+
+
+def agency_needs_name(code: str) -> bool:
+    return code == OTHER
+
+
+# --- deciding on a registration ---------------------------------------------------------
+
+
+class Decision(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+def decision_refusal(actor: Actor, applicant: Member | None) -> str | None:
+    """Why this actor may not decide on this application now, or None if they may.
+
+    The storage layer re-checks "still pending" atomically; this answers the common cases
+    with a precise message before any write.
+    """
+    if applicant is None:
+        return "application_gone"
+    if not can_manage_group(actor, applicant.working_group):
+        return "not_your_group"
+    if applicant.status is not MemberStatus.PENDING:
+        return "already_decided"
+    return None
+
+
+def clean_reason(text: str) -> str:
+    reason = normalize_persian(text)
+    if reason.startswith("/"):
+        raise InvalidInput("reason_is_command")
+    if len(reason) < 3:
+        raise InvalidInput("reason_too_short")
+    if len(reason) > 500:
+        raise InvalidInput("reason_too_long")
+    return reason
+
+
+def review_recipients(
+    secretary_ids: list[int], superuser_ids: frozenset[int], linked_chat: int | None
+) -> list[int]:
+    """Private chats that get a card about a new application.
+
+    The group's secretaries always do; when the group has neither a secretary nor a linked
+    chat, the superusers do, so that no application waits where nobody can see it.
+    """
+    if secretary_ids or linked_chat is not None:
+        return list(dict.fromkeys(secretary_ids))
+    return sorted(superuser_ids)

@@ -1,0 +1,75 @@
+"""/help, /cancel and /date, which work everywhere and in every dialog state."""
+
+from __future__ import annotations
+
+import datetime
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message, ReplyKeyboardRemove
+
+from bot.domain import jalali
+from bot.domain.members import Actor, help_topics
+from bot.i18n import Translator
+
+router = Router(name="common")
+
+
+@router.message(Command("help"))
+async def help_(message: Message, actor: Actor, t: Translator) -> None:
+    sections = [t(f"help.{topic}") for topic in help_topics(actor)]
+    await message.answer(t.join(sections, "\n\n"))
+
+
+@router.message(Command("cancel"), ~StateFilter(None))
+async def cancel(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await message.answer(t("common.cancelled"), reply_markup=ReplyKeyboardRemove())
+
+
+@router.message(Command("cancel"))
+async def nothing_to_cancel(message: Message, t: Translator) -> None:
+    await message.answer(t("common.nothing_to_cancel"))
+
+
+@router.message(Command("date"))
+async def date(
+    message: Message, command: CommandObject, t: Translator, now: datetime.datetime
+) -> None:
+    """Read a Jalali date the way people type it, and say what day it is."""
+    if not command.args:
+        await message.answer(t("dates.usage"))
+        return
+    today = jalali.tehran_today(now)
+    try:
+        day = jalali.parse_date(command.args, today)
+    except jalali.DateParseError as error:
+        await message.answer(t(f"dates.errors.{error.reason.value}", text=error.text))
+        return
+    await message.answer(describe_date(t, day, today))
+
+
+def describe_date(t: Translator, day: datetime.date, today: datetime.date) -> str:
+    offset = (day - today).days
+    if offset == 0:
+        relation = t("dates.today")
+    elif offset > 0:
+        relation = t("dates.future", days=offset)
+    else:
+        relation = t("dates.past", days=-offset)
+    calendar = jalali.default_calendar()
+    if calendar.is_holiday(day):
+        working = t("dates.holiday")
+    elif not calendar.is_working_day(day):
+        working = t("dates.weekend")
+    else:
+        working = t("dates.working_day")
+    return t(
+        "dates.answer",
+        long=jalali.format_date(day, t.locale, long=True, weekday=True),
+        numeric=t.date(day),
+        gregorian=t.digits(day.isoformat()),
+        relation=relation,
+        working=working,
+    )

@@ -1,0 +1,210 @@
+"""A member's own profile (/profile) and language (/language).
+
+Editing, top to bottom:
+    /profile -> [Name | Agency | Phone | Language]
+    Name -> full_name;  Agency -> agency (-> agency_other);  Phone -> phone
+Each step saves at once and shows the profile again.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.members import (
+    Actor,
+    InvalidInput,
+    Member,
+    agency_needs_name,
+    check_agency,
+    clean_agency_name,
+    clean_full_name,
+    clean_phone,
+)
+from bot.handlers.keyboards import AgencyPick, LanguagePick, agency_keyboard, language_keyboard
+from bot.handlers.registration import application_lines
+from bot.i18n import Catalogs, Translator
+from bot.services import members as member_service
+from bot.storage.uow import UnitOfWork
+
+router = Router(name="profile")
+
+
+class ProfileEdit(StatesGroup):
+    full_name = State()
+    agency = State()
+    agency_other = State()
+    phone = State()
+
+
+class ProfileField(CallbackData, prefix="prof"):
+    field: str  # name | agency | phone | language
+
+
+def _profile_text(t: Translator, member: Member) -> str:
+    return t(
+        "profile.card",
+        details=application_lines(t, member),
+        role=t(f"roles.{member.role.value}"),
+        status=t(f"statuses.{member.status.value}"),
+    )
+
+
+def _profile_keyboard(t: Translator):  # type: ignore[no-untyped-def]
+    builder = InlineKeyboardBuilder()
+    for field in ("name", "agency", "phone", "language"):
+        builder.button(text=t(f"profile.edit_{field}"), callback_data=ProfileField(field=field))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def _show(message: Message, t: Translator, member: Member) -> None:
+    await message.answer(_profile_text(t, member), reply_markup=_profile_keyboard(t))
+
+
+@router.message(Command("profile"))
+async def profile(message: Message, actor: Actor, t: Translator) -> None:
+    if actor.member is None:
+        await message.answer(t("errors.register_first"))
+        return
+    await _show(message, t, actor.member)
+
+
+@router.callback_query(ProfileField.filter())
+async def edit_field(
+    query: CallbackQuery,
+    callback_data: ProfileField,
+    state: FSMContext,
+    actor: Actor,
+    t: Translator,
+) -> None:
+    if actor.member is None:
+        await query.answer(t("errors.register_first"), show_alert=True)
+        return
+    await query.answer()
+    message = query.message
+    assert isinstance(message, Message)
+    if callback_data.field == "name":
+        await state.set_state(ProfileEdit.full_name)
+        await message.answer(t("registration.ask_name"))
+    elif callback_data.field == "agency":
+        await state.set_state(ProfileEdit.agency)
+        await message.answer(t("registration.ask_agency"), reply_markup=agency_keyboard(t))
+    elif callback_data.field == "phone":
+        await state.set_state(ProfileEdit.phone)
+        await message.answer(t("profile.ask_phone"))
+    else:
+        await message.answer(t("registration.ask_language"), reply_markup=language_keyboard(t))
+
+
+@router.message(ProfileEdit.full_name, F.text)
+async def name_typed(
+    message: Message, state: FSMContext, uow: UnitOfWork, actor: Actor, t: Translator
+) -> None:
+    try:
+        name = clean_full_name(message.text or "")
+    except InvalidInput as error:
+        await message.answer(t(f"errors.{error.reason}"))
+        return
+    await _save(message, state, uow, actor, t, full_name=name)
+
+
+@router.callback_query(ProfileEdit.agency, AgencyPick.filter())
+async def agency_chosen(
+    query: CallbackQuery,
+    callback_data: AgencyPick,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+) -> None:
+    try:
+        code = check_agency(callback_data.code)
+    except InvalidInput as error:
+        await query.answer(t(f"errors.{error.reason}"), show_alert=True)
+        return
+    await query.answer()
+    message = query.message
+    assert isinstance(message, Message)
+    if agency_needs_name(code):
+        await state.set_state(ProfileEdit.agency_other)
+        await message.answer(t("registration.ask_agency_name"))
+        return
+    await _save(message, state, uow, actor, t, agency_code=code, agency_other=None)
+
+
+@router.message(ProfileEdit.agency_other, F.text)
+async def agency_typed(
+    message: Message, state: FSMContext, uow: UnitOfWork, actor: Actor, t: Translator
+) -> None:
+    try:
+        name = clean_agency_name(message.text or "")
+    except InvalidInput as error:
+        await message.answer(t(f"errors.{error.reason}"))
+        return
+    await _save(message, state, uow, actor, t, agency_code="other", agency_other=name)
+
+
+@router.message(ProfileEdit.phone, F.text | F.contact)
+async def phone_typed(
+    message: Message, state: FSMContext, uow: UnitOfWork, actor: Actor, t: Translator
+) -> None:
+    contact = message.contact
+    if contact is not None and message.from_user and contact.user_id != message.from_user.id:
+        await message.answer(t("errors.phone_not_yours"))
+        return
+    raw = contact.phone_number if contact else (message.text or "")
+    try:
+        phone = clean_phone(raw)
+    except InvalidInput as error:
+        await message.answer(t(f"errors.{error.reason}"))
+        return
+    await _save(message, state, uow, actor, t, phone=phone)
+
+
+async def _save(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    **fields: str | None,
+) -> None:
+    assert actor.member is not None
+    await state.clear()
+    member = await member_service.update_profile(uow, actor.member, **fields)
+    await message.answer(t("profile.saved"), reply_markup=ReplyKeyboardRemove())
+    await _show(message, t, member)
+
+
+# --- language ------------------------------------------------------------------------------
+
+
+@router.message(Command("language"))
+async def language(message: Message, t: Translator) -> None:
+    await message.answer(t("registration.ask_language"), reply_markup=language_keyboard(t))
+
+
+@router.callback_query(StateFilter(None, *ProfileEdit.__states__), LanguagePick.filter())
+async def language_chosen(
+    query: CallbackQuery,
+    callback_data: LanguagePick,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+) -> None:
+    t = catalogs.translator(callback_data.code)
+    if actor.member is not None:
+        await member_service.update_profile(uow, actor.member, locale=t.locale)
+    else:
+        # Not registered yet: remember the choice for the dialog that follows.
+        await state.update_data(locale=t.locale)
+    await query.answer(t("profile.language_saved"))
+    if query.message is not None:
+        await query.message.answer(t("profile.language_saved"))  # type: ignore[union-attr]

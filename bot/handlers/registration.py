@@ -1,0 +1,585 @@
+"""Registration: the applicant's dialog, then the secretariat's decision on the card.
+
+The dialog, top to bottom:
+    /start -> language -> full_name -> agency (-> agency_other) -> working_group -> phone
+    -> confirm (Send / Edit / Cancel) -> a card goes to the working group's secretariat.
+The secretariat presses Approve, or Reject and types a reason; every copy of the card then
+shows the outcome and the applicant is told.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.filters import Command, CommandStart
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.config import Settings
+from bot.domain.members import (
+    Actor,
+    Decision,
+    InvalidInput,
+    Member,
+    MemberStatus,
+    agency_needs_name,
+    check_agency,
+    check_working_group,
+    clean_agency_name,
+    clean_full_name,
+    clean_phone,
+    clean_reason,
+    managed_groups,
+)
+from bot.domain.working_groups import WORKING_GROUPS
+from bot.handlers.keyboards import (
+    AgencyPick,
+    GroupPick,
+    LanguagePick,
+    agency_keyboard,
+    group_keyboard,
+    language_keyboard,
+)
+from bot.i18n import Catalogs, Markup, Translator
+from bot.services import members as member_service
+from bot.storage.repositories import Application
+from bot.storage.uow import UnitOfWork
+
+router = Router(name="registration")
+log = logging.getLogger(__name__)
+
+CARD_SUBJECT = "application"
+
+
+class Registration(StatesGroup):
+    language = State()
+    full_name = State()
+    agency = State()
+    agency_other = State()
+    working_group = State()
+    phone = State()
+    confirm = State()
+
+
+class RejectionReason(StatesGroup):
+    reason = State()
+
+
+class ConfirmApplication(CallbackData, prefix="app"):
+    action: str  # send | edit | cancel
+
+
+class ApplicationDecision(CallbackData, prefix="appd"):
+    action: str  # approve | reject
+    member_id: int
+
+
+private = F.chat.type == ChatType.PRIVATE
+
+
+# --- the applicant's dialog ---------------------------------------------------------------
+
+
+@router.message(CommandStart(), private)
+async def start(message: Message, state: FSMContext, actor: Actor, t: Translator) -> None:
+    member = actor.member
+    if member is not None and member.status is MemberStatus.APPROVED:
+        await state.clear()
+        await message.answer(t("start.welcome_back", name=member.full_name))
+        return
+    if member is not None and member.status is MemberStatus.PENDING:
+        await message.answer(
+            t("start.still_pending", group=t(f"working_groups.{member.working_group}"))
+        )
+        return
+    await state.clear()
+    await state.set_state(Registration.language)
+    await message.answer(t("registration.welcome"))
+    await message.answer(t("registration.ask_language"), reply_markup=language_keyboard(t))
+
+
+@router.callback_query(Registration.language, LanguagePick.filter())
+async def language_chosen(
+    query: CallbackQuery,
+    callback_data: LanguagePick,
+    state: FSMContext,
+    catalogs: Catalogs,
+) -> None:
+    t = catalogs.translator(callback_data.code)
+    await state.update_data(locale=t.locale)
+    await state.set_state(Registration.full_name)
+    await query.answer()
+    await _close_buttons(query)
+    await query.message.answer(t("registration.ask_name"))  # type: ignore[union-attr]
+
+
+@router.message(Registration.full_name, F.text)
+async def name_typed(message: Message, state: FSMContext, t: Translator) -> None:
+    try:
+        name = clean_full_name(message.text or "")
+    except InvalidInput as error:
+        await message.answer(t(f"errors.{error.reason}"))
+        return
+    await state.update_data(full_name=name)
+    await _ask_agency(message, state, t)
+
+
+async def _ask_agency(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.set_state(Registration.agency)
+    await message.answer(t("registration.ask_agency"), reply_markup=agency_keyboard(t))
+
+
+@router.callback_query(Registration.agency, AgencyPick.filter())
+async def agency_chosen(
+    query: CallbackQuery, callback_data: AgencyPick, state: FSMContext, t: Translator
+) -> None:
+    try:
+        code = check_agency(callback_data.code)
+    except InvalidInput as error:
+        await query.answer(t(f"errors.{error.reason}"), show_alert=True)
+        return
+    await query.answer()
+    await _close_buttons(query)
+    await state.update_data(agency_code=code, agency_other=None)
+    if agency_needs_name(code):
+        await state.set_state(Registration.agency_other)
+        await query.message.answer(t("registration.ask_agency_name"))  # type: ignore[union-attr]
+        return
+    await _ask_group(query.message, state, t)  # type: ignore[arg-type]
+
+
+@router.message(Registration.agency_other, F.text)
+async def agency_typed(message: Message, state: FSMContext, t: Translator) -> None:
+    try:
+        name = clean_agency_name(message.text or "")
+    except InvalidInput as error:
+        await message.answer(t(f"errors.{error.reason}"))
+        return
+    await state.update_data(agency_other=name)
+    await _ask_group(message, state, t)
+
+
+async def _ask_group(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.set_state(Registration.working_group)
+    await message.answer(t("registration.ask_group"), reply_markup=group_keyboard(t, "reg"))
+
+
+@router.callback_query(Registration.working_group, GroupPick.filter(F.purpose == "reg"))
+async def group_chosen(
+    query: CallbackQuery, callback_data: GroupPick, state: FSMContext, t: Translator
+) -> None:
+    try:
+        code = check_working_group(callback_data.code)
+    except InvalidInput as error:
+        await query.answer(t(f"errors.{error.reason}"), show_alert=True)
+        return
+    await query.answer()
+    await _close_buttons(query)
+    await state.update_data(working_group=code)
+    await state.set_state(Registration.phone)
+    keyboard = ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=t("registration.share_phone"), request_contact=True)],
+            [KeyboardButton(text=t("registration.skip_phone"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    await query.message.answer(t("registration.ask_phone"), reply_markup=keyboard)  # type: ignore[union-attr]
+
+
+@router.message(Registration.phone, F.contact)
+async def phone_shared(message: Message, state: FSMContext, t: Translator) -> None:
+    contact = message.contact
+    assert contact is not None and message.from_user is not None
+    if contact.user_id != message.from_user.id:
+        await message.answer(t("errors.phone_not_yours"))
+        return
+    try:
+        phone = clean_phone(contact.phone_number)
+    except InvalidInput as error:
+        await message.answer(t(f"errors.{error.reason}"))
+        return
+    await _confirm(message, state, t, phone)
+
+
+@router.message(Registration.phone, F.text)
+async def phone_typed(message: Message, state: FSMContext, t: Translator) -> None:
+    if message.text == t("registration.skip_phone"):
+        await _confirm(message, state, t, None)
+        return
+    try:
+        phone = clean_phone(message.text or "")
+    except InvalidInput as error:
+        await message.answer(t(f"errors.{error.reason}"))
+        return
+    await _confirm(message, state, t, phone)
+
+
+async def _confirm(message: Message, state: FSMContext, t: Translator, phone: str | None) -> None:
+    data = await state.update_data(phone=phone)
+    await state.set_state(Registration.confirm)
+    await message.answer(t("registration.got_it"), reply_markup=ReplyKeyboardRemove())
+    builder = InlineKeyboardBuilder()
+    for action in ("send", "edit", "cancel"):
+        builder.button(text=t(f"buttons.{action}"), callback_data=ConfirmApplication(action=action))
+    builder.adjust(1, 2)
+    summary = application_lines(t, _application(data))
+    await message.answer(
+        t("registration.preview", details=summary), reply_markup=builder.as_markup()
+    )
+
+
+@router.callback_query(Registration.confirm, ConfirmApplication.filter(F.action == "edit"))
+async def edit_application(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await query.answer()
+    await _close_buttons(query)
+    await state.set_state(Registration.full_name)
+    await query.message.answer(t("registration.ask_name"))  # type: ignore[union-attr]
+
+
+@router.callback_query(Registration.confirm, ConfirmApplication.filter(F.action == "cancel"))
+async def cancel_application(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await query.answer()
+    await _close_buttons(query)
+    await query.message.answer(t("registration.cancelled"))  # type: ignore[union-attr]
+
+
+@router.callback_query(Registration.confirm, ConfirmApplication.filter(F.action == "send"))
+async def send_application(
+    query: CallbackQuery,
+    state: FSMContext,
+    bot: Bot,
+    uow: UnitOfWork,
+    settings: Settings,
+    catalogs: Catalogs,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    application = _application(await state.get_data())
+    try:
+        submitted = await member_service.submit_application(
+            uow,
+            user_id=query.from_user.id,
+            username=query.from_user.username,
+            application=application,
+            superusers=settings.admin_ids,
+            now=now,
+        )
+    except member_service.AlreadyMember:
+        await state.clear()
+        await query.answer(t("start.already_member"), show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    await _close_buttons(query)
+    await query.message.answer(  # type: ignore[union-attr]
+        t("registration.sent", group=t(f"working_groups.{application.working_group}"))
+    )
+    chats = [(c, settings.default_locale) for c in [submitted.group_chat] if c is not None]
+    for reviewer in submitted.private_reviewers:
+        reviewer_member = await uow.members.by_user(reviewer)
+        chats.append(
+            (reviewer, reviewer_member.locale if reviewer_member else settings.default_locale)
+        )
+    await post_cards(bot, uow, catalogs, submitted.member, chats, now)
+
+
+def _application(data: dict) -> Application:
+    return Application(
+        full_name=data["full_name"],
+        agency_code=data["agency_code"],
+        agency_other=data.get("agency_other"),
+        working_group=data["working_group"],
+        phone=data.get("phone"),
+        locale=data.get("locale", "fa"),
+    )
+
+
+# --- the card the secretariat sees --------------------------------------------------------
+
+
+def _agency_name(t: Translator, code: str, other: str | None) -> str:
+    return other if other else t(f"agencies.{code}")
+
+
+def application_lines(t: Translator, application: Application | Member) -> Markup:
+    phone = t.digits(application.phone) if application.phone else t("profile.no_phone")
+    return t(
+        "registration.details",
+        name=application.full_name,
+        agency=_agency_name(t, application.agency_code, application.agency_other),
+        group=t(f"working_groups.{application.working_group}"),
+        phone=phone,
+    )
+
+
+def application_card(t: Translator, member: Member) -> Markup:
+    details = application_lines(t, member)
+    username = f"@{member.username}" if member.username else "-"
+    card = t(
+        "cards.application",
+        details=details,
+        username=username,
+        user_id=t.digits(str(member.user_id)),
+        applied=t.moment(member.applied_at),
+    )
+    if member.status is MemberStatus.APPROVED and member.decided_at:
+        outcome = t(
+            "cards.approved_by", name=member.decided_by_name or "-", at=t.moment(member.decided_at)
+        )
+        return Markup(f"{card}\n\n{outcome}")
+    if member.status is MemberStatus.REJECTED and member.decided_at:
+        outcome = t(
+            "cards.rejected_by",
+            name=member.decided_by_name or "-",
+            at=t.moment(member.decided_at),
+            reason=member.rejection_reason or "-",
+        )
+        return Markup(f"{card}\n\n{outcome}")
+    return card
+
+
+def decision_keyboard(t: Translator, member: Member) -> InlineKeyboardMarkup | None:
+    if member.status is not MemberStatus.PENDING:
+        return None
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("buttons.approve"),
+        callback_data=ApplicationDecision(action="approve", member_id=member.id),
+    )
+    builder.button(
+        text=t("buttons.reject"),
+        callback_data=ApplicationDecision(action="reject", member_id=member.id),
+    )
+    return builder.as_markup()
+
+
+async def post_cards(
+    bot: Bot,
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    member: Member,
+    chats: list[tuple[int, str]],
+    now: datetime.datetime,
+) -> int:
+    """Send the card to each chat and remember where it went; returns how many arrived."""
+    delivered = 0
+    for chat_id, locale in chats:
+        t = catalogs.translator(locale)
+        try:
+            sent = await bot.send_message(
+                chat_id, application_card(t, member), reply_markup=decision_keyboard(t, member)
+            )
+        except TelegramAPIError as error:
+            # A secretary who blocked the bot must not stop the others from getting the card.
+            log.warning("card for member %s not delivered to %s: %s", member.id, chat_id, error)
+            continue
+        await uow.cards.add(CARD_SUBJECT, member.id, chat_id, sent.message_id, locale)
+        delivered += 1
+    return delivered
+
+
+async def refresh_cards(bot: Bot, uow: UnitOfWork, catalogs: Catalogs, member: Member) -> None:
+    for copy in await uow.cards.copies(CARD_SUBJECT, member.id):
+        t = catalogs.translator(copy.locale)
+        try:
+            await bot.edit_message_text(
+                text=application_card(t, member),
+                chat_id=copy.chat_id,
+                message_id=copy.message_id,
+                reply_markup=decision_keyboard(t, member),
+            )
+        except TelegramBadRequest as error:
+            if "not modified" not in error.message:
+                log.warning("card copy %s/%s not updated: %s", copy.chat_id, copy.message_id, error)
+        except TelegramAPIError as error:
+            log.warning("card copy %s/%s not updated: %s", copy.chat_id, copy.message_id, error)
+
+
+# --- the secretariat's decision ------------------------------------------------------------
+
+
+@router.callback_query(ApplicationDecision.filter(F.action == "approve"))
+async def approve(
+    query: CallbackQuery,
+    callback_data: ApplicationDecision,
+    bot: Bot,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    outcome = await member_service.decide_application(
+        uow,
+        actor=actor,
+        member_id=callback_data.member_id,
+        decision=Decision.APPROVE,
+        reason=None,
+        now=now,
+    )
+    await _after_decision(query, bot, uow, catalogs, t, outcome)
+
+
+@router.callback_query(ApplicationDecision.filter(F.action == "reject"))
+async def reject_pressed(
+    query: CallbackQuery,
+    callback_data: ApplicationDecision,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    bot: Bot,
+    catalogs: Catalogs,
+    t: Translator,
+) -> None:
+    check = await member_service.check_decision(uow, actor, callback_data.member_id)
+    if check.result != "allowed":
+        await _answer_refusal(query, bot, uow, catalogs, t, check)
+        return
+    assert check.applicant is not None
+    await state.set_state(RejectionReason.reason)
+    await state.update_data(member_id=callback_data.member_id)
+    await query.answer()
+    # In a group with privacy mode the bot sees only replies to itself, hence ForceReply.
+    await query.message.answer(  # type: ignore[union-attr]
+        t("decisions.ask_reason", name=check.applicant.full_name),
+        reply_markup=ForceReply(selective=True),
+    )
+
+
+@router.message(RejectionReason.reason, F.text)
+async def reason_typed(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    try:
+        reason = clean_reason(message.text or "")
+    except InvalidInput as error:
+        await message.answer(t(f"errors.{error.reason}"))
+        return
+    member_id = int((await state.get_data())["member_id"])
+    await state.clear()
+    outcome = await member_service.decide_application(
+        uow, actor=actor, member_id=member_id, decision=Decision.REJECT, reason=reason, now=now
+    )
+    if outcome.result == "decided":
+        await message.answer(t("decisions.rejected_done"))
+        await _announce(bot, uow, catalogs, outcome)
+        return
+    await message.answer(_refusal_text(t, outcome))
+
+
+async def _after_decision(
+    query: CallbackQuery,
+    bot: Bot,
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    t: Translator,
+    outcome: member_service.DecisionOutcome,
+) -> None:
+    if outcome.result != "decided":
+        await _answer_refusal(query, bot, uow, catalogs, t, outcome)
+        return
+    await query.answer(t("decisions.approved_done"))
+    await _announce(bot, uow, catalogs, outcome)
+
+
+async def _announce(
+    bot: Bot, uow: UnitOfWork, catalogs: Catalogs, outcome: member_service.DecisionOutcome
+) -> None:
+    member = outcome.applicant
+    assert member is not None
+    await refresh_cards(bot, uow, catalogs, member)
+    t = catalogs.translator(member.locale)
+    if member.status is MemberStatus.APPROVED:
+        text = t("decisions.you_are_approved", group=t(f"working_groups.{member.working_group}"))
+    else:
+        text = t("decisions.you_are_rejected", reason=member.rejection_reason or "-")
+    try:
+        await bot.send_message(member.user_id, text)
+    except TelegramAPIError as error:
+        log.warning("applicant %s not told of the decision: %s", member.id, error)
+
+
+def _refusal_text(t: Translator, outcome: member_service.DecisionOutcome) -> Markup:
+    applicant = outcome.applicant
+    if outcome.result == "already_decided" and applicant is not None and applicant.decided_at:
+        return t(
+            "decisions.already_decided",
+            name=applicant.decided_by_name or "-",
+            at=t.moment(applicant.decided_at),
+        )
+    return t(f"decisions.{outcome.result}")
+
+
+async def _answer_refusal(
+    query: CallbackQuery,
+    bot: Bot,
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    t: Translator,
+    outcome: member_service.DecisionOutcome,
+) -> None:
+    await query.answer(_refusal_text(t, outcome), show_alert=True)
+    if outcome.result == "already_decided" and outcome.applicant is not None:
+        # The pressed copy may be stale (e.g. it failed to update earlier): fix it now.
+        await refresh_cards(bot, uow, catalogs, outcome.applicant)
+
+
+# --- pending applications on demand ----------------------------------------------------------
+
+
+@router.message(Command("pending"))
+async def pending(
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    groups = managed_groups(actor, WORKING_GROUPS)
+    if not groups:
+        await message.answer(t("errors.secretaries_only"))
+        return
+    waiting = [m for g in groups for m in await uow.members.in_group(g, MemberStatus.PENDING)]
+    if not waiting:
+        await message.answer(t("pending.none"))
+        return
+    await message.answer(t("pending.header", count=len(waiting)))
+    for member in waiting:
+        await post_cards(bot, uow, catalogs, member, [(message.chat.id, t.locale)], now)
+
+
+async def _close_buttons(query: CallbackQuery) -> None:
+    """Remove the keyboard a choice was made on, so it cannot be pressed twice."""
+    if query.message is None:
+        return
+    # Already edited (a double press) is fine: the keyboard is gone either way.
+    with contextlib.suppress(TelegramBadRequest):
+        await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]

@@ -1,0 +1,112 @@
+"""Texts from `locales/*.toml`, rendered for one reader (locale) and one platform.
+
+Templates may use <b>, <i> and <code> for emphasis only: the Bale profile strips them, so a
+message must read correctly without them. Values put into a template are escaped for the
+platform, so a name like "A & B <Co>" can never break a send.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import re
+import string
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from bot.config import Platform
+from bot.domain import jalali
+from bot.domain.digits import to_persian_digits
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES = ("fa", "en")
+
+_TAG = re.compile(r"</?(?:b|i|u|code)>")
+_MARKDOWN_SPECIAL = re.compile(r"([_*\[\]`])")
+
+
+class Markup(str):
+    """Already-rendered text: inserted into another template without escaping again."""
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{key}."))
+        else:
+            flat[key] = str(value)
+    return flat
+
+
+def load_catalog(locale: str, directory: Path = LOCALES_DIR) -> dict[str, str]:
+    with (directory / f"{locale}.toml").open("rb") as file:
+        return _flatten(tomllib.load(file))
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Catalogs:
+    """All locales, loaded once at start."""
+
+    def __init__(self, platform: Platform, directory: Path = LOCALES_DIR) -> None:
+        self.platform = platform
+        self._catalogs = {locale: load_catalog(locale, directory) for locale in LOCALES}
+
+    def translator(self, locale: str) -> Translator:
+        return Translator(locale if locale in self._catalogs else "fa", self)
+
+    def template(self, locale: str, key: str) -> str:
+        return self._catalogs[locale][key]
+
+    def keys(self, locale: str) -> set[str]:
+        return set(self._catalogs[locale])
+
+
+class Translator:
+    def __init__(self, locale: str, catalogs: Catalogs) -> None:
+        self.locale = locale
+        self._catalogs = catalogs
+
+    @cached_property
+    def _html(self) -> bool:
+        return self._catalogs.platform is Platform.TELEGRAM
+
+    def _value(self, value: Any) -> str:
+        if isinstance(value, Markup):
+            return str(value)
+        if isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, int | float):
+            text = str(value)
+            return to_persian_digits(text) if self.locale == "fa" else text
+        return self.escape(str(value))
+
+    def escape(self, text: str) -> str:
+        if self._html:
+            return html.escape(text, quote=False)
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+    def __call__(self, key: str, **values: Any) -> Markup:
+        template = self._catalogs.template(self.locale, key)
+        if not self._html:
+            template = _TAG.sub("", template)
+        return Markup(template.format(**{k: self._value(v) for k, v in values.items()}))
+
+    def digits(self, text: str) -> Markup:
+        """Numbers inside free text (phone numbers, ids) in the reader's digits."""
+        return Markup(self.escape(to_persian_digits(text) if self.locale == "fa" else text))
+
+    def date(self, day: datetime.date, *, long: bool = False) -> Markup:
+        return Markup(jalali.format_date(day, self.locale, long=long))
+
+    def moment(self, moment: datetime.datetime) -> Markup:
+        return Markup(jalali.format_datetime(moment, self.locale))
+
+    def join(self, parts: list[str], separator: str = "\n") -> Markup:
+        return Markup(separator.join(parts))

@@ -1,0 +1,77 @@
+"""Middlewares that hand each handler its dependencies as arguments.
+
+- `uow`: one unit of work per update, committed after the handler returns;
+- `actor`: who is acting and with which role;
+- `t`: texts in that person's language, rendered for this platform;
+- `settings`, `now`: configuration and the moment the update is handled.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
+from aiogram.types import TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.domain.members import Actor
+from bot.i18n import Catalogs
+from bot.storage.uow import UnitOfWork
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+Clock = Callable[[], datetime.datetime]
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class UnitOfWorkMiddleware(BaseMiddleware):
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with UnitOfWork(self._sessions, self._settings.bot_platform.value) as uow:
+            data["uow"] = uow
+            data["settings"] = self._settings
+            data["now"] = self._clock()
+            result = await handler(event, data)
+            await uow.commit()
+            return result
+
+
+class ActorMiddleware(BaseMiddleware):
+    def __init__(self, catalogs: Catalogs, settings: Settings) -> None:
+        self._catalogs = catalogs
+        self._settings = settings
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        uow: UnitOfWork = data["uow"]
+        member = await uow.members.by_user(user.id) if user else None
+        if user is not None:
+            data["actor"] = Actor(
+                user_id=user.id,
+                display_name=member.full_name if member else user.full_name,
+                member=member,
+                is_superuser=user.id in self._settings.admin_ids,
+            )
+        locale = member.locale if member else await self._visitor_locale(data.get("state"))
+        data["t"] = self._catalogs.translator(locale)
+        return await handler(event, data)
+
+    async def _visitor_locale(self, state: FSMContext | None) -> str:
+        # Someone not yet registered may have picked a language in the first dialog step.
+        if state is not None:
+            chosen = (await state.get_data()).get("locale")
+            if chosen:
+                return str(chosen)
+        return self._settings.default_locale

@@ -1,0 +1,138 @@
+"""Service functions for membership: apply, decide, edit a profile, appoint roles.
+
+Each takes plain values and an open unit of work and returns plain values; the caller (a
+handler, through middleware) owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from bot.domain.members import (
+    Actor,
+    Decision,
+    Member,
+    MemberStatus,
+    Role,
+    can_appoint,
+    decision_refusal,
+    review_recipients,
+)
+from bot.storage.repositories import Application
+from bot.storage.uow import UnitOfWork
+
+
+class AlreadyMember(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Submitted:
+    member: Member
+    group_chat: int | None
+    private_reviewers: list[int]
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    # "decided", or why not: "already_decided", "not_your_group", "application_gone".
+    result: str
+    applicant: Member | None
+
+
+async def submit_application(
+    uow: UnitOfWork,
+    *,
+    user_id: int,
+    username: str | None,
+    application: Application,
+    superusers: frozenset[int],
+    now: datetime.datetime,
+) -> Submitted:
+    existing = await uow.members.by_user(user_id)
+    if existing is not None and existing.status is MemberStatus.APPROVED:
+        raise AlreadyMember
+    group_id = await uow.working_groups.id_of(application.working_group)
+    member = await uow.members.save_application(user_id, username, application, group_id, now)
+    await uow.audit.record(user_id, "registration.apply", "submitted", "member", member.id, at=now)
+    return Submitted(
+        member=member,
+        group_chat=await uow.working_groups.chat_of(application.working_group),
+        private_reviewers=await reviewers_of(uow, application.working_group, superusers),
+    )
+
+
+async def reviewers_of(
+    uow: UnitOfWork, working_group: str, superusers: frozenset[int]
+) -> list[int]:
+    secretaries = await uow.members.with_role(working_group, Role.SECRETARY)
+    return review_recipients(
+        [s.user_id for s in secretaries],
+        superusers,
+        await uow.working_groups.chat_of(working_group),
+    )
+
+
+async def decide_application(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    member_id: int,
+    decision: Decision,
+    reason: str | None,
+    now: datetime.datetime,
+) -> DecisionOutcome:
+    applicant = await uow.members.get(member_id)
+    refusal = decision_refusal(actor, applicant)
+    if refusal is None and not await uow.members.decide(
+        member_id, decision, actor.user_id, actor.display_name, reason, now
+    ):
+        refusal = "already_decided"
+    outcome = refusal or "decided"
+    if refusal != "already_decided":
+        # A refused attempt by someone without the role is evidence worth keeping.
+        await uow.audit.record(
+            actor.user_id,
+            f"registration.{decision.value}",
+            outcome,
+            "member",
+            member_id,
+            {"reason": reason} if reason else None,
+            at=now,
+        )
+    return DecisionOutcome(result=outcome, applicant=await uow.members.get(member_id))
+
+
+async def check_decision(uow: UnitOfWork, actor: Actor, member_id: int) -> DecisionOutcome:
+    """Before asking a reviewer for a rejection reason: may they decide at all?"""
+    applicant = await uow.members.get(member_id)
+    refusal = decision_refusal(actor, applicant)
+    if refusal == "not_your_group":
+        await uow.audit.record(actor.user_id, "registration.reject", refusal, "member", member_id)
+    return DecisionOutcome(result=refusal or "allowed", applicant=applicant)
+
+
+async def appoint(uow: UnitOfWork, *, actor: Actor, member_id: int, role: Role) -> DecisionOutcome:
+    member = await uow.members.get(member_id)
+    if not can_appoint(actor):
+        await uow.audit.record(actor.user_id, "member.appoint", "not_allowed", "member", member_id)
+        return DecisionOutcome("not_allowed", member)
+    if member is None or member.status is not MemberStatus.APPROVED:
+        return DecisionOutcome("not_a_member", member)
+    await uow.members.set_role(member_id, role)
+    await uow.audit.record(
+        actor.user_id, "member.appoint", "done", "member", member_id, {"role": role.value}
+    )
+    return DecisionOutcome("done", await uow.members.get(member_id))
+
+
+async def update_profile(uow: UnitOfWork, member: Member, **fields: str | None) -> Member:
+    allowed = {"full_name", "agency_code", "agency_other", "phone", "locale"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    await uow.members.update_fields(member.id, **fields)
+    updated = await uow.members.get(member.id)
+    assert updated is not None
+    return updated

@@ -1,0 +1,68 @@
+"""Engine creation and schema upgrades."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from bot.domain.working_groups import WORKING_GROUPS
+from bot.storage.models import WorkingGroupRow
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_engine(url: str) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        # SQLite serialises writers; wait for the lock instead of failing at once.
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")
+    _sync_working_groups(connection)
+
+
+def _sync_working_groups(connection: Connection) -> None:
+    # Working groups are reference data defined in code; adding one to the list adds its row.
+    existing = set(connection.execute(select(WorkingGroupRow.code)).scalars())
+    missing = [{"code": code} for code in WORKING_GROUPS if code not in existing]
+    if missing:
+        connection.execute(WorkingGroupRow.__table__.insert(), missing)
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest migration and sync reference data."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,293 @@
+"""Repositories: the only place that speaks SQL. They return domain objects, not rows."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.members import Decision, Member, MemberStatus, Role
+from bot.storage.models import AuditEventRow, CardCopyRow, MemberRow, WorkingGroupRow
+
+
+@dataclass(frozen=True)
+class Application:
+    """What a person fills in to become a member."""
+
+    full_name: str
+    agency_code: str
+    agency_other: str | None
+    working_group: str
+    phone: str | None
+    locale: str
+
+
+@dataclass(frozen=True)
+class CardCopy:
+    chat_id: int
+    message_id: int
+    locale: str
+
+
+def _member(row: MemberRow, working_group: str) -> Member:
+    return Member(
+        id=row.id,
+        user_id=row.user_id,
+        full_name=row.full_name,
+        agency_code=row.agency_code,
+        agency_other=row.agency_other,
+        working_group=working_group,
+        phone=row.phone,
+        locale=row.locale,
+        role=Role(row.role),
+        status=MemberStatus(row.status),
+        applied_at=row.applied_at,
+        rejection_reason=row.rejection_reason,
+        decided_at=row.decided_at,
+        decided_by_name=row.decided_by_name,
+        username=row.username,
+    )
+
+
+class WorkingGroupRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def id_of(self, code: str) -> int:
+        return (
+            await self._session.execute(
+                select(WorkingGroupRow.id).where(WorkingGroupRow.code == code)
+            )
+        ).scalar_one()
+
+    async def chat_of(self, code: str) -> int | None:
+        return (
+            await self._session.execute(
+                select(WorkingGroupRow.chat_id).where(WorkingGroupRow.code == code)
+            )
+        ).scalar_one_or_none()
+
+    async def by_chat(self, chat_id: int) -> str | None:
+        return (
+            await self._session.execute(
+                select(WorkingGroupRow.code).where(WorkingGroupRow.chat_id == chat_id)
+            )
+        ).scalar_one_or_none()
+
+    async def link_chat(
+        self, code: str, chat_id: int, title: str | None, now: datetime.datetime
+    ) -> None:
+        # A chat serves one working group and a group has one chat: clear both sides first.
+        await self._session.execute(
+            update(WorkingGroupRow)
+            .where((WorkingGroupRow.chat_id == chat_id) | (WorkingGroupRow.code == code))
+            .values(chat_id=None, chat_title=None, linked_at=None)
+        )
+        await self._session.flush()
+        await self._session.execute(
+            update(WorkingGroupRow)
+            .where(WorkingGroupRow.code == code)
+            .values(chat_id=chat_id, chat_title=title, linked_at=now)
+        )
+
+    async def unlink_chat(self, chat_id: int) -> str | None:
+        code = await self.by_chat(chat_id)
+        if code is not None:
+            await self._session.execute(
+                update(WorkingGroupRow)
+                .where(WorkingGroupRow.chat_id == chat_id)
+                .values(chat_id=None, chat_title=None, linked_at=None)
+            )
+        return code
+
+
+class MemberRepository:
+    def __init__(self, session: AsyncSession, platform: str) -> None:
+        self._session = session
+        self._platform = platform
+
+    def _select(self):  # type: ignore[no-untyped-def]
+        # populate_existing: decisions are written with bulk UPDATEs, so reads must not be
+        # served from objects the session loaded before them.
+        return (
+            select(MemberRow, WorkingGroupRow.code)
+            .join(WorkingGroupRow, MemberRow.working_group_id == WorkingGroupRow.id)
+            .execution_options(populate_existing=True)
+        )
+
+    async def _one(self, *conditions: Any) -> Member | None:
+        row = (await self._session.execute(self._select().where(*conditions))).first()
+        return _member(row[0], row[1]) if row else None
+
+    async def _many(self, *conditions: Any, order: Any = None) -> list[Member]:
+        query = self._select().where(*conditions).order_by(order or MemberRow.applied_at)
+        return [_member(r[0], r[1]) for r in (await self._session.execute(query)).all()]
+
+    async def by_user(self, user_id: int) -> Member | None:
+        return await self._one(MemberRow.platform == self._platform, MemberRow.user_id == user_id)
+
+    async def get(self, member_id: int) -> Member | None:
+        return await self._one(MemberRow.id == member_id, MemberRow.platform == self._platform)
+
+    async def save_application(
+        self,
+        user_id: int,
+        username: str | None,
+        application: Application,
+        group_id: int,
+        now: datetime.datetime,
+    ) -> Member:
+        """Create or renew an application; a renewed one starts over as a plain pending member."""
+        row = (
+            await self._session.execute(
+                select(MemberRow).where(
+                    MemberRow.platform == self._platform, MemberRow.user_id == user_id
+                )
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            row = MemberRow(platform=self._platform, user_id=user_id)
+            self._session.add(row)
+        row.username = username
+        row.full_name = application.full_name
+        row.agency_code = application.agency_code
+        row.agency_other = application.agency_other
+        row.working_group_id = group_id
+        row.phone = application.phone
+        row.locale = application.locale
+        row.role = Role.MEMBER.value
+        row.status = MemberStatus.PENDING.value
+        row.rejection_reason = None
+        row.applied_at = now
+        row.decided_at = None
+        row.decided_by_user_id = None
+        row.decided_by_name = None
+        await self._session.flush()
+        member = await self.get(row.id)
+        assert member is not None
+        return member
+
+    async def decide(
+        self,
+        member_id: int,
+        decision: Decision,
+        by_user_id: int,
+        by_name: str,
+        reason: str | None,
+        now: datetime.datetime,
+    ) -> bool:
+        """Record a decision if the application is still pending; False if someone was first.
+
+        The status check is part of the UPDATE itself, so two secretaries pressing at the
+        same moment cannot both succeed on any database.
+        """
+        status = MemberStatus.APPROVED if decision is Decision.APPROVE else MemberStatus.REJECTED
+        result = await self._session.execute(
+            update(MemberRow)
+            .where(MemberRow.id == member_id, MemberRow.status == MemberStatus.PENDING.value)
+            .values(
+                status=status.value,
+                rejection_reason=reason,
+                decided_at=now,
+                decided_by_user_id=by_user_id,
+                decided_by_name=by_name,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def update_fields(self, member_id: int, **fields: Any) -> None:
+        await self._session.execute(
+            update(MemberRow)
+            .where(MemberRow.id == member_id)
+            .values(**fields)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def set_role(self, member_id: int, role: Role) -> None:
+        await self.update_fields(member_id, role=role.value)
+
+    async def in_group(self, code: str, status: MemberStatus) -> list[Member]:
+        return await self._many(
+            MemberRow.platform == self._platform,
+            WorkingGroupRow.code == code,
+            MemberRow.status == status.value,
+        )
+
+    async def with_role(self, code: str, role: Role) -> list[Member]:
+        return await self._many(
+            MemberRow.platform == self._platform,
+            WorkingGroupRow.code == code,
+            MemberRow.status == MemberStatus.APPROVED.value,
+            MemberRow.role == role.value,
+        )
+
+    async def by_username(self, username: str) -> Member | None:
+        return await self._one(
+            MemberRow.platform == self._platform,
+            MemberRow.username.ilike(username.lstrip("@")),
+        )
+
+
+class CardRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self, subject: str, subject_id: int, chat_id: int, message_id: int, locale: str
+    ) -> None:
+        self._session.add(
+            CardCopyRow(
+                subject=subject,
+                subject_id=subject_id,
+                chat_id=chat_id,
+                message_id=message_id,
+                locale=locale,
+            )
+        )
+
+    async def copies(self, subject: str, subject_id: int) -> list[CardCopy]:
+        rows = await self._session.execute(
+            select(CardCopyRow.chat_id, CardCopyRow.message_id, CardCopyRow.locale)
+            .where(CardCopyRow.subject == subject, CardCopyRow.subject_id == subject_id)
+            .order_by(CardCopyRow.id)
+        )
+        return [CardCopy(chat_id=r[0], message_id=r[1], locale=r[2]) for r in rows.all()]
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(
+        self,
+        actor_user_id: int,
+        action: str,
+        outcome: str,
+        subject: str | None = None,
+        subject_id: int | None = None,
+        details: dict[str, Any] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> None:
+        row = AuditEventRow(
+            actor_user_id=actor_user_id,
+            action=action,
+            outcome=outcome,
+            subject=subject,
+            subject_id=subject_id,
+            details=details,
+        )
+        if at is not None:
+            row.at = at
+        self._session.add(row)
+
+    async def for_actor(self, actor_user_id: int) -> list[tuple[str, str]]:
+        rows = await self._session.execute(
+            select(AuditEventRow.action, AuditEventRow.outcome)
+            .where(AuditEventRow.actor_user_id == actor_user_id)
+            .order_by(AuditEventRow.id)
+        )
+        return [(r[0], r[1]) for r in rows.all()]

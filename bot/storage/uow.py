@@ -1,0 +1,65 @@
+"""Unit of work: one session and one transaction, with the repositories that share it."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.repositories import (
+    AuditRepository,
+    CardRepository,
+    MemberRepository,
+    WorkingGroupRepository,
+)
+
+# The session of the unit of work handling the current update, if any. Conversation state
+# (storage/fsm.py) is written through it so that it commits or rolls back with the update;
+# a second connection would also deadlock on SQLite, which allows one writer at a time.
+current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+
+
+class UnitOfWork:
+    """Opened once per update by middleware; commits only when the handler succeeded."""
+
+    members: MemberRepository
+    working_groups: WorkingGroupRepository
+    cards: CardRepository
+    audit: AuditRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
+        self._sessions = sessions
+        self._platform = platform
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self._token = current_session.set(self._session)
+        self.members = MemberRepository(self._session, self._platform)
+        self.working_groups = WorkingGroupRepository(self._session)
+        self.cards = CardRepository(self._session)
+        self.audit = AuditRepository(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        current_session.reset(self._token)
+        if exc_type is not None:
+            await self._session.rollback()
+        await self._session.close()
+        self._session = None
+
+    async def commit(self) -> None:
+        assert self._session is not None
+        await self._session.commit()
+
+    async def rollback(self) -> None:
+        assert self._session is not None
+        await self._session.rollback()

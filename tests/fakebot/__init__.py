@@ -1,0 +1,31 @@
+"""Fake Telegram Bot API server for driving the real bot in tests."""
+
+from .server import (
+    ApiCall,
+    ApiError,
+    CallContext,
+    EntityParseError,
+    FakeBotAPI,
+    FakeChat,
+    FakeUser,
+    SentMessage,
+    UploadedFile,
+    fast_session,
+    parse_html,
+    running_dispatcher,
+)
+
+__all__ = [
+    "ApiCall",
+    "ApiError",
+    "CallContext",
+    "EntityParseError",
+    "FakeBotAPI",
+    "FakeChat",
+    "FakeUser",
+    "SentMessage",
+    "UploadedFile",
+    "fast_session",
+    "parse_html",
+    "running_dispatcher",
+]
