@@ -14,26 +14,7 @@ from tests.conftest import (
     given_linked_chat,
     given_member,
 )
-from tests.fakebot import FakeUser
-
-PERSIAN_DIGITS = set("۰۱۲۳۴۵۶۷۸۹")
-
-
-async def say(bot: RunningBot, user: FakeUser, text: str) -> str:
-    bot.api.text(user, text)
-    await bot.api.drain()
-    return bot.api.last_message_to(user.id).plain()
-
-
-async def press(bot: RunningBot, user: FakeUser, label: str, chat_id: int | None = None) -> None:
-    """Press the button labelled `label` on the newest message in the chat that has one."""
-    chat = user.id if chat_id is None else chat_id
-    for message in reversed(bot.api.messages_to(chat)):
-        if any(label in text for text, _ in message.buttons()):
-            bot.api.callback(user, message, message.button(label))
-            await bot.api.drain()
-            return
-    raise AssertionError(f"no button {label!r} in chat {chat}")
+from tests.e2e.helpers import press, say
 
 
 async def test_a_persian_applicant_is_approved_by_the_secretary_in_the_group_chat(
