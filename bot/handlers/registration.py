@@ -293,12 +293,7 @@ async def send_application(
     await query.message.answer(  # type: ignore[union-attr]
         t("registration.sent", group=t(f"working_groups.{application.working_group}"))
     )
-    chats = [(c, settings.default_locale) for c in [submitted.group_chat] if c is not None]
-    for reviewer in submitted.private_reviewers:
-        reviewer_member = await uow.members.by_user(reviewer)
-        chats.append(
-            (reviewer, reviewer_member.locale if reviewer_member else settings.default_locale)
-        )
+    chats = [(chat, locale or settings.default_locale) for chat, locale in submitted.review_chats]
     await post_cards(bot, uow, catalogs, submitted.member, chats, now)
 
 

@@ -30,8 +30,8 @@ class AlreadyMember(Exception):
 @dataclass(frozen=True)
 class Submitted:
     member: Member
-    group_chat: int | None
-    private_reviewers: list[int]
+    # Where the review card goes: (chat id, reader's locale or None for the default).
+    review_chats: list[tuple[int, str | None]]
 
 
 @dataclass(frozen=True)
@@ -56,22 +56,23 @@ async def submit_application(
     group_id = await uow.working_groups.id_of(application.working_group)
     member = await uow.members.save_application(user_id, username, application, group_id, now)
     await uow.audit.record(user_id, "registration.apply", "submitted", "member", member.id, at=now)
-    return Submitted(
-        member=member,
-        group_chat=await uow.working_groups.chat_of(application.working_group),
-        private_reviewers=await reviewers_of(uow, application.working_group, superusers),
-    )
+    return Submitted(member, await review_chats(uow, application.working_group, superusers))
 
 
-async def reviewers_of(
+async def review_chats(
     uow: UnitOfWork, working_group: str, superusers: frozenset[int]
-) -> list[int]:
+) -> list[tuple[int, str | None]]:
+    """The group's linked chat (in the default language) and its reviewers privately."""
+    group_chat = await uow.working_groups.chat_of(working_group)
     secretaries = await uow.members.with_role(working_group, Role.SECRETARY)
-    return review_recipients(
-        [s.user_id for s in secretaries],
-        superusers,
-        await uow.working_groups.chat_of(working_group),
-    )
+    locales: dict[int, str | None] = {s.user_id: s.locale for s in secretaries}
+    chats: list[tuple[int, str | None]] = [(group_chat, None)] if group_chat is not None else []
+    for user_id in review_recipients(list(locales), superusers, group_chat):
+        if user_id not in locales:  # a superuser standing in; may or may not be a member
+            superuser = await uow.members.by_user(user_id)
+            locales[user_id] = superuser.locale if superuser else None
+        chats.append((user_id, locales[user_id]))
+    return chats
 
 
 async def decide_application(

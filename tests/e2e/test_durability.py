@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import os
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -27,11 +28,20 @@ async def test_two_secretaries_deciding_at_the_same_moment_record_exactly_one_de
         ali = await uow.members.by_user(ALI.id)
     assert ali is not None
     now = datetime.datetime.now(datetime.UTC)
+    # Both have read the application as pending before either writes: the worst interleaving.
+    both_have_read = asyncio.Barrier(2)
 
     async def decide(secretary_user_id: int, decision: Decision) -> str:
         member = sara if secretary_user_id == SARA.id else reza
         actor = Actor(secretary_user_id, member.full_name, member, is_superuser=False)
         async with bot.uow() as uow:
+            write = uow.members.decide
+
+            async def write_after_both_read(*args: Any, **kwargs: Any) -> bool:
+                await both_have_read.wait()
+                return await write(*args, **kwargs)
+
+            uow.members.decide = write_after_both_read  # type: ignore[method-assign]
             outcome = await member_service.decide_application(
                 uow,
                 actor=actor,

@@ -281,3 +281,18 @@ async def test_a_superuser_appoints_by_buttons_from_the_member_list(bot: Running
     async with bot.uow() as uow:
         sara = await uow.members.by_user(SARA.id)
     assert sara is not None and sara.role is Role.CHAIR
+
+
+async def test_when_the_reply_fails_the_change_is_rolled_back_and_the_user_is_told(
+    bot: RunningBot,
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    bot.api.fail_next("sendMessage", 500, "Internal Server Error")
+
+    bot.api.text(SARA, "/link", chat=TEHRAN_CHAT)
+    await bot.api.drain()
+
+    # One transaction per update: the link is not half-made when its confirmation failed.
+    async with bot.uow() as uow:
+        assert await uow.working_groups.chat_of("tehran") is None
+    assert "خطایی پیش آمد" in bot.api.last_message_to(TEHRAN_CHAT.id).plain()
