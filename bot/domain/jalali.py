@@ -25,7 +25,12 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from bot.domain.digits import normalize_persian, to_latin_digits, to_persian_digits
+from bot.domain.digits import (
+    normalize_persian,
+    strip_invisible,
+    to_latin_digits,
+    to_persian_digits,
+)
 
 __all__ = [
     "EN_MONTHS",
@@ -269,7 +274,6 @@ def format_datetime(moment: datetime.datetime, locale: str) -> str:
 
 # Bidi marks and zero-width characters arrive invisibly when dates are copied
 # from other apps; ZWNJ separates word parts, so it becomes a space instead.
-_INVISIBLE = re.compile("[\u200b\u200d\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\u061c]")
 _ZWNJ = "\u200c"
 
 _MONTH_NAMES: Mapping[str, int] = MappingProxyType(
@@ -322,7 +326,7 @@ _NAMED_FIRST = re.compile(r"^(?P<m>[^\d\s]+)(?:\s+ماه)?\s*(?P<a>\d+)\s+(?P<c>
 
 
 def _clean(text: str) -> str:
-    text = _INVISIBLE.sub("", text).replace(_ZWNJ, " ")
+    text = strip_invisible(text).replace(_ZWNJ, " ")
     return normalize_persian(to_latin_digits(text)).lower()
 
 

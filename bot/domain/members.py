@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.agencies import OTHER, is_agency
-from bot.domain.digits import normalize_persian, to_latin_digits
+from bot.domain.digits import normalize_persian, strip_invisible, to_latin_digits
 from bot.domain.working_groups import CENTRAL, is_working_group
 
 
@@ -109,10 +109,12 @@ def help_topics(actor: Actor) -> tuple[str, ...]:
         if actor.member is not None and actor.member.status is MemberStatus.PENDING:
             return ("pending",)
         return ("visitor",)
-    topics = ["member"]
-    if actor.member is not None and actor.member.role is Role.CHAIR and actor.is_member:
+    member = actor.member if actor.is_member else None
+    # A superuser need not be a member: they get the visitor's commands, not /profile.
+    topics = ["member"] if member is not None else ["visitor"]
+    if member is not None and member.role is Role.CHAIR:
         topics.append("chair")
-    if actor.is_superuser or (actor.member is not None and actor.member.role is Role.SECRETARY):
+    if actor.is_superuser or (member is not None and member.role is Role.SECRETARY):
         topics.append("secretary")
     if actor.is_superuser:
         topics.append("superuser")
@@ -150,10 +152,13 @@ def clean_agency_name(text: str) -> str:
 
 def clean_phone(text: str) -> str:
     """Normalise a phone number to +<country><number>; Iranian numbers may be typed locally."""
-    raw = to_latin_digits(text).strip()
+    raw = to_latin_digits(strip_invisible(text)).strip()
     digits = re.sub(r"[\s\-().]", "", raw)
     if digits.startswith("00"):
         digits = "+" + digits[2:]
+    # People often keep the trunk zero after the country code: +98 0912 ...
+    if digits.startswith("+980"):
+        digits = "+98" + digits[4:]
     if re.fullmatch(r"09\d{9}", digits):
         digits = "+98" + digits[1:]
     elif re.fullmatch(r"98\d{10}", digits):

@@ -522,13 +522,16 @@ async def _announce(
 
 def _refusal_text(t: Translator, outcome: member_service.DecisionOutcome) -> Markup:
     applicant = outcome.applicant
-    if outcome.result == "already_decided" and applicant is not None and applicant.decided_at:
-        return t(
-            "decisions.already_decided",
-            name=applicant.decided_by_name or "-",
-            at=t.moment(applicant.decided_at),
-        )
-    return t(f"decisions.{outcome.result}")
+    if outcome.result != "already_decided":
+        return t(f"decisions.{outcome.result}")
+    if applicant is None or applicant.decided_at is None:
+        # Decided and then withdrawn or re-applied between the press and this answer.
+        return t("decisions.already_decided_plain")
+    return t(
+        "decisions.already_decided",
+        name=applicant.decided_by_name or "-",
+        at=t.moment(applicant.decided_at),
+    )
 
 
 async def _answer_refusal(

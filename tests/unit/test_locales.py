@@ -1,0 +1,254 @@
+"""The texts in locales/*.toml: both languages say the same things, and the code finds them."""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.app import MENU_COMMANDS
+from bot.domain import members
+from bot.domain.agencies import AGENCIES, OTHER
+from bot.domain.jalali import DateError
+from bot.domain.members import (
+    Actor,
+    Member,
+    MemberStatus,
+    Role,
+    decision_refusal,
+    help_topics,
+)
+from bot.domain.working_groups import WORKING_GROUPS
+from bot.i18n import LOCALES, load_catalog, placeholders
+
+ROOT = Path(__file__).resolve().parents[2]
+BOT = ROOT / "bot"
+FA = load_catalog("fa")
+EN = load_catalog("en")
+CATALOGS = {"fa": FA, "en": EN}
+
+ALLOWED_TAGS = ("b", "i", "u", "code")
+_ANY_TAG = re.compile(r"<(/?)([^<>\s/]*)[^<>]*>")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_COMMAND = re.compile(r"/[A-Za-z0-9_]+")
+
+_LITERAL_CALL = re.compile(r"""\bt\(\s*"([^"{}]+)"\s*[,)]""")
+_FSTRING_CALL = re.compile(r"""\bt\(\s*f"([^"{]*)\{""")
+_VARIABLE_CALL = re.compile(r"""\bt\(\s*([A-Za-z_]\w*)\s*[,)]""")
+_INVALID_INPUT = re.compile(r"""InvalidInput\(\s*"([^"]+)"\s*\)""")
+
+
+def _sources() -> dict[Path, str]:
+    return {path: path.read_text(encoding="utf-8") for path in sorted(BOT.rglob("*.py"))}
+
+
+SOURCES = _sources()
+
+
+def _literal_keys() -> set[str]:
+    keys: set[str] = set()
+    for source in SOURCES.values():
+        keys.update(_LITERAL_CALL.findall(source))
+        # t(key) where `key = "a.b" if ... else "c.d"`: the literals assigned to that name.
+        for name in set(_VARIABLE_CALL.findall(source)):
+            for assigned in re.findall(rf"^\s*{name}\s*=\s*(.+)$", source, re.MULTILINE):
+                keys.update(re.findall(r'"([a-z_]+(?:\.[a-z_]+)+)"', assigned))
+    return keys
+
+
+def _fstring_prefixes() -> set[str]:
+    return {prefix for source in SOURCES.values() for prefix in _FSTRING_CALL.findall(source)}
+
+
+def _an_actor(
+    role: Role | None = None,
+    status: MemberStatus = MemberStatus.APPROVED,
+    superuser: bool = False,
+) -> Actor:
+    member = None
+    if role is not None:
+        member = Member(
+            id=1,
+            user_id=1,
+            full_name="x",
+            agency_code="tpo",
+            agency_other=None,
+            working_group="tehran",
+            phone=None,
+            locale="fa",
+            role=role,
+            status=status,
+            applied_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        )
+    return Actor(user_id=1, display_name="x", member=member, is_superuser=superuser)
+
+
+def _every_help_topic() -> set[str]:
+    topics: set[str] = set()
+    for superuser in (False, True):
+        topics.update(help_topics(_an_actor(superuser=superuser)))
+        for role in Role:
+            for status in MemberStatus:
+                topics.update(help_topics(_an_actor(role, status, superuser)))
+    return topics
+
+
+def _every_decision_refusal() -> set[str]:
+    secretary = _an_actor(Role.SECRETARY)
+    outsider = _an_actor(Role.MEMBER)
+    refusals = {decision_refusal(secretary, None)}
+    for status in MemberStatus:
+        applicant = _an_actor(Role.MEMBER, status).member
+        refusals.add(decision_refusal(secretary, applicant))
+        refusals.add(decision_refusal(outsider, applicant))
+    return {r for r in refusals if r is not None}
+
+
+def _invalid_input_reasons() -> set[str]:
+    return set(_INVALID_INPUT.findall(Path(members.__file__).read_text(encoding="utf-8")))
+
+
+# The keys behind every t(f"prefix.{...}") in the code: each family must be complete.
+FAMILIES: dict[str, set[str]] = {
+    "errors.": _invalid_input_reasons(),
+    "dates.errors.": {e.value for e in DateError},
+    "working_groups.": set(WORKING_GROUPS),
+    "agencies.": {*AGENCIES, OTHER},
+    "roles.": {r.value for r in Role},
+    "statuses.": {s.value for s in MemberStatus},
+    "help.": _every_help_topic(),
+    "commands.": set(MENU_COMMANDS),
+    "decisions.": _every_decision_refusal(),
+    "members.": {"not_allowed", "not_a_member"},
+    "languages.": set(LOCALES),
+    # The buttons of the profile card (profile.py) and of the application preview and card
+    # (registration.py).
+    "profile.edit_": {"name", "agency", "phone", "language"},
+    "buttons.": {"send", "edit", "cancel", "approve", "reject"},
+}
+
+
+def test_persian_and_english_have_exactly_the_same_texts() -> None:
+    assert sorted(set(FA) - set(EN)) == [], "only in fa.toml"
+    assert sorted(set(EN) - set(FA)) == [], "only in en.toml"
+
+
+@pytest.mark.parametrize("key", sorted(FA))
+def test_both_languages_fill_in_the_same_blanks(key: str) -> None:
+    assert placeholders(FA[key]) == placeholders(EN.get(key, ""))
+
+
+def test_the_scan_of_the_code_finds_the_texts_it_uses() -> None:
+    keys = _literal_keys()
+    # If the scan silently broke, every "exists" check below would pass on nothing.
+    assert {"errors.internal", "registration.ask_name", "errors.not_understood"} <= keys
+    assert len(keys) > 50
+    assert {"errors.", "help.", "working_groups.", "dates.errors."} <= _fstring_prefixes()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_text_the_code_names_exists(locale: str) -> None:
+    missing = sorted(k for k in _literal_keys() if k not in CATALOGS[locale])
+    assert missing == []
+
+
+def test_every_family_of_texts_the_code_builds_from_a_code_is_known_to_this_test() -> None:
+    assert sorted(_fstring_prefixes() - set(FAMILIES)) == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("prefix", sorted(FAMILIES))
+def test_every_family_of_texts_is_complete(locale: str, prefix: str) -> None:
+    members_of_family = FAMILIES[prefix]
+    assert members_of_family, f"nothing found for {prefix}: the scan is broken"
+    keys = {f"{prefix}{m}" for m in members_of_family}
+    assert sorted(keys - set(CATALOGS[locale])) == []
+
+
+def test_every_reason_the_domain_gives_for_refusing_input_is_found() -> None:
+    # The regex scan must see the reasons people actually meet.
+    assert {"phone_invalid", "name_too_short", "working_group_unknown"} <= FAMILIES["errors."]
+
+
+def test_every_decision_refusal_is_found() -> None:
+    assert FAMILIES["decisions."] == {"application_gone", "not_your_group", "already_decided"}
+
+
+def test_every_help_topic_is_found() -> None:
+    assert FAMILIES["help."] == {"visitor", "pending", "member", "chair", "secretary", "superuser"}
+
+
+def _calls_with_literal_keys() -> list[tuple[str, str, set[str], bool]]:
+    """(where, key, keyword names, has **kwargs) for every t("literal", ...) call."""
+    calls = []
+    for path, source in SOURCES.items():
+        for node in ast.walk(ast.parse(source)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "t"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                names = {k.arg for k in node.keywords if k.arg is not None}
+                spread = any(k.arg is None for k in node.keywords)
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                calls.append((where, node.args[0].value, names, spread))
+    return calls
+
+
+def test_every_blank_in_a_text_is_filled_where_the_code_uses_it() -> None:
+    calls = _calls_with_literal_keys()
+    assert len(calls) > 50
+    unfilled = [
+        (where, key, sorted(placeholders(FA[key]) - names))
+        for where, key, names, spread in calls
+        if key in FA and not spread and placeholders(FA[key]) - names
+    ]
+    assert unfilled == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_texts_use_only_the_emphasis_tags_telegram_and_bale_both_survive(locale: str) -> None:
+    wrong = {}
+    for key, template in CATALOGS[locale].items():
+        tags = {name for _, name in _ANY_TAG.findall(template)} - set(ALLOWED_TAGS)
+        stray = "<" in _ANY_TAG.sub("", template)
+        if tags or stray:
+            wrong[key] = template
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_emphasis_tag_is_closed_in_the_right_order(locale: str) -> None:
+    unbalanced = {}
+    for key, template in CATALOGS[locale].items():
+        stack: list[str] = []
+        for closing, name in _ANY_TAG.findall(template):
+            if not closing:
+                stack.append(name)
+            elif not stack or stack.pop() != name:
+                unbalanced[key] = template
+                break
+        else:
+            if stack:
+                unbalanced[key] = template
+    assert unbalanced == {}
+
+
+def test_persian_texts_write_numbers_with_persian_digits() -> None:
+    latin = {}
+    for key, template in FA.items():
+        outside = _COMMAND.sub("", _PLACEHOLDER.sub("", template))
+        if re.search(r"[0-9]", outside):
+            latin[key] = template
+    assert latin == {}
+
+
+def test_the_digit_check_would_catch_a_latin_phone_example() -> None:
+    example = "شماره را بنویسید، مثلاً +989121234567 (/start)"
+    assert re.search(r"[0-9]", _COMMAND.sub("", _PLACEHOLDER.sub("", example)))
