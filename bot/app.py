@@ -16,6 +16,7 @@ from aiogram.types import BotCommand, ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.domain import jalali
 from bot.handlers import admin, common, fallback, profile, registration
 from bot.i18n import LOCALES, Catalogs
 from bot.middlewares import ActorMiddleware, Clock, UnitOfWorkMiddleware, utc_now
@@ -105,7 +106,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     )
     engine = db.create_engine(settings.database_url)
     storage, isolation = _fsm_storage(settings, engine)
-    catalogs = Catalogs(settings.bot_platform)
+    catalogs = Catalogs(settings.bot_platform, zone=settings.zone)
+    # A malformed holiday file should stop the start, not the first date question.
+    jalali.default_calendar()
 
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, catalogs=catalogs)
     dispatcher.update.outer_middleware(

@@ -1,4 +1,4 @@
-"""Texts from `locales/*.toml`, rendered for one reader (locale) and one platform.
+"""Texts from `locales/<locale>/*.toml`, rendered for one reader (locale) and one platform.
 
 Templates may use <b>, <i> and <code> for emphasis only: the Bale profile strips them, so a
 message must read correctly without them. Values put into a template are escaped for the
@@ -15,6 +15,7 @@ import tomllib
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.config import Platform
 from bot.domain import jalali
@@ -43,8 +44,18 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def load_catalog(locale: str, directory: Path = LOCALES_DIR) -> dict[str, str]:
-    with (directory / f"{locale}.toml").open("rb") as file:
-        return _flatten(tomllib.load(file))
+    """All `locales/<locale>/*.toml` files merged; one file per feature, keys never shared."""
+    catalog: dict[str, str] = {}
+    for path in sorted((directory / locale).glob("*.toml")):
+        with path.open("rb") as file:
+            entries = _flatten(tomllib.load(file))
+        clash = catalog.keys() & entries.keys()
+        if clash:
+            raise ValueError(f"{path}: keys already defined in another file: {sorted(clash)}")
+        catalog.update(entries)
+    if not catalog:
+        raise FileNotFoundError(f"no texts for locale {locale!r} in {directory / locale}")
+    return catalog
 
 
 def placeholders(template: str) -> set[str]:
@@ -54,8 +65,11 @@ def placeholders(template: str) -> set[str]:
 class Catalogs:
     """All locales, loaded once at start."""
 
-    def __init__(self, platform: Platform, directory: Path = LOCALES_DIR) -> None:
+    def __init__(
+        self, platform: Platform, directory: Path = LOCALES_DIR, zone: ZoneInfo = jalali.TEHRAN
+    ) -> None:
         self.platform = platform
+        self.zone = zone
         self._catalogs = {locale: load_catalog(locale, directory) for locale in LOCALES}
 
     def translator(self, locale: str) -> Translator:
@@ -106,7 +120,11 @@ class Translator:
         return Markup(jalali.format_date(day, self.locale, long=long))
 
     def moment(self, moment: datetime.datetime) -> Markup:
-        return Markup(jalali.format_datetime(moment, self.locale))
+        return Markup(jalali.format_datetime(moment, self.locale, self._catalogs.zone))
+
+    def today(self, now: datetime.datetime) -> datetime.date:
+        """The calendar date people in the configured zone see at `now`."""
+        return jalali.tehran_today(now, self._catalogs.zone)
 
     def join(self, parts: list[str], separator: str = "\n") -> Markup:
         return Markup(separator.join(parts))

@@ -219,15 +219,15 @@ def _require_aware(moment: datetime.datetime) -> None:
         raise ValueError("a timezone-aware datetime is required")
 
 
-def to_tehran(moment: datetime.datetime) -> datetime.datetime:
-    """The same instant expressed in Tehran local time."""
+def to_tehran(moment: datetime.datetime, zone: ZoneInfo = TEHRAN) -> datetime.datetime:
+    """The same instant expressed in Tehran local time (or the configured zone)."""
     _require_aware(moment)
-    return moment.astimezone(TEHRAN)
+    return moment.astimezone(zone)
 
 
-def tehran_today(now_utc: datetime.datetime) -> datetime.date:
-    """The Gregorian calendar date it is in Tehran at ``now_utc``."""
-    return to_tehran(now_utc).date()
+def tehran_today(now_utc: datetime.datetime, zone: ZoneInfo = TEHRAN) -> datetime.date:
+    """The Gregorian calendar date it is in Tehran (or the configured zone) at ``now_utc``."""
+    return to_tehran(now_utc, zone).date()
 
 
 # --------------------------------------------------------------------------
@@ -260,10 +260,10 @@ def format_date(d: datetime.date, locale: str, *, long: bool = False, weekday: b
     return to_persian_digits(text) if locale == "fa" else text
 
 
-def format_datetime(moment: datetime.datetime, locale: str) -> str:
+def format_datetime(moment: datetime.datetime, locale: str, zone: ZoneInfo = TEHRAN) -> str:
     """Render an aware instant as Tehran wall-clock time: ``1405/09/01 14:30``."""
     _check_locale(locale)
-    local = to_tehran(moment)
+    local = to_tehran(moment, zone)
     text = f"{format_date(local.date(), 'en')} {local.hour:02d}:{local.minute:02d}"
     return to_persian_digits(text) if locale == "fa" else text
 

@@ -82,8 +82,15 @@ class Actor:
 
 
 def can_manage_group(actor: Actor, working_group: str) -> bool:
-    """Review registrations, link the group chat, list members: the secretariat's work."""
-    return actor.is_superuser or actor.has_role(Role.SECRETARY, working_group)
+    """Review registrations, link the group chat, list members: the secretariat's work.
+
+    The chair may do it too: the chair is who decides when the secretary is stuck.
+    """
+    return (
+        actor.is_superuser
+        or actor.has_role(Role.SECRETARY, working_group)
+        or actor.has_role(Role.CHAIR, working_group)
+    )
 
 
 def can_view_group(actor: Actor, working_group: str) -> bool:
@@ -114,7 +121,7 @@ def help_topics(actor: Actor) -> tuple[str, ...]:
     topics = ["member"] if member is not None else ["visitor"]
     if member is not None and member.role is Role.CHAIR:
         topics.append("chair")
-    if actor.is_superuser or (member is not None and member.role is Role.SECRETARY):
+    if actor.is_superuser or (member is not None and member.role in (Role.SECRETARY, Role.CHAIR)):
         topics.append("secretary")
     if actor.is_superuser:
         topics.append("superuser")

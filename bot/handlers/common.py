@@ -41,7 +41,7 @@ async def date(
     if not command.args:
         await message.answer(t("dates.usage"))
         return
-    today = jalali.tehran_today(now)
+    today = t.today(now)
     try:
         day = jalali.parse_date(command.args, today)
     except jalali.DateParseError as error:

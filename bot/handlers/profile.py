@@ -20,6 +20,7 @@ from bot.domain.members import (
     Actor,
     InvalidInput,
     Member,
+    MemberStatus,
     agency_needs_name,
     check_agency,
     clean_agency_name,
@@ -27,7 +28,7 @@ from bot.domain.members import (
     clean_phone,
 )
 from bot.handlers.keyboards import AgencyPick, LanguagePick, agency_keyboard, language_keyboard
-from bot.handlers.registration import application_lines
+from bot.handlers.registration import application_lines, refresh_cards
 from bot.i18n import Catalogs, Translator
 from bot.services import members as member_service
 from bot.storage.uow import UnitOfWork
@@ -104,14 +105,19 @@ async def edit_field(
 
 @router.message(ProfileEdit.full_name, F.text)
 async def name_typed(
-    message: Message, state: FSMContext, uow: UnitOfWork, actor: Actor, t: Translator
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    catalogs: Catalogs,
 ) -> None:
     try:
         name = clean_full_name(message.text or "")
     except InvalidInput as error:
         await message.answer(t(f"errors.{error.reason}"))
         return
-    await _save(message, state, uow, actor, t, full_name=name)
+    await _save(message, state, uow, actor, t, catalogs, full_name=name)
 
 
 @router.callback_query(ProfileEdit.agency, AgencyPick.filter())
@@ -122,6 +128,7 @@ async def agency_chosen(
     uow: UnitOfWork,
     actor: Actor,
     t: Translator,
+    catalogs: Catalogs,
 ) -> None:
     try:
         code = check_agency(callback_data.code)
@@ -135,24 +142,34 @@ async def agency_chosen(
         await state.set_state(ProfileEdit.agency_other)
         await message.answer(t("registration.ask_agency_name"))
         return
-    await _save(message, state, uow, actor, t, agency_code=code, agency_other=None)
+    await _save(message, state, uow, actor, t, catalogs, agency_code=code, agency_other=None)
 
 
 @router.message(ProfileEdit.agency_other, F.text)
 async def agency_typed(
-    message: Message, state: FSMContext, uow: UnitOfWork, actor: Actor, t: Translator
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    catalogs: Catalogs,
 ) -> None:
     try:
         name = clean_agency_name(message.text or "")
     except InvalidInput as error:
         await message.answer(t(f"errors.{error.reason}"))
         return
-    await _save(message, state, uow, actor, t, agency_code="other", agency_other=name)
+    await _save(message, state, uow, actor, t, catalogs, agency_code="other", agency_other=name)
 
 
 @router.message(ProfileEdit.phone, F.text | F.contact)
 async def phone_typed(
-    message: Message, state: FSMContext, uow: UnitOfWork, actor: Actor, t: Translator
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    catalogs: Catalogs,
 ) -> None:
     contact = message.contact
     if contact is not None and message.from_user and contact.user_id != message.from_user.id:
@@ -164,7 +181,7 @@ async def phone_typed(
     except InvalidInput as error:
         await message.answer(t(f"errors.{error.reason}"))
         return
-    await _save(message, state, uow, actor, t, phone=phone)
+    await _save(message, state, uow, actor, t, catalogs, phone=phone)
 
 
 async def _save(
@@ -173,11 +190,15 @@ async def _save(
     uow: UnitOfWork,
     actor: Actor,
     t: Translator,
+    catalogs: Catalogs,
     **fields: str | None,
 ) -> None:
     assert actor.member is not None
     await state.clear()
     member = await member_service.update_profile(uow, actor.member, **fields)
+    if member.status is MemberStatus.PENDING and message.bot is not None:
+        # The secretariat is looking at this application: show them what it says now.
+        await refresh_cards(message.bot, uow, catalogs, member)
     await message.answer(t("profile.saved"), reply_markup=ReplyKeyboardRemove())
     await _show(message, t, member)
 

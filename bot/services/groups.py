@@ -39,6 +39,12 @@ async def unlink_chat(uow: UnitOfWork, *, actor: Actor, chat_id: int) -> str | N
     """Returns the group that was unlinked, or None when nothing was (or it was not allowed)."""
     working_group = await uow.working_groups.by_chat(chat_id)
     if working_group is None or not can_manage_group(actor, working_group):
+        await uow.audit.record(
+            actor.user_id,
+            "group.unlink",
+            "not_linked" if working_group is None else "not_allowed",
+            details={"chat_id": chat_id},
+        )
         return None
     await uow.working_groups.unlink_chat(chat_id)
     await uow.audit.record(

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.members import Decision, Member, MemberStatus, Role
@@ -228,7 +228,8 @@ class MemberRepository:
     async def by_username(self, username: str) -> Member | None:
         return await self._one(
             MemberRow.platform == self._platform,
-            MemberRow.username.ilike(username.lstrip("@")),
+            # Exact, case-insensitive: LIKE would treat "_" in usernames as a wildcard.
+            func.lower(MemberRow.username) == username.lstrip("@").lower(),
         )
 
 

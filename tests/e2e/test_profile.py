@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.members import Role
 from bot.handlers.keyboards import GroupPick
 from tests.conftest import ADMIN, ALI, JOHN, MINA, SARA, RunningBot, given_member
-from tests.e2e.helpers import last_answer, press, say
+from tests.e2e.helpers import last_answer, press, register, say, with_button
 from tests.fakebot import FakeUser
 
 
@@ -84,3 +84,18 @@ async def test_a_superuser_picks_any_working_group_to_see_its_members(
     await say(bot, ADMIN, "/members")
     await press(bot, ADMIN, "تهران")
     assert "سارا تهرانی" in bot.api.last_message_to(ADMIN.id).plain()
+
+
+async def test_a_pending_applicant_correcting_the_name_updates_the_card_the_secretary_sees(
+    bot: RunningBot,
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    await register(bot, ALI, name="علی کریمى")
+    card = with_button(bot, SARA.id, "تأیید")
+
+    await say(bot, ALI, "/profile")
+    await press(bot, ALI, "✏️ نام")
+    await say(bot, ALI, "علی کریمی‌نژاد")
+
+    assert "علی کریمی‌نژاد" in card.plain()
+    assert card.buttons() != []

@@ -132,8 +132,8 @@ FAMILIES: dict[str, set[str]] = {
 
 
 def test_persian_and_english_have_exactly_the_same_texts() -> None:
-    assert sorted(set(FA) - set(EN)) == [], "only in fa.toml"
-    assert sorted(set(EN) - set(FA)) == [], "only in en.toml"
+    assert sorted(set(FA) - set(EN)) == [], "only in locales/fa"
+    assert sorted(set(EN) - set(FA)) == [], "only in locales/en"
 
 
 @pytest.mark.parametrize("key", sorted(FA))
