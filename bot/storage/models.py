@@ -128,3 +128,165 @@ class FsmStateRow(Base):
     updated_at: Mapped[datetime.datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
+
+
+# --- clusters and submissions (issue: submissions and staged approvals) ---------------------
+
+
+class ClusterRow(Base):
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    working_group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"), index=True)
+    product: Mapped[str] = mapped_column(String(200))
+    sector: Mapped[str] = mapped_column(String(100))
+    cda_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    firm_count: Mapped[int | None] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+
+class SubmissionRow(Base):
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
+    # A support package may be proposed for an approved development program.
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    author_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    # Kind-specific fields: the nine criteria of a feasibility plan, and so on.
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    budget_million_rials: Mapped[int | None] = mapped_column(BigInteger)
+    duration_months: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    stage_index: Mapped[int] = mapped_column(Integer, default=0)
+    stage_opened_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    # Bumped by every transition; buttons carry it, so a press on an old card is detected.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+
+
+class AttachmentRow(Base):
+    __tablename__ = "submission_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(128))
+    file_name: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+class SubmissionEventRow(Base):
+    """Immutable history: who did what to a submission, when, and why."""
+
+    __tablename__ = "submission_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    actor_user_id: Mapped[int] = mapped_column(BigInteger)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    stage_index: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class VoteRow(Base):
+    __tablename__ = "submission_votes"
+    # One vote per member per round; a resubmission (new version) opens a new round.
+    __table_args__ = (
+        UniqueConstraint("submission_id", "version", "member_id", name="uq_votes_round_member"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    vote: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewRuleRow(Base):
+    """How a working group decides: the secretary alone, or a vote with quorum and deadline."""
+
+    __tablename__ = "review_rules"
+
+    working_group_id: Mapped[int] = mapped_column(
+        ForeignKey("working_groups.id"), primary_key=True
+    )
+    mode: Mapped[str] = mapped_column(String(16))
+    quorum: Mapped[int] = mapped_column(Integer)
+    deadline_days: Mapped[int] = mapped_column(Integer)
+
+
+class LicenseRow(Base):
+    __tablename__ = "licenses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), unique=True)
+    issued_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+class LicenseCounterRow(Base):
+    """Per Jalali year, the last license sequence number handed out."""
+
+    __tablename__ = "license_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class PackageItemRow(Base):
+    """One agency's part of a support package, and its acknowledgement once communicated."""
+
+    __tablename__ = "package_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    agency_code: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    acknowledged_by_name: Mapped[str | None] = mapped_column(String(100))
+
+
+class OutboxRow(Base):
+    """A message to send or edit, written in the same transaction as the change it reports.
+
+    Sent after commit; a restart sends what was not sent. `dedupe_key` makes it at most once.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # "send" a new message, or "edit" the card copy named by edit_message_id.
+    method: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    reply_markup: Mapped[dict | None] = mapped_column(JSON)
+    edit_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # For cards: record where the sent copy landed, so later decisions can edit it.
+    card_subject: Mapped[str | None] = mapped_column(String(32))
+    card_subject_id: Mapped[int | None] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(5))
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    not_before: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    failed_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
