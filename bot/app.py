@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextlib import suppress
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher, Router
@@ -17,9 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.domain import jalali
-from bot.handlers import admin, common, fallback, profile, registration
+from bot.handlers import (
+    admin,
+    clusters,
+    common,
+    fallback,
+    profile,
+    registration,
+    reviews,
+    submissions,
+)
 from bot.i18n import LOCALES, Catalogs
 from bot.middlewares import ActorMiddleware, Clock, UnitOfWorkMiddleware, utc_now
+from bot.outbox import OutboxSender
 from bot.platform import PROFILES, PlatformProfile
 from bot.storage import db
 from bot.storage.fsm import DatabaseStorage
@@ -32,11 +44,28 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     registration.router,
     profile.router,
     admin.router,
+    clusters.router,
+    submissions.router,
+    reviews.router,
     fallback.router,
 )
 
 # Shown in the client's command menu, in this order; descriptions come from the locales.
-MENU_COMMANDS = ("start", "help", "profile", "language", "pending", "members", "date", "cancel")
+MENU_COMMANDS = (
+    "start",
+    "help",
+    "profile",
+    "language",
+    "pending",
+    "members",
+    "clusters",
+    "submit",
+    "my",
+    "inbox",
+    "rules",
+    "date",
+    "cancel",
+)
 
 
 @dataclass
@@ -47,10 +76,13 @@ class App:
     dispatcher: Dispatcher
     engine: AsyncEngine
     catalogs: Catalogs
+    outbox: OutboxSender
 
     async def prepare(self) -> None:
-        """Schema up to date, webhook off (we poll), command menu set where supported."""
+        """Schema up to date, webhook off (we poll), command menu set where supported, and
+        what a previous run committed but did not get to send, sent."""
         await db.upgrade(self.engine)
+        await self.outbox.flush()
         # Pending updates are kept, not dropped: messages sent while the bot was down count.
         await self.bot.delete_webhook(drop_pending_updates=False)
         if self.profile.set_commands:
@@ -69,14 +101,21 @@ class App:
     async def run_polling(
         self, *, handle_as_tasks: bool = True, handle_signals: bool = True
     ) -> None:
-        await self.dispatcher.start_polling(
-            self.bot,
-            polling_timeout=self.settings.polling_timeout,
-            handle_as_tasks=handle_as_tasks,
-            handle_signals=handle_signals,
-            close_bot_session=False,
-            allowed_updates=self.dispatcher.resolve_used_update_types(),
-        )
+        # Retries and messages due later go out from here; each update sends its own at once.
+        outbox = asyncio.create_task(self.outbox.run_periodically())
+        try:
+            await self.dispatcher.start_polling(
+                self.bot,
+                polling_timeout=self.settings.polling_timeout,
+                handle_as_tasks=handle_as_tasks,
+                handle_signals=handle_signals,
+                close_bot_session=False,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+        finally:
+            outbox.cancel()
+            with suppress(asyncio.CancelledError):
+                await outbox
 
     async def close(self) -> None:
         await self.dispatcher.storage.close()
@@ -110,9 +149,14 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     # A malformed holiday file should stop the start, not the first date question.
     jalali.default_calendar()
 
-    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, catalogs=catalogs)
+    sessions = db.session_factory(engine)
+    outbox = OutboxSender(bot, sessions, settings.bot_platform.value, clock)
+
+    dispatcher = Dispatcher(
+        storage=storage, events_isolation=isolation, catalogs=catalogs, outbox_sender=outbox
+    )
     dispatcher.update.outer_middleware(
-        UnitOfWorkMiddleware(db.session_factory(engine), settings, clock)
+        UnitOfWorkMiddleware(sessions, settings, clock, after_commit=outbox.flush)
     )
     dispatcher.update.outer_middleware(ActorMiddleware(catalogs, settings))
     dispatcher.include_routers(*_detached(FEATURE_ROUTERS))
@@ -129,7 +173,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> App:
             log.warning("could not tell chat %s about the failure", chat_id)
 
     dispatcher.errors.register(on_error)
-    return App(settings, platform, bot, dispatcher, engine, catalogs)
+    return App(settings, platform, bot, dispatcher, engine, catalogs, outbox)
 
 
 def _detached(routers: tuple[Router, ...]) -> tuple[Router, ...]:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +26,8 @@ from bot.storage.uow import UnitOfWork
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 Clock = Callable[[], datetime.datetime]
 
+log = logging.getLogger(__name__)
+
 
 def utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
@@ -32,11 +35,18 @@ def utc_now() -> datetime.datetime:
 
 class UnitOfWorkMiddleware(BaseMiddleware):
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clock: Clock,
+        after_commit: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
+        # Run once the update's transaction is committed (not when the handler failed):
+        # the outbox sender, so the update's messages are out before the next update.
+        self._after_commit = after_commit
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with UnitOfWork(self._sessions, self._settings.bot_platform.value) as uow:
@@ -45,7 +55,13 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             data["now"] = self._clock()
             result = await handler(event, data)
             await uow.commit()
-            return result
+        if self._after_commit is not None:
+            try:
+                await self._after_commit()
+            except Exception:
+                # The update's work is committed; what was not sent is retried periodically.
+                log.exception("after-commit hook failed")
+        return result
 
 
 class ActorMiddleware(BaseMiddleware):

@@ -141,6 +141,7 @@ async def given_member(
     status: MemberStatus = MemberStatus.APPROVED,
     locale: str = "fa",
     name: str | None = None,
+    agency: str = "tpo",
 ) -> Member:
     """Put a member straight into the database: the "given" part of a story."""
     now = datetime.datetime(2026, 11, 1, 8, 0, tzinfo=datetime.UTC)
@@ -151,7 +152,7 @@ async def given_member(
             user.username,
             Application(
                 full_name=name or f"{user.first_name} {user.last_name or 'Test'}",
-                agency_code="tpo",
+                agency_code=agency,
                 agency_other=None,
                 working_group=working_group,
                 phone=None,

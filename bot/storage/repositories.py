@@ -225,6 +225,15 @@ class MemberRepository:
             MemberRow.role == role.value,
         )
 
+    async def representatives(self, agency_code: str, groups: tuple[str, ...]) -> list[Member]:
+        """Approved members who represent an agency in any of these working groups."""
+        return await self._many(
+            MemberRow.platform == self._platform,
+            MemberRow.agency_code == agency_code,
+            MemberRow.status == MemberStatus.APPROVED.value,
+            WorkingGroupRow.code.in_(groups),
+        )
+
     async def by_username(self, username: str) -> Member | None:
         return await self._one(
             MemberRow.platform == self._platform,

@@ -8,12 +8,15 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.clusters import ClusterRepository
+from bot.storage.outbox import OutboxRepository
 from bot.storage.repositories import (
     AuditRepository,
     CardRepository,
     MemberRepository,
     WorkingGroupRepository,
 )
+from bot.storage.submissions import SubmissionRepository
 
 # The session of the unit of work handling the current update, if any. Conversation state
 # (storage/fsm.py) is written through it so that it commits or rolls back with the update;
@@ -28,6 +31,9 @@ class UnitOfWork:
     working_groups: WorkingGroupRepository
     cards: CardRepository
     audit: AuditRepository
+    outbox: OutboxRepository
+    clusters: ClusterRepository
+    submissions: SubmissionRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
         self._sessions = sessions
@@ -41,6 +47,9 @@ class UnitOfWork:
         self.working_groups = WorkingGroupRepository(self._session)
         self.cards = CardRepository(self._session)
         self.audit = AuditRepository(self._session)
+        self.outbox = OutboxRepository(self._session)
+        self.clusters = ClusterRepository(self._session)
+        self.submissions = SubmissionRepository(self._session)
         return self
 
     async def __aexit__(

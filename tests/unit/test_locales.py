@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import MENU_COMMANDS
-from bot.domain import members
+from bot.domain import members, submissions
 from bot.domain.agencies import AGENCIES, OTHER
 from bot.domain.jalali import DateError
 from bot.domain.members import (
@@ -21,6 +21,15 @@ from bot.domain.members import (
     decision_refusal,
     help_topics,
 )
+from bot.domain.submissions import (
+    Criterion,
+    CriterionMark,
+    ReviewLevel,
+    SubmissionKind,
+    SubmissionStatus,
+    Vote,
+)
+from bot.domain.submissions import Outcome as SubmissionOutcome
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.i18n import LOCALES, load_catalog, placeholders
 
@@ -128,6 +137,60 @@ FAMILIES: dict[str, set[str]] = {
     # (registration.py).
     "profile.edit_": {"name", "agency", "phone", "language"},
     "buttons.": {"send", "edit", "cancel", "approve", "reject"},
+    # Submissions and their review (handlers/submissions.py, reviews.py, submission_cards.py).
+    "submission_kinds.": {k.value for k in SubmissionKind},
+    "dialog.no_clusters.": {k.value for k in SubmissionKind},
+    "submission_statuses.": {s.value for s in SubmissionStatus},
+    "review_levels.": {level.value for level in ReviewLevel},
+    "criteria.": {c.value for c in Criterion},
+    "criterion_marks.": {m.value for m in CriterionMark},
+    "dialog.": {
+        "keep",
+        "skip",
+        "more_items",
+        "items_done",
+        "files_done",
+        "send",
+        "edit",
+        "cancel",
+        "submitted",
+        "resubmitted",
+    },
+    "event_actions.": {o.value for o in SubmissionOutcome}
+    | {"submitted", "acknowledged"}
+    | {f"vote_{v.value}" for v in Vote},
+    "review_buttons.": {"approve", "return", "reject"} | {f"vote_{v.value}" for v in Vote},
+    "reviews.ask_": {"return_comment", "reject_comment"},
+    "reviews.done_": {"advanced", "approved", "returned", "rejected", "voted", "withdrawn"},
+    "package.": {"acknowledged", "not_your_agency", "already_acknowledged", "submission_gone"},
+    "submission_errors.": set(_INVALID_INPUT.findall(Path(submissions.__file__).read_text("utf-8")))
+    | {
+        f"{field}_{problem}"
+        for field in ("title", "summary", "note", "action", "comment")
+        for problem in ("is_command", "too_short", "too_long")
+    }
+    | {"file_type", "file_too_big", "too_many_files", "agency_not_listed"},
+    "submission_refusals.": {
+        # bot/domain/submissions.py
+        "members_only",
+        "cluster_not_eligible",
+        "cluster_not_licensed",
+        "not_your_cluster",
+        "secretaries_only",
+        "already_decided",
+        "not_your_stage",
+        "not_the_author",
+        "closed",
+        "not_in_review",
+        "not_returned",
+        # bot/services/submissions.py
+        "cluster_gone",
+        "program_not_approved",
+        "submission_gone",
+        "not_voting",
+        "already_voted",
+        "not_yours_to_see",
+    },
 }
 
 

@@ -1,0 +1,550 @@
+"""Feasibility plans, development programs and support packages on their way to approval.
+
+Seed 004 describes three items that climb the same ladder: a feasibility plan (F3-3, F3-4,
+F6), a development program (F9) and a support package (F10, F11). The first two are reviewed
+by the cluster's provincial working group and then by the central group; a support package
+is proposed by a working group's secretariat and approved centrally. Everything here is pure:
+the storage layer applies a `Transition` atomically (checking `version`), and the handlers
+turn refusal reasons into messages.
+
+Refusal reasons (returned by the `*_refusal` functions; each is a locale key):
+    members_only, cluster_not_eligible, cluster_not_licensed, not_your_cluster,
+    secretaries_only, already_decided, not_your_stage, not_the_author,
+    file_type, file_too_big
+
+`TransitionRefused.reason` values:
+    not_in_review, not_returned, closed
+
+`InvalidInput.reason` values (what a person typed cannot be used):
+    amount_invalid, months_invalid,
+    title_is_command, title_too_short, title_too_long,
+    summary_is_command, summary_too_short, summary_too_long,
+    note_is_command, note_too_short, note_too_long,
+    action_is_command, action_too_short, action_too_long,
+    comment_is_command, comment_too_short, comment_too_long
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from bot.domain.clusters import Cluster, ClusterStage
+from bot.domain.digits import normalize_persian, strip_invisible, to_latin_digits
+from bot.domain.members import Actor, InvalidInput, can_manage_group
+from bot.domain.working_groups import CENTRAL, is_working_group
+
+__all__ = [
+    "ALLOWED_EXTENSIONS",
+    "MAX_ATTACHMENTS",
+    "MAX_ATTACHMENT_BYTES",
+    "PIPELINES",
+    "Criterion",
+    "CriterionMark",
+    "Decision",
+    "DecisionRule",
+    "ReviewLevel",
+    "RuleMode",
+    "SubmissionKind",
+    "SubmissionState",
+    "SubmissionStatus",
+    "Tally",
+    "Transition",
+    "TransitionRefused",
+    "Vote",
+    "attachment_refusal",
+    "author_refusal",
+    "clean_action",
+    "clean_comment",
+    "clean_note",
+    "clean_summary",
+    "clean_title",
+    "decide",
+    "license_number",
+    "parse_amount",
+    "parse_months",
+    "resubmit",
+    "review_refusal",
+    "reviewing_group",
+    "submit_refusal",
+    "tally",
+    "vote_outcome",
+    "vote_refusal",
+    "waiting_days",
+    "withdraw",
+]
+
+
+class SubmissionKind(enum.StrEnum):
+    FEASIBILITY_PLAN = "feasibility_plan"
+    DEVELOPMENT_PROGRAM = "development_program"
+    SUPPORT_PACKAGE = "support_package"
+
+
+class SubmissionStatus(enum.StrEnum):
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ReviewLevel(enum.StrEnum):
+    PROVINCE = "province"
+    CENTRE = "centre"
+
+
+PIPELINES: dict[SubmissionKind, tuple[ReviewLevel, ...]] = {
+    # F3-4 then F6: the province evaluates the plan, the centre weighs it nationally.
+    SubmissionKind.FEASIBILITY_PLAN: (ReviewLevel.PROVINCE, ReviewLevel.CENTRE),
+    # F9-1..3: programs follow the same two steps.
+    SubmissionKind.DEVELOPMENT_PROGRAM: (ReviewLevel.PROVINCE, ReviewLevel.CENTRE),
+    # F11: a working group already stands behind the proposal, so only the centre approves.
+    SubmissionKind.SUPPORT_PACKAGE: (ReviewLevel.CENTRE,),
+}
+
+
+def reviewing_group(level: ReviewLevel, cluster_group: str) -> str:
+    """The working group whose secretariat decides at this level.
+
+    A cluster registered directly under the central group has no province to speak for it,
+    so its "province" stage is the central group as well.
+    """
+    if not is_working_group(cluster_group):
+        raise ValueError(f"unknown working group {cluster_group!r}")
+    if level is ReviewLevel.CENTRE:
+        return CENTRAL
+    return cluster_group
+
+
+class Criterion(enum.StrEnum):
+    """The nine selection criteria of article 7, in the decree's order."""
+
+    CONCENTRATION = "concentration"
+    PRODUCTS = "products"
+    LEGAL_ENTITY = "legal_entity"
+    EXPORT_SHARE = "export_share"
+    EXPORT_CAPACITY = "export_capacity"
+    VALUE_ADDED = "value_added"
+    ADVANTAGE = "advantage"
+    NETWORKS = "networks"
+    SOCIAL_CAPITAL = "social_capital"
+
+
+class CriterionMark(enum.StrEnum):
+    MET = "met"
+    PARTLY = "partly"
+    NOT_MET = "not_met"
+
+
+class Decision(enum.StrEnum):
+    APPROVE = "approve"
+    RETURN = "return"
+    REJECT = "reject"
+
+
+class Vote(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    ABSTAIN = "abstain"
+
+
+class RuleMode(enum.StrEnum):
+    SECRETARY = "secretary"
+    VOTE = "vote"
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """How a working group decides: its secretary alone, or a vote of its members."""
+
+    mode: RuleMode = RuleMode.SECRETARY
+    quorum: int = 3
+    deadline_days: int = 7
+
+    def __post_init__(self) -> None:
+        # Rows come back from the database as plain strings; accept them, refuse nonsense.
+        object.__setattr__(self, "mode", RuleMode(self.mode))
+        if not 1 <= self.quorum <= 50:
+            raise ValueError(f"quorum must be within 1..50, not {self.quorum}")
+        if not 1 <= self.deadline_days <= 60:
+            raise ValueError(f"deadline_days must be within 1..60, not {self.deadline_days}")
+
+
+# --- the state machine ------------------------------------------------------------------------
+
+_OPEN = frozenset({SubmissionStatus.IN_REVIEW, SubmissionStatus.RETURNED})
+
+
+@dataclass(frozen=True)
+class SubmissionState:
+    """What the rules need to know about a submission; `version` guards concurrent writes."""
+
+    kind: SubmissionKind
+    status: SubmissionStatus
+    stage_index: int
+    version: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", SubmissionKind(self.kind))
+        object.__setattr__(self, "status", SubmissionStatus(self.status))
+        if not 0 <= self.stage_index < len(PIPELINES[self.kind]):
+            raise ValueError(f"stage {self.stage_index} does not exist for {self.kind}")
+        if self.version < 1:
+            raise ValueError(f"version starts at 1, not {self.version}")
+
+    @property
+    def level(self) -> ReviewLevel:
+        return PIPELINES[self.kind][self.stage_index]
+
+    @property
+    def is_final_stage(self) -> bool:
+        return self.stage_index == len(PIPELINES[self.kind]) - 1
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in _OPEN
+
+
+class Outcome(enum.StrEnum):
+    """Values of `Transition.outcome`; a StrEnum so they compare equal to plain strings."""
+
+    ADVANCED = "advanced"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    RESUBMITTED = "resubmitted"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The state a submission moves to, and what happened (for history and notifications)."""
+
+    status: SubmissionStatus
+    stage_index: int
+    version: int
+    outcome: str
+
+
+class TransitionRefused(Exception):
+    """The submission is not in a state that allows this move; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def decide(state: SubmissionState, decision: Decision) -> Transition:
+    """Apply a stage's decision.
+
+    Approval at a stage that is not the last moves the item to the next stage, still in
+    review. A returned item waits for its author at the same stage. Refused with "closed"
+    once a final decision or withdrawal happened, and "not_in_review" while it is returned.
+    """
+    if not state.is_open:
+        raise TransitionRefused("closed")
+    if state.status is not SubmissionStatus.IN_REVIEW:
+        raise TransitionRefused("not_in_review")
+    version = state.version + 1
+    if decision is Decision.APPROVE:
+        if state.is_final_stage:
+            return Transition(
+                SubmissionStatus.APPROVED, state.stage_index, version, Outcome.APPROVED
+            )
+        return Transition(
+            SubmissionStatus.IN_REVIEW, state.stage_index + 1, version, Outcome.ADVANCED
+        )
+    if decision is Decision.RETURN:
+        return Transition(SubmissionStatus.RETURNED, state.stage_index, version, Outcome.RETURNED)
+    if decision is Decision.REJECT:
+        return Transition(SubmissionStatus.REJECTED, state.stage_index, version, Outcome.REJECTED)
+    raise ValueError(f"unknown decision {decision!r}")
+
+
+def withdraw(state: SubmissionState) -> Transition:
+    """The author takes the item back; possible until a final decision ("closed" after)."""
+    if not state.is_open:
+        raise TransitionRefused("closed")
+    return Transition(
+        SubmissionStatus.WITHDRAWN, state.stage_index, state.version + 1, Outcome.WITHDRAWN
+    )
+
+
+def resubmit(state: SubmissionState) -> Transition:
+    """A returned item goes back to the stage that returned it, not to the start.
+
+    The earlier stages already approved it; sending a centre's return back through the
+    province would make them decide twice on the same question.
+    """
+    if not state.is_open:
+        raise TransitionRefused("closed")
+    if state.status is not SubmissionStatus.RETURNED:
+        raise TransitionRefused("not_returned")
+    return Transition(
+        SubmissionStatus.IN_REVIEW, state.stage_index, state.version + 1, Outcome.RESUBMITTED
+    )
+
+
+# --- who may do what --------------------------------------------------------------------------
+
+_PLAN_STAGES = frozenset({ClusterStage.IDENTIFIED, ClusterStage.FEASIBILITY_STUDIED})
+_LICENSED_STAGES = frozenset({ClusterStage.LICENSED, ClusterStage.DEVELOPMENT_RUNNING})
+
+
+def _speaks_for_cluster(actor: Actor, cluster: Cluster) -> bool:
+    if actor.is_superuser:
+        return True
+    if not actor.is_member or actor.member is None:
+        return False
+    if cluster.cda_member_id is not None and actor.member.id == cluster.cda_member_id:
+        return True
+    # The central group oversees every province, so its members may file for any cluster.
+    return actor.working_group in (cluster.working_group, CENTRAL)
+
+
+def submit_refusal(actor: Actor, kind: SubmissionKind, cluster: Cluster) -> str | None:
+    """Why this person may not file this kind of item for this cluster, or None."""
+    if not actor.is_member and not actor.is_superuser:
+        return "members_only"
+    if kind is SubmissionKind.FEASIBILITY_PLAN:
+        if cluster.stage not in _PLAN_STAGES:
+            return "cluster_not_eligible"
+        return None if _speaks_for_cluster(actor, cluster) else "not_your_cluster"
+    # Programs and packages build on a license (F8 comes before F9 and F10).
+    if cluster.stage not in _LICENSED_STAGES:
+        return "cluster_not_licensed"
+    if kind is SubmissionKind.DEVELOPMENT_PROGRAM:
+        return None if _speaks_for_cluster(actor, cluster) else "not_your_cluster"
+    # F10: the working group proposes a package, and a group speaks through its secretariat.
+    if can_manage_group(actor, cluster.working_group) or can_manage_group(actor, CENTRAL):
+        return None
+    return "secretaries_only"
+
+
+def review_refusal(actor: Actor, state: SubmissionState, cluster_group: str) -> str | None:
+    """Why this person may not approve, return or reject at the item's current stage, or None."""
+    if state.status is not SubmissionStatus.IN_REVIEW:
+        return "already_decided"
+    if not can_manage_group(actor, reviewing_group(state.level, cluster_group)):
+        return "not_your_stage"
+    return None
+
+
+def vote_refusal(actor: Actor, state: SubmissionState, cluster_group: str) -> str | None:
+    """Why this person may not vote at the item's current stage, or None."""
+    if state.status is not SubmissionStatus.IN_REVIEW:
+        return "already_decided"
+    if actor.is_superuser:
+        return None
+    if actor.is_member and actor.working_group == reviewing_group(state.level, cluster_group):
+        return None
+    return "not_your_stage"
+
+
+def author_refusal(actor: Actor, author_member_id: int) -> str | None:
+    """Withdrawing and resubmitting belong to the author alone, while still a member."""
+    if actor.is_member and actor.member is not None and actor.member.id == author_member_id:
+        return None
+    return "not_the_author"
+
+
+# --- votes ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    approve: int
+    reject: int
+    abstain: int
+
+    @property
+    def total(self) -> int:
+        return self.approve + self.reject + self.abstain
+
+
+def tally(votes: Iterable[Vote]) -> Tally:
+    counted = list(votes)
+    return Tally(
+        approve=sum(1 for v in counted if v is Vote.APPROVE),
+        reject=sum(1 for v in counted if v is Vote.REJECT),
+        abstain=sum(1 for v in counted if v is Vote.ABSTAIN),
+    )
+
+
+def vote_outcome(
+    rule: DecisionRule, votes: Tally, opened_at: datetime.datetime, now: datetime.datetime
+) -> Decision | None:
+    """What the vote has decided so far, or None while it is still open.
+
+    Before the deadline a side wins as soon as it has `quorum` votes and more votes than
+    the other side. From the deadline (`opened_at` + `deadline_days`) on, the simple
+    majority of approvals against rejections decides, whatever the quorum. A tie at the
+    deadline, including nobody voting, decides nothing: the stage's secretary (or chair)
+    must then decide alone. Abstentions count towards neither side.
+    """
+    if votes.approve >= rule.quorum and votes.approve > votes.reject:
+        return Decision.APPROVE
+    # Symmetric with approval: a tie never decides, even when both sides reach the quorum.
+    if votes.reject >= rule.quorum and votes.reject > votes.approve:
+        return Decision.REJECT
+    if now >= opened_at + datetime.timedelta(days=rule.deadline_days):
+        if votes.approve > votes.reject:
+            return Decision.APPROVE
+        if votes.reject > votes.approve:
+            return Decision.REJECT
+    return None
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+_MIME_BY_EXTENSION: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "pdf": "application/pdf",
+        "doc": "application/msword",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls": "application/vnd.ms-excel",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "jpg": "image/jpeg",
+        "jpeg": "image/jpeg",
+        "png": "image/png",
+    }
+)
+ALLOWED_EXTENSIONS: frozenset[str] = frozenset(_MIME_BY_EXTENSION)
+_ALLOWED_MIME_TYPES = frozenset(_MIME_BY_EXTENSION.values())
+# Some clients label every document this way; the extension then has to carry the check.
+_GENERIC_MIME = "application/octet-stream"
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_ATTACHMENTS = 10
+
+
+def _extension(file_name: str) -> str | None:
+    name = strip_invisible(file_name).strip()
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem:
+        return None
+    return extension.lower()
+
+
+def attachment_refusal(
+    file_name: str | None, mime_type: str | None, size: int | None
+) -> str | None:
+    """Why a file cannot be attached to a submission, or None.
+
+    Only office documents, PDFs and pictures are accepted: the reviewers open them on
+    phones, and an executable named "plan.pdf.exe" must not reach them. Without a file
+    name the mime type alone decides; a missing size is let through because Telegram
+    sometimes omits it and its own 20 MB download limit still applies.
+    """
+    mime = mime_type.split(";", 1)[0].strip().lower() if mime_type else None
+    if file_name is None or not file_name.strip():
+        if mime not in _ALLOWED_MIME_TYPES:
+            return "file_type"
+    else:
+        extension = _extension(file_name)
+        if extension is None or extension not in _MIME_BY_EXTENSION:
+            return "file_type"
+        if mime and mime != _GENERIC_MIME and mime != _MIME_BY_EXTENSION[extension]:
+            return "file_type"
+    if size is not None and size > MAX_ATTACHMENT_BYTES:
+        return "file_too_big"
+    return None
+
+
+# --- what people type -------------------------------------------------------------------------
+
+MAX_AMOUNT = 10**12
+# Grouped digits (1,250,000 or ۱٬۲۵۰٬۰۰۰ or 1 250 000) or a plain run of digits. Groups must
+# be of three, so that "2,5" typed as a decimal is refused instead of read as 25.
+_GROUP_SEPARATOR = r"(?:\s*[,،٬]\s*|\s+)"
+_AMOUNT = re.compile(rf"[0-9]{{1,3}}(?:{_GROUP_SEPARATOR}[0-9]{{3}})+|[0-9]+")
+_MONTHS = re.compile(r"[0-9]{1,3}")
+
+
+def parse_amount(text: str) -> int:
+    """A budget in million rials, as a positive whole number no larger than 10**12."""
+    body = to_latin_digits(strip_invisible(text)).strip()
+    if not _AMOUNT.fullmatch(body):
+        raise InvalidInput("amount_invalid")
+    digits = re.sub(r"[^0-9]", "", body)
+    # Checked before int(): a thousand-digit paste must not cost a big-number conversion.
+    if len(digits.lstrip("0")) > len(str(MAX_AMOUNT)):
+        raise InvalidInput("amount_invalid")
+    amount = int(digits)
+    if not 1 <= amount <= MAX_AMOUNT:
+        raise InvalidInput("amount_invalid")
+    return amount
+
+
+def parse_months(text: str) -> int:
+    """A duration in months, 1..120 (ten years is the longest program the decree imagines)."""
+    body = to_latin_digits(strip_invisible(text)).strip()
+    if not _MONTHS.fullmatch(body):
+        raise InvalidInput("months_invalid")
+    months = int(body)
+    if not 1 <= months <= 120:
+        raise InvalidInput("months_invalid")
+    return months
+
+
+def _normalize_multiline(text: str) -> str:
+    # A summary or a comment has paragraphs worth keeping; normalize_persian alone would
+    # fold them into one line. Runs of blank lines shrink to one.
+    lines = [normalize_persian(line) for line in strip_invisible(text).splitlines()]
+    paragraphs = "\n".join(lines).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", paragraphs)
+
+
+def _check_length(value: str, field: str, shortest: int, longest: int) -> str:
+    # A person who taps a command mid-conversation wants the command, not to save "/cancel".
+    if value.startswith("/"):
+        raise InvalidInput(f"{field}_is_command")
+    if len(value) < shortest:
+        raise InvalidInput(f"{field}_too_short")
+    if len(value) > longest:
+        raise InvalidInput(f"{field}_too_long")
+    return value
+
+
+def clean_title(text: str) -> str:
+    return _check_length(normalize_persian(text), "title", 3, 200)
+
+
+def clean_summary(text: str) -> str:
+    return _check_length(_normalize_multiline(text), "summary", 10, 3000)
+
+
+def clean_note(text: str) -> str:
+    return _check_length(_normalize_multiline(text), "note", 1, 500)
+
+
+def clean_action(text: str) -> str:
+    """What an agency must do under a support package (F11)."""
+    return _check_length(_normalize_multiline(text), "action", 5, 1000)
+
+
+def clean_comment(text: str) -> str:
+    """A reviewer's reason, or what must change before the item comes back."""
+    return _check_length(_normalize_multiline(text), "comment", 3, 1000)
+
+
+# --- licenses and waiting time ----------------------------------------------------------------
+
+
+def license_number(jalali_year: int, sequence: int) -> str:
+    """F8: "EC-1405-0007"; EC for export cluster, then the Jalali year and its sequence."""
+    if not 1000 <= jalali_year <= 9999:
+        raise ValueError(f"a four-digit Jalali year is expected, not {jalali_year}")
+    if sequence < 1:
+        raise ValueError(f"license sequences start at 1, not {sequence}")
+    return f"EC-{jalali_year}-{sequence:04d}"
+
+
+def waiting_days(opened_at: datetime.datetime, now: datetime.datetime) -> int:
+    """Whole days an item has waited at its stage; clock skew never makes it negative."""
+    return max(0, (now - opened_at).days)

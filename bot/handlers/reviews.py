@@ -1,0 +1,491 @@
+"""Reviewing submissions: decisions and votes on cards, comments, the inbox, review rules,
+the details/files/timeline/license views, withdrawal, and agencies' acknowledgements.
+
+Return and Reject ask for a comment first (ReviewComment), typed as a reply to the prompt.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.config import Settings
+from bot.domain import submissions as rules
+from bot.domain.members import Actor, InvalidInput, managed_groups
+from bot.domain.submissions import Decision, SubmissionKind, Vote
+from bot.domain.working_groups import WORKING_GROUPS
+from bot.handlers.submission_cards import (
+    CardPrinter,
+    PackageAck,
+    Review,
+    SubmissionView,
+    card_subject,
+    content_lines,
+    kind_name,
+    license_text,
+)
+from bot.i18n import Catalogs, Translator
+from bot.services import submissions as service
+from bot.storage.submissions import Submission
+from bot.storage.uow import UnitOfWork
+
+router = Router(name="reviews")
+
+MESSAGE_LIMIT = 4000
+
+
+class ReviewComment(StatesGroup):
+    comment = State()
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+@router.callback_query(Review.filter(F.action == "approve"))
+async def approve(
+    query: CallbackQuery,
+    callback_data: Review,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    outcome = await service.decide(
+        uow, actor, callback_data.submission_id, callback_data.version, Decision.APPROVE, None, now
+    )
+    await _report(query, outcome, uow, catalogs, settings, t, now)
+
+
+@router.callback_query(Review.filter(F.action.in_({"return", "reject"})))
+async def ask_comment(
+    query: CallbackQuery,
+    callback_data: Review,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+) -> None:
+    submission = await uow.submissions.get(callback_data.submission_id)
+    refusal = "submission_gone" if submission is None else None
+    if submission is not None and (
+        not submission.state.is_open or submission.version != callback_data.version
+    ):
+        refusal = "already_decided"
+    if refusal is None and submission is not None:
+        refusal = rules.review_refusal(actor, submission.state, submission.cluster_group)
+        if refusal == "not_your_stage":
+            await uow.audit.record(
+                actor.user_id, f"submission.{callback_data.action}", refusal, "submission",
+                submission.id,
+            )  # fmt: skip
+    if refusal is not None:
+        await query.answer(_refusal(t, refusal, submission), show_alert=True)
+        return
+    assert submission is not None
+    await state.set_state(ReviewComment.comment)
+    await state.update_data(
+        submission_id=submission.id, version=submission.version, decision=callback_data.action
+    )
+    await query.answer()
+    await _message(query).answer(
+        t(f"reviews.ask_{callback_data.action}_comment", title=submission.title),
+        reply_markup=ForceReply(selective=True),
+    )
+
+
+@router.message(ReviewComment.comment, F.text)
+async def comment_typed(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    try:
+        comment = rules.clean_comment(message.text or "")
+    except InvalidInput as error:
+        await message.answer(t(f"submission_errors.{error.reason}"))
+        return
+    data = await state.get_data()
+    await state.clear()
+    outcome = await service.decide(
+        uow, actor, int(data["submission_id"]), int(data["version"]), Decision(data["decision"]),
+        comment, now,
+    )  # fmt: skip
+    if not outcome.done:
+        await message.answer(_refusal(t, outcome.result, outcome.submission))
+        return
+    await _announce(outcome, uow, catalogs, settings, now, comment)
+    await message.answer(t(f"reviews.done_{outcome.result}"))
+
+
+@router.callback_query(Review.filter(F.action.startswith("vote_")))
+async def vote(
+    query: CallbackQuery,
+    callback_data: Review,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    try:
+        choice = Vote(callback_data.action.removeprefix("vote_"))
+    except ValueError:
+        await query.answer(t("errors.stale_button"), show_alert=True)
+        return
+    outcome = await service.vote(
+        uow, actor, callback_data.submission_id, callback_data.version, choice, now
+    )
+    await _report(query, outcome, uow, catalogs, settings, t, now)
+
+
+async def _report(
+    query: CallbackQuery,
+    outcome: service.Outcome,
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    settings: Settings,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    """Answer the press, then queue what the outcome means for everyone else."""
+    if not outcome.done:
+        await query.answer(_refusal(t, outcome.result, outcome.submission), show_alert=True)
+        return
+    await query.answer(t(f"reviews.done_{outcome.result}"))
+    await _announce(outcome, uow, catalogs, settings, now, None)
+
+
+async def _announce(
+    outcome: service.Outcome,
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    settings: Settings,
+    now: datetime.datetime,
+    comment: str | None,
+) -> None:
+    submission = outcome.submission
+    assert submission is not None
+    printer = CardPrinter(uow, catalogs, settings, now)
+    if outcome.result == "voted":
+        # Live tally on every copy; the key changes with each vote so each update is sent.
+        total = outcome.tally.total if outcome.tally else 0
+        await printer.queue_card_updates(submission, round_key=f":n{total}")
+        return
+    await printer.queue_card_updates(submission)
+    if outcome.result == "advanced":
+        await printer.queue_review_cards(submission)
+        group = service.stage_group(submission)
+        t = catalogs.translator(submission.author_locale)
+        await printer.queue_to_author(
+            submission, "advanced", "reviews.author_advanced", group=t(f"working_groups.{group}")
+        )
+    elif outcome.result == "approved":
+        await printer.queue_to_author(submission, "approved", "reviews.author_approved")
+        if outcome.license is not None:
+            await printer.queue_license(submission, outcome.license)
+        if outcome.items:
+            await printer.queue_package(submission, outcome.items)
+    elif outcome.result in ("returned", "rejected"):
+        await printer.queue_to_author(
+            submission, outcome.result, f"reviews.author_{outcome.result}", comment=comment or "-"
+        )
+
+
+def _refusal(t: Translator, reason: str, submission: Submission | None) -> str:
+    if reason == "already_decided" and submission is not None:
+        status = t(f"submission_statuses.{submission.status.value}")
+        return t("submission_refusals.already_decided_now", status=status)
+    return t(f"submission_refusals.{reason}")
+
+
+# --- what is waiting, and how a group decides ----------------------------------------------------
+
+
+@router.message(Command("inbox"))
+async def inbox(
+    message: Message, uow: UnitOfWork, actor: Actor, t: Translator, now: datetime.datetime
+) -> None:
+    if not managed_groups(actor, WORKING_GROUPS):
+        await message.answer(t("errors.secretaries_only"))
+        return
+    waiting = await service.inbox(uow, actor)
+    if not waiting:
+        await message.answer(t("inbox.none"))
+        return
+    lines = []
+    builder = InlineKeyboardBuilder()
+    for submission in waiting[:30]:
+        lines.append(
+            t("inbox.line", number=submission.id, kind=kind_name(t, submission.kind),
+              title=submission.title, cluster=submission.cluster_name,
+              days=rules.waiting_days(submission.stage_opened_at, now))
+        )  # fmt: skip
+        builder.button(
+            text=t("inbox.open", number=submission.id),
+            callback_data=SubmissionView(action="card", submission_id=submission.id),
+        )
+    builder.adjust(4)
+    await message.answer(
+        t("inbox.header", count=len(waiting), lines=t.join(lines)), reply_markup=builder.as_markup()
+    )
+
+
+@router.message(Command("rules"))
+async def review_rules(
+    message: Message, command: CommandObject, uow: UnitOfWork, actor: Actor, t: Translator
+) -> None:
+    groups = managed_groups(actor, WORKING_GROUPS)
+    if not groups:
+        await message.answer(t("errors.secretaries_only"))
+        return
+    words = (command.args or "").split()
+    group = actor.working_group if actor.working_group in groups else None
+    if words and words[0] in WORKING_GROUPS:
+        group = words.pop(0)
+    if group is None or group not in groups:
+        await message.answer(t("rules.name_group"))
+        return
+    if words:
+        try:
+            rule = _parse_rule(words)
+        except ValueError:
+            await message.answer(t("rules.usage"))
+            return
+        await uow.submissions.set_rule(await uow.working_groups.id_of(group), rule)
+        await uow.audit.record(
+            actor.user_id,
+            "rules.set",
+            "done",
+            details={
+                "working_group": group,
+                "mode": rule.mode.value,
+                "quorum": rule.quorum,
+                "deadline_days": rule.deadline_days,
+            },
+        )
+    rule = await uow.submissions.rule_for(group)
+    key = "rules.vote" if rule.mode is rules.RuleMode.VOTE else "rules.secretary"
+    await message.answer(
+        t(key, group=t(f"working_groups.{group}"), quorum=rule.quorum, days=rule.deadline_days)
+        + "\n\n"
+        + t("rules.usage")
+    )
+
+
+def _parse_rule(words: list[str]) -> rules.DecisionRule:
+    mode = rules.RuleMode(words[0])
+    if mode is rules.RuleMode.SECRETARY:
+        if len(words) != 1:
+            raise ValueError("no numbers for the secretary mode")
+        return rules.DecisionRule(mode)
+    if len(words) != 3 or not all(w.isdigit() for w in words[1:]):
+        raise ValueError("vote needs quorum and days")
+    return rules.DecisionRule(mode, int(words[1]), int(words[2]))
+
+
+# --- views: card, details, files, timeline, license; withdrawal ----------------------------------
+
+
+async def _followed(
+    query: CallbackQuery, uow: UnitOfWork, actor: Actor, t: Translator, submission_id: int
+) -> Submission | None:
+    submission = await uow.submissions.get(submission_id)
+    if submission is None or not service.can_follow(actor, submission):
+        await query.answer(t("submission_refusals.not_yours_to_see"), show_alert=True)
+        return None
+    await query.answer()
+    return submission
+
+
+@router.callback_query(SubmissionView.filter(F.action == "card"))
+async def show_card(
+    query: CallbackQuery,
+    callback_data: SubmissionView,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    submission = await _followed(query, uow, actor, t, callback_data.submission_id)
+    if submission is None:
+        return
+    text, markup = await CardPrinter(uow, catalogs, settings, now).card(t, submission)
+    sent = await _message(query).answer(text, reply_markup=markup)
+    # Remember this copy too, so the decision updates it like the others.
+    await uow.cards.add(
+        card_subject(submission.stage_index), submission.id, sent.chat.id, sent.message_id, t.locale
+    )
+
+
+@router.callback_query(SubmissionView.filter(F.action == "details"))
+async def details(
+    query: CallbackQuery,
+    callback_data: SubmissionView,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+) -> None:
+    submission = await _followed(query, uow, actor, t, callback_data.submission_id)
+    if submission is None:
+        return
+    items = [(i.agency_code, i.action) for i in await uow.submissions.items(submission.id)]
+    lines = [
+        t("cards.header", kind=kind_name(t, submission.kind), number=submission.id),
+        t("cards.title", title=submission.title),
+        *content_lines(
+            t, submission.kind, submission.summary, submission.details,
+            submission.budget_million_rials, submission.duration_months, items, full=True,
+        ),
+    ]  # fmt: skip
+    for chunk in _chunks(lines):
+        await _message(query).answer(chunk)
+
+
+@router.callback_query(SubmissionView.filter(F.action == "files"))
+async def files(
+    query: CallbackQuery,
+    callback_data: SubmissionView,
+    bot: Bot,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+) -> None:
+    submission = await _followed(query, uow, actor, t, callback_data.submission_id)
+    if submission is None:
+        return
+    attachments = await uow.submissions.attachments(submission.id)
+    if not attachments:
+        await _message(query).answer(t("reviews.no_files"))
+        return
+    for attachment in attachments:
+        try:
+            await bot.send_document(_message(query).chat.id, attachment.file_id)
+        except TelegramAPIError:
+            await _message(query).answer(t("reviews.file_unavailable", name=attachment.file_name))
+
+
+@router.callback_query(SubmissionView.filter(F.action == "timeline"))
+async def timeline(
+    query: CallbackQuery,
+    callback_data: SubmissionView,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+) -> None:
+    submission = await _followed(query, uow, actor, t, callback_data.submission_id)
+    if submission is None:
+        return
+    lines = [t("timeline.header", number=submission.id, title=submission.title)]
+    for event in await uow.submissions.events(submission.id):
+        name = t("cards.the_vote") if event.actor_name == service.VOTE_ACTOR else event.actor_name
+        lines.append(
+            t("timeline.line", at=t.moment(event.at), name=name,
+              action=t(f"event_actions.{event.action}"))
+        )  # fmt: skip
+        if event.comment and event.action != "acknowledged":
+            lines.append(t("cards.comment", comment=event.comment))
+    for chunk in _chunks(lines):
+        await _message(query).answer(chunk)
+
+
+@router.callback_query(SubmissionView.filter(F.action == "license"))
+async def show_license(
+    query: CallbackQuery,
+    callback_data: SubmissionView,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+) -> None:
+    submission = await _followed(query, uow, actor, t, callback_data.submission_id)
+    if submission is None:
+        return
+    license_ = await uow.submissions.license_of(submission.id)
+    if license_ is None or submission.kind is not SubmissionKind.FEASIBILITY_PLAN:
+        await _message(query).answer(t("license.none"))
+        return
+    await _message(query).answer(license_text(t, submission, license_))
+
+
+@router.callback_query(SubmissionView.filter(F.action == "withdraw"))
+async def withdraw(
+    query: CallbackQuery,
+    callback_data: SubmissionView,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    outcome = await service.withdraw(uow, actor, callback_data.submission_id, now)
+    if not outcome.done or outcome.submission is None:
+        await query.answer(_refusal(t, outcome.result, outcome.submission), show_alert=True)
+        return
+    await query.answer(t("reviews.done_withdrawn"))
+    await CardPrinter(uow, catalogs, settings, now).queue_card_updates(outcome.submission)
+
+
+# --- agencies acknowledge their part of a support package ----------------------------------------
+
+
+@router.callback_query(PackageAck.filter())
+async def acknowledge(
+    query: CallbackQuery,
+    callback_data: PackageAck,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    result, item = await service.acknowledge(uow, actor, callback_data.item_id, now)
+    if result != "acknowledged" or item is None:
+        await query.answer(t(f"package.{result}"), show_alert=True)
+        return
+    await query.answer(t("package.acknowledged"))
+    message = _message(query)
+    await message.edit_text(
+        (message.html_text if message.text else "")
+        + "\n\n"
+        + t("package.acknowledged_by", name=actor.display_name, at=t.moment(now)),
+        reply_markup=None,
+    )
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    """Join lines into messages under Telegram's length limit."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        while len(line) > MESSAGE_LIMIT:
+            chunks.append(line[:MESSAGE_LIMIT])
+            line = line[MESSAGE_LIMIT:]
+        if current and len(current) + 1 + len(line) > MESSAGE_LIMIT:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _message(query: CallbackQuery) -> Message:
+    assert isinstance(query.message, Message)
+    return query.message

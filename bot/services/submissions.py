@@ -1,0 +1,355 @@
+"""Service functions for submissions: submit, decide, vote, withdraw, resubmit, acknowledge.
+
+They take plain values and an open unit of work, apply the rules of bot/domain/submissions.py
+and return what happened; handlers render it and queue the notifications in the same
+transaction (the outbox), so a decision and its messages commit together.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from bot.domain import jalali
+from bot.domain import submissions as rules
+from bot.domain.clusters import ClusterStage
+from bot.domain.members import Actor, MemberStatus, can_view_group
+from bot.domain.submissions import Decision, SubmissionKind, SubmissionStatus, Vote
+from bot.storage.submissions import Content, License, PackageItem, Submission
+from bot.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    file_id: str
+    file_unique_id: str
+    file_name: str
+    mime_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: SubmissionKind
+    cluster_id: int
+    program_id: int | None
+    content: Content
+    # Support packages: (agency code, what that agency must do).
+    items: list[tuple[str, str]] = field(default_factory=list)
+    attachments: list[NewAttachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    # What happened ("submitted", "advanced", "approved", "returned", "rejected", "withdrawn",
+    # "resubmitted", "voted") or why nothing did (a refusal reason, a locale key).
+    result: str
+    submission: Submission | None
+    license: License | None = None
+    items: list[PackageItem] = field(default_factory=list)
+    tally: rules.Tally | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.result in DONE
+
+
+DONE = frozenset(
+    {
+        "submitted",
+        "advanced",
+        "approved",
+        "returned",
+        "rejected",
+        "withdrawn",
+        "resubmitted",
+        "voted",
+    }
+)
+# The name shown as decider when the members' vote, not a person, made the decision.
+VOTE_ACTOR = "vote"
+
+
+def stage_group(submission: Submission) -> str:
+    return rules.reviewing_group(submission.state.level, submission.cluster_group)
+
+
+def can_follow(actor: Actor, submission: Submission) -> bool:
+    """See the card, timeline and attachments: the author, and whoever may see the cluster."""
+    is_author = actor.member is not None and actor.member.id == submission.author_member_id
+    return is_author or can_view_group(actor, submission.cluster_group)
+
+
+async def submit(uow: UnitOfWork, actor: Actor, draft: Draft, now: datetime.datetime) -> Outcome:
+    cluster = await uow.clusters.get(draft.cluster_id)
+    if cluster is None:
+        return Outcome("cluster_gone", None)
+    refusal = rules.submit_refusal(actor, draft.kind, cluster)
+    if refusal is None and draft.program_id is not None:
+        programs = await uow.submissions.approved_programs(cluster.id)
+        if draft.program_id not in {p.id for p in programs}:
+            refusal = "program_not_approved"
+    if refusal is not None:
+        await uow.audit.record(
+            actor.user_id, f"submission.{draft.kind.value}", refusal, "cluster", cluster.id
+        )
+        return Outcome(refusal, None)
+    if actor.member is None:
+        # A superuser who is not a member has no member record to be the author.
+        return Outcome("members_only", None)
+    submission_id = await uow.submissions.create(
+        draft.kind, cluster.id, draft.program_id, actor.member.id, draft.content, now
+    )
+    for position, (agency, action) in enumerate(draft.items, start=1):
+        await uow.submissions.add_item(submission_id, position, agency, action)
+    await _attach(uow, submission_id, draft.attachments, now)
+    await uow.submissions.add_event(
+        submission_id, now, actor.user_id, actor.display_name, "submitted", 0
+    )
+    return Outcome("submitted", await uow.submissions.get(submission_id))
+
+
+async def _attach(
+    uow: UnitOfWork, submission_id: int, files: list[NewAttachment], now: datetime.datetime
+) -> None:
+    for f in files:
+        await uow.submissions.add_attachment(
+            submission_id, f.file_id, f.file_unique_id, f.file_name, f.mime_type, f.size, now
+        )
+
+
+async def _load_open(
+    uow: UnitOfWork, submission_id: int, version: int | None
+) -> tuple[Submission | None, str | None]:
+    submission = await uow.submissions.get(submission_id)
+    if submission is None:
+        return None, "submission_gone"
+    if not submission.state.is_open or (version is not None and submission.version != version):
+        # The card that was pressed is older than the submission: somebody acted first.
+        return submission, "already_decided"
+    return submission, None
+
+
+async def decide(
+    uow: UnitOfWork,
+    actor: Actor,
+    submission_id: int,
+    version: int,
+    decision: Decision,
+    comment: str | None,
+    now: datetime.datetime,
+) -> Outcome:
+    submission, refusal = await _load_open(uow, submission_id, version)
+    if refusal is None:
+        assert submission is not None
+        refusal = rules.review_refusal(actor, submission.state, submission.cluster_group)
+        if refusal == "not_your_stage":
+            await uow.audit.record(
+                actor.user_id, f"submission.{decision.value}", refusal, "submission", submission_id
+            )
+    if refusal is not None:
+        return Outcome(refusal, submission)
+    assert submission is not None
+    return await _apply(uow, submission, decision, actor.user_id, actor.display_name, comment, now)
+
+
+async def _apply(
+    uow: UnitOfWork,
+    submission: Submission,
+    decision: Decision,
+    actor_user_id: int,
+    actor_name: str,
+    comment: str | None,
+    now: datetime.datetime,
+) -> Outcome:
+    change = rules.decide(submission.state, decision)
+    if not await uow.submissions.transition(submission.id, submission.version, change, now):
+        return Outcome("already_decided", await uow.submissions.get(submission.id))
+    await uow.submissions.add_event(
+        submission.id,
+        now,
+        actor_user_id,
+        actor_name,
+        change.outcome,
+        submission.stage_index,
+        comment,
+    )
+    license_ = None
+    items: list[PackageItem] = []
+    if change.outcome == "approved":
+        license_, items = await _finalise(uow, submission, now)
+    return Outcome(change.outcome, await uow.submissions.get(submission.id), license_, items)
+
+
+async def _finalise(
+    uow: UnitOfWork, submission: Submission, now: datetime.datetime
+) -> tuple[License | None, list[PackageItem]]:
+    """What a final approval sets in motion (F7, F8, F9, F11)."""
+    if submission.kind is SubmissionKind.FEASIBILITY_PLAN:
+        # F7 and F8: the cluster enters the export-cluster database and gets its license.
+        await uow.clusters.set_stage(submission.cluster_id, ClusterStage.LICENSED)
+        year = jalali.jalali_parts(jalali.tehran_today(now))[0]
+        sequence = await uow.submissions.next_license_sequence(year)
+        number = rules.license_number(year, sequence)
+        return await uow.submissions.add_license(
+            number, submission.cluster_id, submission.id, now
+        ), []
+    if submission.kind is SubmissionKind.DEVELOPMENT_PROGRAM:
+        await uow.clusters.set_stage(submission.cluster_id, ClusterStage.DEVELOPMENT_RUNNING)
+        return None, []
+    # F11: the package is communicated to each named agency. The task tracker will turn each
+    # item into a task for that agency; until then the items and their acknowledgements are
+    # the record of who must do what.
+    return None, await uow.submissions.items(submission.id)
+
+
+async def vote(
+    uow: UnitOfWork,
+    actor: Actor,
+    submission_id: int,
+    version: int,
+    choice: Vote,
+    now: datetime.datetime,
+) -> Outcome:
+    submission, refusal = await _load_open(uow, submission_id, version)
+    if refusal is None:
+        assert submission is not None
+        refusal = rules.vote_refusal(actor, submission.state, submission.cluster_group)
+    if refusal is None and actor.member is None:
+        refusal = "members_only"
+    if refusal is not None:
+        if refusal == "not_your_stage":
+            await uow.audit.record(
+                actor.user_id, "submission.vote", refusal, "submission", submission_id
+            )
+        return Outcome(refusal, submission)
+    assert submission is not None and actor.member is not None
+    rule = await uow.submissions.rule_for(stage_group(submission))
+    if rule.mode is not rules.RuleMode.VOTE:
+        return Outcome("not_voting", submission)
+    if not await uow.submissions.add_vote(submission.id, version, actor.member.id, choice, now):
+        return Outcome("already_voted", submission)
+    await uow.submissions.add_event(
+        submission.id, now, actor.user_id, actor.display_name, f"vote_{choice.value}",
+        submission.stage_index,
+    )  # fmt: skip
+    return await _close_if_decided(uow, submission, rule, now) or Outcome(
+        "voted", submission, tally=await tally_of(uow, submission)
+    )
+
+
+async def tally_of(uow: UnitOfWork, submission: Submission) -> rules.Tally:
+    votes = await uow.submissions.votes(submission.id, submission.version)
+    return rules.tally(v for _, v in votes)
+
+
+async def _close_if_decided(
+    uow: UnitOfWork, submission: Submission, rule: rules.DecisionRule, now: datetime.datetime
+) -> Outcome | None:
+    tally = await tally_of(uow, submission)
+    decision = rules.vote_outcome(rule, tally, submission.stage_opened_at, now)
+    if decision is None:
+        return None
+    outcome = await _apply(uow, submission, decision, 0, VOTE_ACTOR, None, now)
+    return Outcome(outcome.result, outcome.submission, outcome.license, outcome.items, tally)
+
+
+async def close_expired_votes(uow: UnitOfWork, now: datetime.datetime) -> list[Outcome]:
+    """Votes whose deadline passed with a majority are decided; ties wait for the secretary."""
+    outcomes = []
+    for submission in await uow.submissions.in_review():
+        rule = await uow.submissions.rule_for(stage_group(submission))
+        if rule.mode is rules.RuleMode.VOTE:
+            outcome = await _close_if_decided(uow, submission, rule, now)
+            if outcome is not None:
+                outcomes.append(outcome)
+    return outcomes
+
+
+async def withdraw(
+    uow: UnitOfWork, actor: Actor, submission_id: int, now: datetime.datetime
+) -> Outcome:
+    submission, refusal = await _load_open(uow, submission_id, None)
+    if refusal is None:
+        assert submission is not None
+        refusal = rules.author_refusal(actor, submission.author_member_id)
+    if refusal is not None:
+        return Outcome(refusal, submission)
+    assert submission is not None
+    change = rules.withdraw(submission.state)
+    if not await uow.submissions.transition(submission.id, submission.version, change, now):
+        return Outcome("already_decided", await uow.submissions.get(submission.id))
+    await uow.submissions.add_event(
+        submission.id, now, actor.user_id, actor.display_name, "withdrawn", submission.stage_index
+    )
+    return Outcome("withdrawn", await uow.submissions.get(submission.id))
+
+
+async def resubmit(
+    uow: UnitOfWork,
+    actor: Actor,
+    submission_id: int,
+    version: int,
+    draft: Draft,
+    now: datetime.datetime,
+) -> Outcome:
+    submission = await uow.submissions.get(submission_id)
+    if submission is None:
+        return Outcome("submission_gone", None)
+    refusal = rules.author_refusal(actor, submission.author_member_id)
+    if refusal is None and (
+        submission.status is not SubmissionStatus.RETURNED or submission.version != version
+    ):
+        refusal = "not_returned"
+    if refusal is not None:
+        return Outcome(refusal, submission)
+    change = rules.resubmit(submission.state)
+    if not await uow.submissions.transition(
+        submission.id, version, change, now, content=draft.content
+    ):
+        return Outcome("not_returned", await uow.submissions.get(submission.id))
+    if submission.kind is SubmissionKind.SUPPORT_PACKAGE:
+        await uow.submissions.replace_items(submission.id, draft.items)
+    await _attach(uow, submission.id, draft.attachments, now)
+    await uow.submissions.add_event(
+        submission.id, now, actor.user_id, actor.display_name, "resubmitted", submission.stage_index
+    )
+    return Outcome("resubmitted", await uow.submissions.get(submission.id))
+
+
+async def acknowledge(
+    uow: UnitOfWork, actor: Actor, item_id: int, now: datetime.datetime
+) -> tuple[str, PackageItem | None]:
+    """An agency's representative confirms receipt of its part of an approved package."""
+    item = await uow.submissions.item(item_id)
+    if item is None:
+        return "submission_gone", None
+    member = actor.member
+    is_representative = (
+        member is not None
+        and member.status is MemberStatus.APPROVED
+        and member.agency_code == item.agency_code
+    )
+    if not (is_representative or actor.is_superuser):
+        await uow.audit.record(
+            actor.user_id, "package.acknowledge", "not_your_agency", "item", item_id
+        )
+        return "not_your_agency", item
+    if not await uow.submissions.acknowledge(item_id, actor.user_id, actor.display_name, now):
+        return "already_acknowledged", await uow.submissions.item(item_id)
+    submission = await uow.submissions.get(item.submission_id)
+    if submission is not None:
+        await uow.submissions.add_event(
+            submission.id, now, actor.user_id, actor.display_name, "acknowledged",
+            submission.stage_index, str(item.position),
+        )  # fmt: skip
+    return "acknowledged", await uow.submissions.item(item_id)
+
+
+async def inbox(uow: UnitOfWork, actor: Actor) -> list[Submission]:
+    """What waits for a decision by a group this person runs, oldest first."""
+    waiting = []
+    for submission in await uow.submissions.in_review():
+        if rules.review_refusal(actor, submission.state, submission.cluster_group) is None:
+            waiting.append(submission)
+    return waiting

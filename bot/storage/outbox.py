@@ -1,0 +1,169 @@
+"""The outbox: messages written in the transaction of the change they report, sent after commit.
+
+A row is due while it is neither sent nor failed and its `not_before` has passed. Its
+`dedupe_key` is unique, so enqueuing the same message twice (a retried update, a second
+process) stores it once and it is sent at most once.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import OutboxRow
+
+MAX_KEY_LENGTH = 200
+# Error descriptions are kept for diagnosis; a bounded length keeps a runaway one harmless.
+MAX_ERROR_LENGTH = 1000
+
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    # e.g. f"review-card:{submission_id}:{version}:{chat_id}"; the same key is sent at most once.
+    key: str
+    chat_id: int
+    # Already rendered for the platform: HTML on Telegram, plain text on Bale.
+    text: str
+    locale: str
+    # InlineKeyboardMarkup.model_dump(exclude_none=True), or None for no keyboard.
+    reply_markup: dict[str, Any] | None = None
+    # Set: edit that message (a card copy) instead of sending a new one.
+    edit_message_id: int | None = None
+    # Both set: after a successful send, record a card copy so later decisions can edit it.
+    card_subject: str | None = None
+    card_subject_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.key or len(self.key) > MAX_KEY_LENGTH:
+            raise ValueError(f"outbox key must have 1 to {MAX_KEY_LENGTH} characters")
+        if (self.card_subject is None) != (self.card_subject_id is None):
+            raise ValueError("card_subject and card_subject_id go together")
+
+    @property
+    def is_edit(self) -> bool:
+        return self.edit_message_id is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PendingMessage(OutgoingMessage):
+    """A due message as loaded from the outbox."""
+
+    id: int
+    # Failed deliveries so far; drives the backoff.
+    attempts: int
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def enqueue(self, message: OutgoingMessage, now: datetime.datetime) -> bool:
+        """Store the message in the current transaction; False if its key is already there."""
+        statement = (
+            self._insert()(OutboxRow)
+            .values(
+                dedupe_key=message.key,
+                chat_id=message.chat_id,
+                method="edit" if message.is_edit else "send",
+                text=message.text,
+                reply_markup=message.reply_markup,
+                edit_message_id=message.edit_message_id,
+                card_subject=message.card_subject,
+                card_subject_id=message.card_subject_id,
+                locale=message.locale,
+                created_at=now,
+                not_before=now,
+                attempts=0,
+            )
+            # A duplicate is not an error, and must not break the caller's transaction.
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+        result = await self._session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def _insert(self) -> Any:
+        bind = self._session.bind
+        dialect = bind.dialect.name if bind is not None else "?"
+        try:
+            return _INSERTS[dialect]
+        except KeyError:
+            raise NotImplementedError(f"outbox does not support the {dialect} dialect") from None
+
+    async def due(self, now: datetime.datetime, limit: int = 50) -> list[PendingMessage]:
+        """Unsent, not failed messages whose time has come, oldest first."""
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed_at.is_(None),
+                OutboxRow.not_before <= now,
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        return [_pending(row) for row in rows.all()]
+
+    async def mark_sent(self, message_id: int, now: datetime.datetime) -> None:
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == message_id).values(sent_at=now)
+        )
+
+    async def retry_later(
+        self,
+        message_id: int,
+        not_before: datetime.datetime,
+        error: str,
+        *,
+        count_attempt: bool = True,
+    ) -> None:
+        """Try again from `not_before`; `count_attempt=False` for throttling, which is not the
+        message's fault and must not bring it closer to being given up."""
+        values: dict[str, Any] = {"not_before": not_before, "last_error": _clip(error)}
+        if count_attempt:
+            values["attempts"] = OutboxRow.attempts + 1
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == message_id).values(**values)
+        )
+
+    async def mark_failed(self, message_id: int, now: datetime.datetime, error: str) -> None:
+        """Give up: the recipient is unreachable or the message was rejected."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(failed_at=now, last_error=_clip(error), attempts=OutboxRow.attempts + 1)
+        )
+
+    async def unsent_count(self) -> int:
+        """Messages still to be sent (failed ones are not counted)."""
+        count = await self._session.scalar(
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
+        )
+        return int(count or 0)
+
+
+def _pending(row: OutboxRow) -> PendingMessage:
+    return PendingMessage(
+        id=row.id,
+        attempts=row.attempts,
+        key=row.dedupe_key,
+        chat_id=row.chat_id,
+        text=row.text,
+        locale=row.locale,
+        reply_markup=row.reply_markup,
+        edit_message_id=row.edit_message_id if row.method == "edit" else None,
+        card_subject=row.card_subject,
+        card_subject_id=row.card_subject_id,
+    )
+
+
+def _clip(error: str) -> str:
+    return error if len(error) <= MAX_ERROR_LENGTH else error[: MAX_ERROR_LENGTH - 1] + "…"

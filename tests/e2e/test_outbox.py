@@ -1,0 +1,439 @@
+"""The outbox: a message committed with the change it reports is sent once, whatever happens
+between the commit and the send: a crash, flood control, a blocked recipient, a Bot API outage."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject, Update
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.middlewares import UnitOfWorkMiddleware
+from bot.outbox import MAX_ATTEMPTS, OutboxSender, backoff
+from bot.storage import db
+from bot.storage.models import OutboxRow
+from bot.storage.outbox import OutgoingMessage
+from bot.storage.repositories import CardCopy
+from bot.storage.uow import UnitOfWork
+from tests.conftest import ALI, JOHN, MINA, SARA, Clock, RunningBot, start_bot
+from tests.fakebot import CallContext, FakeBotAPI, FakeUser, SentMessage
+
+CARD = "outbox-test-card"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def sender_of(running: RunningBot) -> OutboxSender:
+    sender = running.app.dispatcher["outbox_sender"]
+    assert isinstance(sender, OutboxSender)
+    return sender
+
+
+def keyboard(*labels: str) -> dict[str, Any]:
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=label, callback_data=f"test:{label}") for label in labels]
+        ]
+    )
+    return markup.model_dump(exclude_none=True)
+
+
+def note(key: str, user: FakeUser, text: str | None = None, **fields: Any) -> OutgoingMessage:
+    return OutgoingMessage(
+        key=key, chat_id=user.id, text=text or f"<b>Note</b> {key}", locale="fa", **fields
+    )
+
+
+async def enqueue(
+    running: RunningBot, now: datetime.datetime, *messages: OutgoingMessage
+) -> list[bool]:
+    """Write the messages in one committed transaction, without sending them."""
+    async with running.uow() as uow:
+        stored = [await uow.outbox.enqueue(message, now) for message in messages]
+        await uow.commit()
+    return stored
+
+
+async def outbox_rows(engine_owner: RunningBot) -> dict[str, OutboxRow]:
+    async with db.session_factory(engine_owner.app.engine)() as session:
+        rows = await session.scalars(select(OutboxRow).order_by(OutboxRow.id))
+        return {row.dedupe_key: row for row in rows.all()}
+
+
+async def card_copies(running: RunningBot, subject_id: int) -> list[CardCopy]:
+    async with running.uow() as uow:
+        return await uow.cards.copies(CARD, subject_id)
+
+
+def received(api: FakeBotAPI, user: FakeUser, key: str) -> list[SentMessage]:
+    """The messages the user got for the outbox entry `key` (texts name their key)."""
+    return [m for m in api.messages_to(user.id) if m.plain().endswith(f" {key}")]
+
+
+def send_attempts(api: FakeBotAPI, user: FakeUser, key: str) -> int:
+    """How often the Bot API was asked to send `key` to the user, failed calls included."""
+    return sum(
+        1
+        for call in api.calls_to("sendMessage")
+        if call.params.get("chat_id") == user.id
+        and str(call.params.get("text", "")).endswith(f" {key}")
+    )
+
+
+async def have_started(running: RunningBot, *users: FakeUser) -> None:
+    """Telegram lets a bot write only to people who wrote to it first."""
+    for user in users:
+        running.api.text(user, "/help")
+    await running.api.drain()
+
+
+# --- stories ---------------------------------------------------------------------------------
+
+
+async def test_a_committed_card_arrives_once_with_its_keyboard_and_its_copy_is_recorded(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    card = note(
+        "card:7:1",
+        ALI,
+        reply_markup=keyboard("تأیید", "رد"),
+        card_subject=CARD,
+        card_subject_id=7,
+    )
+    assert await enqueue(bot, clock.now, card) == [True]
+
+    assert await sender_of(bot).flush() == 1
+    assert await sender_of(bot).flush() == 0
+
+    [message] = received(bot.api, ALI, "card:7:1")
+    assert message.plain() == "Note card:7:1"
+    assert [label for label, _ in message.buttons()] == ["تأیید", "رد"]
+    assert await card_copies(bot, 7) == [CardCopy(ALI.id, message.message_id, "fa")]
+    async with bot.uow() as uow:
+        assert await uow.outbox.unsent_count() == 0
+    assert (await outbox_rows(bot))["card:7:1"].sent_at == clock.now
+
+
+async def test_any_update_sends_what_is_due_before_it_counts_as_handled(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    await enqueue(bot, clock.now, note("hello:1", ALI))
+
+    # An unrelated update: once it is handled, what was committed before has gone out.
+    bot.api.text(JOHN, "/help")
+    await bot.api.drain()
+
+    assert len(received(bot.api, ALI, "hello:1")) == 1
+
+
+async def test_the_same_key_is_stored_once_and_sent_once(bot: RunningBot, clock: Clock) -> None:
+    await have_started(bot, ALI)
+    async with bot.uow() as uow:
+        assert await uow.outbox.enqueue(note("decision:1", ALI), clock.now) is True
+        assert await uow.outbox.enqueue(note("decision:1", ALI, "another"), clock.now) is False
+        # The duplicate did not break the transaction: later writes still commit.
+        assert await uow.outbox.enqueue(note("decision:2", ALI), clock.now) is True
+        await uow.commit()
+    assert await enqueue(bot, clock.now, note("decision:1", ALI)) == [False]
+
+    assert await sender_of(bot).flush() == 2
+    assert await sender_of(bot).flush() == 0
+
+    assert list(await outbox_rows(bot)) == ["decision:1", "decision:2"]
+    assert len(received(bot.api, ALI, "decision:1")) == 1
+    assert len(received(bot.api, ALI, "decision:2")) == 1
+
+
+async def test_a_message_committed_just_before_a_crash_is_sent_once_after_the_restart(
+    make_settings: Callable[..., Settings], fake_api: FakeBotAPI, clock: Clock
+) -> None:
+    settings = make_settings()
+    running = await start_bot(settings, fake_api, clock)
+    await have_started(running, ALI)
+    await running.stop()
+    await running.app.close()
+
+    # The decision and its notification were committed; the process died before sending.
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with UnitOfWork(db.session_factory(engine), settings.bot_platform.value) as uow:
+            await uow.outbox.enqueue(note("approved:3", ALI), clock.now)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    assert received(fake_api, ALI, "approved:3") == []
+
+    running = await start_bot(settings, fake_api, clock)
+    try:
+        assert len(received(fake_api, ALI, "approved:3")) == 1
+        await have_started(running, JOHN)
+        assert await sender_of(running).flush() == 0
+        assert len(received(fake_api, ALI, "approved:3")) == 1
+    finally:
+        await running.stop()
+        await running.app.close()
+
+
+async def test_flood_control_holds_every_message_until_the_named_time_and_loses_none(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI, JOHN)
+    await enqueue(bot, clock.now, note("n:1", ALI), note("n:2", JOHN))
+    bot.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 30", retry_after=30)
+    sender = sender_of(bot)
+
+    assert await sender.flush() == 0
+    assert received(bot.api, ALI, "n:1") == []
+    assert received(bot.api, JOHN, "n:2") == []
+    rows = await outbox_rows(bot)
+    assert rows["n:1"].not_before == clock.now + datetime.timedelta(seconds=30)
+    assert rows["n:1"].attempts == 0  # throttling is not the message's fault
+    assert rows["n:2"].not_before == clock.now
+
+    # While throttled, nobody gets anything, and the Bot API is not even asked.
+    calls = len(bot.api.calls_to("sendMessage"))
+    clock.now += datetime.timedelta(seconds=29)
+    assert await sender.flush() == 0
+    assert len(bot.api.calls_to("sendMessage")) == calls
+
+    clock.now += datetime.timedelta(seconds=2)
+    assert await sender.flush() == 2
+    assert len(received(bot.api, ALI, "n:1")) == 1
+    assert len(received(bot.api, JOHN, "n:2")) == 1
+
+
+async def test_an_unreachable_recipient_is_given_up_at_once_and_others_still_get_theirs(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI, JOHN)
+    bot.api.block_user(ALI.id)
+    # Mina never wrote to the bot, so it may not write to her.
+    await enqueue(bot, clock.now, note("n:1", ALI), note("n:2", MINA), note("n:3", JOHN))
+
+    assert await sender_of(bot).flush() == 1
+    assert len(received(bot.api, JOHN, "n:3")) == 1
+
+    rows = await outbox_rows(bot)
+    assert rows["n:1"].failed_at == clock.now
+    assert "blocked" in (rows["n:1"].last_error or "")
+    assert rows["n:2"].failed_at == clock.now
+    async with bot.uow() as uow:
+        assert await uow.outbox.unsent_count() == 0
+
+    clock.now += datetime.timedelta(days=1)
+    assert await sender_of(bot).flush() == 0
+    assert send_attempts(bot.api, ALI, "n:1") == 1
+    assert send_attempts(bot.api, MINA, "n:2") == 1
+
+
+async def test_a_server_error_is_retried_after_a_backoff_without_holding_up_the_others(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI, JOHN)
+    await enqueue(bot, clock.now, note("n:1", ALI), note("n:2", JOHN))
+    bot.api.fail_next("sendMessage", 500, "Internal Server Error")
+    sender = sender_of(bot)
+
+    assert await sender.flush() == 1
+    assert len(received(bot.api, JOHN, "n:2")) == 1
+    row = (await outbox_rows(bot))["n:1"]
+    assert row.attempts == 1
+    assert row.not_before == clock.now + datetime.timedelta(seconds=5)
+    assert row.failed_at is None
+
+    clock.now += datetime.timedelta(seconds=4)
+    assert await sender.flush() == 0
+    assert send_attempts(bot.api, ALI, "n:1") == 1
+
+    clock.now += datetime.timedelta(seconds=1)
+    assert await sender.flush() == 1
+    assert len(received(bot.api, ALI, "n:1")) == 1
+
+
+async def test_a_message_that_keeps_failing_is_given_up_after_eight_attempts(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    await enqueue(bot, clock.now, note("n:1", ALI))
+    for _ in range(MAX_ATTEMPTS):
+        bot.api.fail_next("sendMessage", 502, "Bad Gateway")
+    sender = sender_of(bot)
+
+    delays = []
+    for attempt in range(MAX_ATTEMPTS):
+        assert await sender.flush() == 0
+        row = (await outbox_rows(bot))["n:1"]
+        assert row.attempts == attempt + 1
+        if row.failed_at is not None:
+            break
+        delays.append(row.not_before - clock.now)
+        clock.now = row.not_before
+
+    assert [d.total_seconds() for d in delays] == [5, 10, 20, 40, 80, 160, 320]
+    assert row.failed_at == clock.now
+    assert "Bad Gateway" in (row.last_error or "")
+    assert send_attempts(bot.api, ALI, "n:1") == MAX_ATTEMPTS
+
+    clock.now += datetime.timedelta(days=1)
+    assert await sender.flush() == 0
+    assert send_attempts(bot.api, ALI, "n:1") == MAX_ATTEMPTS
+    assert received(bot.api, ALI, "n:1") == []
+
+
+def test_the_backoff_doubles_from_five_seconds_up_to_ten_minutes() -> None:
+    assert backoff(0) == datetime.timedelta(seconds=5)
+    assert backoff(3) == datetime.timedelta(seconds=40)
+    assert backoff(7) == datetime.timedelta(minutes=10)
+    assert backoff(30) == datetime.timedelta(minutes=10)
+
+
+async def test_editing_a_card_copy_updates_it_and_an_unchanged_edit_counts_as_sent(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    buttons = keyboard("تأیید")
+    await enqueue(
+        bot,
+        clock.now,
+        note("card:9:1", ALI, reply_markup=buttons, card_subject=CARD, card_subject_id=9),
+    )
+    await sender_of(bot).flush()
+    [copy] = await card_copies(bot, 9)
+
+    # A decision changes the card: the copy is edited, and no second copy is recorded.
+    edited = note(
+        "card:9:2",
+        ALI,
+        "Decided card:9:2",
+        edit_message_id=copy.message_id,
+        card_subject=CARD,
+        card_subject_id=9,
+    )
+    await enqueue(bot, clock.now, edited)
+    assert await sender_of(bot).flush() == 1
+    [message] = bot.api.messages_to(ALI.id)[-1:]
+    assert message.message_id == copy.message_id
+    assert message.plain() == "Decided card:9:2"
+    assert message.buttons() == []
+    assert message.edits == 1
+    assert await card_copies(bot, 9) == [copy]
+
+    # The same edit again (e.g. a refresh after a restart) is "not modified": done, not failed.
+    again = OutgoingMessage(
+        key="card:9:2-again",
+        chat_id=ALI.id,
+        text="Decided card:9:2",
+        locale="fa",
+        edit_message_id=copy.message_id,
+    )
+    await enqueue(bot, clock.now, again)
+    assert await sender_of(bot).flush() == 1
+    row = (await outbox_rows(bot))["card:9:2-again"]
+    assert row.sent_at == clock.now
+    assert row.failed_at is None
+    assert message.edits == 1
+    assert any("not modified" in (call.error or "") for call in bot.api.errors())
+
+
+async def test_an_edit_of_a_message_that_is_gone_is_given_up(bot: RunningBot, clock: Clock) -> None:
+    await have_started(bot, ALI)
+    await enqueue(bot, clock.now, note("gone:1", ALI, edit_message_id=424242))
+
+    assert await sender_of(bot).flush() == 0
+
+    row = (await outbox_rows(bot))["gone:1"]
+    assert row.failed_at == clock.now
+    assert "message to edit not found" in (row.last_error or "")
+
+
+async def test_overlapping_flushes_send_each_message_once_and_miss_nothing_committed_meanwhile(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI, SARA)
+    sending = asyncio.Event()
+    release = asyncio.Event()
+    send_message = bot.api.handlers["sendmessage"]
+
+    async def slow_send(call: CallContext) -> Any:
+        sending.set()
+        await release.wait()
+        return await send_message(call)
+
+    bot.api.register("sendMessage", slow_send)
+    sender = sender_of(bot)
+    await enqueue(bot, clock.now, note("n:1", ALI))
+    first = asyncio.create_task(sender.flush())
+    await sending.wait()
+
+    # Committed while the first flush is busy sending: a second flush must not overlap it,
+    # and must not return before this message went out.
+    await enqueue(bot, clock.now, note("n:2", SARA))
+    second = asyncio.create_task(sender.flush())
+    third = asyncio.create_task(sender.flush())
+    delivered_when_returned: list[int] = []
+    for waiter in (second, third):
+        waiter.add_done_callback(
+            lambda _: delivered_when_returned.append(len(received(bot.api, SARA, "n:2")))
+        )
+    await asyncio.sleep(0)
+    assert not second.done()
+    release.set()
+    results = await asyncio.wait_for(asyncio.gather(first, second, third), 10)
+
+    assert sum(results) == 2
+    assert delivered_when_returned == [1, 1]
+    assert len(received(bot.api, ALI, "n:1")) == 1
+    assert len(received(bot.api, SARA, "n:2")) == 1
+
+
+# --- the unit-of-work middleware's after-commit hook ---------------------------------------
+
+
+async def test_the_after_commit_hook_runs_after_a_successful_commit_and_not_after_a_failure(
+    bot: RunningBot, clock: Clock
+) -> None:
+    sessions = db.session_factory(bot.app.engine)
+    committed_when_called: list[int] = []
+
+    async def after_commit() -> None:
+        async with sessions() as session:
+            rows = await session.scalars(
+                select(OutboxRow.id).where(OutboxRow.dedupe_key.like("hook:%"))
+            )
+            committed_when_called.append(len(rows.all()))
+
+    middleware = UnitOfWorkMiddleware(sessions, bot.app.settings, clock, after_commit=after_commit)
+    event: TelegramObject = Update(update_id=1)
+
+    async def succeeding(event: TelegramObject, data: dict[str, Any]) -> str:
+        await data["uow"].outbox.enqueue(note("hook:1", ALI), data["now"])
+        return "handled"
+
+    async def failing(event: TelegramObject, data: dict[str, Any]) -> None:
+        await data["uow"].outbox.enqueue(note("hook:2", ALI), data["now"])
+        raise RuntimeError("the handler failed")
+
+    assert await middleware(succeeding, event, {}) == "handled"
+    assert committed_when_called == [1]
+
+    with pytest.raises(RuntimeError):
+        await middleware(failing, event, {})
+    assert committed_when_called == [1]
+    assert "hook:2" not in await outbox_rows(bot)
+
+
+def test_an_outbox_key_is_bounded_and_a_card_names_its_subject_fully() -> None:
+    with pytest.raises(ValueError):
+        note("k" * 201, ALI)
+    with pytest.raises(ValueError):
+        note("", ALI)
+    with pytest.raises(ValueError):
+        note("card:1", ALI, card_subject=CARD)
