@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ from bot.outbox import OutboxSender
 from bot.platform import PROFILES, PlatformProfile
 from bot.storage import db
 from bot.storage.fsm import DatabaseStorage
+from bot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,9 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     reviews.router,
     fallback.router,
 )
+
+# How often votes past their deadline are looked for; deadlines are counted in days.
+VOTE_SWEEP_SECONDS = 600
 
 # Shown in the client's command menu, in this order; descriptions come from the locales.
 MENU_COMMANDS = (
@@ -77,6 +82,7 @@ class App:
     engine: AsyncEngine
     catalogs: Catalogs
     outbox: OutboxSender
+    clock: Clock
 
     async def prepare(self) -> None:
         """Schema up to date, webhook off (we poll), command menu set where supported, and
@@ -103,6 +109,7 @@ class App:
     ) -> None:
         # Retries and messages due later go out from here; each update sends its own at once.
         outbox = asyncio.create_task(self.outbox.run_periodically())
+        votes = asyncio.create_task(_every(VOTE_SWEEP_SECONDS, self.close_expired_votes))
         try:
             await self.dispatcher.start_polling(
                 self.bot,
@@ -113,15 +120,38 @@ class App:
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
             )
         finally:
-            outbox.cancel()
-            with suppress(asyncio.CancelledError):
-                await outbox
+            for task in (outbox, votes):
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    async def close_expired_votes(self) -> int:
+        """Votes past their deadline are decided by their majority; returns how many."""
+        sessions = db.session_factory(self.engine)
+        async with UnitOfWork(sessions, self.settings.bot_platform.value) as uow:
+            closed = await reviews.close_expired_votes(
+                uow, self.catalogs, self.settings, self.clock()
+            )
+            await uow.commit()
+        if closed:
+            await self.outbox.flush()
+        return closed
 
     async def close(self) -> None:
         await self.dispatcher.storage.close()
         await self.dispatcher.fsm.events_isolation.close()
         await self.bot.session.close()
         await self.engine.dispose()
+
+
+async def _every(seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await job()
+        except Exception:
+            # A failing sweep must not stop the bot; the next one tries again.
+            log.exception("periodic job %s failed", getattr(job, "__name__", job))
 
 
 def _fsm_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -173,7 +203,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> App:
             log.warning("could not tell chat %s about the failure", chat_id)
 
     dispatcher.errors.register(on_error)
-    return App(settings, platform, bot, dispatcher, engine, catalogs, outbox)
+    return App(settings, platform, bot, dispatcher, engine, catalogs, outbox, clock)
 
 
 def _detached(routers: tuple[Router, ...]) -> tuple[Router, ...]:

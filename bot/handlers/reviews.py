@@ -22,6 +22,7 @@ from bot.domain.members import Actor, InvalidInput, managed_groups
 from bot.domain.submissions import Decision, SubmissionKind, Vote
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.submission_cards import (
+    DECISIVE_EVENTS,
     CardPrinter,
     PackageAck,
     Review,
@@ -88,7 +89,7 @@ async def ask_comment(
                 submission.id,
             )  # fmt: skip
     if refusal is not None:
-        await query.answer(_refusal(t, refusal, submission), show_alert=True)
+        await query.answer(await _refusal(uow, t, refusal, submission), show_alert=True)
         return
     assert submission is not None
     await state.set_state(ReviewComment.comment)
@@ -125,7 +126,7 @@ async def comment_typed(
         comment, now,
     )  # fmt: skip
     if not outcome.done:
-        await message.answer(_refusal(t, outcome.result, outcome.submission))
+        await message.answer(await _refusal(uow, t, outcome.result, outcome.submission))
         return
     await _announce(outcome, uow, catalogs, settings, now, comment)
     await message.answer(t(f"reviews.done_{outcome.result}"))
@@ -164,7 +165,9 @@ async def _report(
 ) -> None:
     """Answer the press, then queue what the outcome means for everyone else."""
     if not outcome.done:
-        await query.answer(_refusal(t, outcome.result, outcome.submission), show_alert=True)
+        await query.answer(
+            await _refusal(uow, t, outcome.result, outcome.submission), show_alert=True
+        )
         return
     await query.answer(t(f"reviews.done_{outcome.result}"))
     await _announce(outcome, uow, catalogs, settings, now, None)
@@ -206,10 +209,23 @@ async def _announce(
         )
 
 
-def _refusal(t: Translator, reason: str, submission: Submission | None) -> str:
+async def _refusal(
+    uow: UnitOfWork, t: Translator, reason: str, submission: Submission | None
+) -> str:
+    """Why nothing happened; for an old card, who acted on it and what it says now."""
     if reason == "already_decided" and submission is not None:
-        status = t(f"submission_statuses.{submission.status.value}")
-        return t("submission_refusals.already_decided_now", status=status)
+        events = [
+            e for e in await uow.submissions.events(submission.id) if e.action in DECISIVE_EVENTS
+        ]
+        if events:
+            last = events[-1]
+            name = t("cards.the_vote") if last.actor_name == service.VOTE_ACTOR else last.actor_name
+            return t(
+                "submission_refusals.already_decided_by",
+                name=name,
+                at=t.moment(last.at),
+                status=t(f"submission_statuses.{submission.status.value}"),
+            )
     return t(f"submission_refusals.{reason}")
 
 
@@ -436,7 +452,9 @@ async def withdraw(
 ) -> None:
     outcome = await service.withdraw(uow, actor, callback_data.submission_id, now)
     if not outcome.done or outcome.submission is None:
-        await query.answer(_refusal(t, outcome.result, outcome.submission), show_alert=True)
+        await query.answer(
+            await _refusal(uow, t, outcome.result, outcome.submission), show_alert=True
+        )
         return
     await query.answer(t("reviews.done_withdrawn"))
     await CardPrinter(uow, catalogs, settings, now).queue_card_updates(outcome.submission)
@@ -489,3 +507,16 @@ def _chunks(lines: list[str]) -> list[str]:
 def _message(query: CallbackQuery) -> Message:
     assert isinstance(query.message, Message)
     return query.message
+
+
+async def close_expired_votes(
+    uow: UnitOfWork, catalogs: Catalogs, settings: Settings, now: datetime.datetime
+) -> int:
+    """Decide votes whose deadline passed with a majority, and tell everyone as a press would.
+
+    Run periodically by the application (bot/app.py), not by an update.
+    """
+    outcomes = await service.close_expired_votes(uow, now)
+    for outcome in outcomes:
+        await _announce(outcome, uow, catalogs, settings, now, None)
+    return len(outcomes)

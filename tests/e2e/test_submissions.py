@@ -174,7 +174,7 @@ async def test_a_program_is_returned_revised_resubmitted_and_then_withdrawn(
     assert "پس گرفته شد" in new_card.plain()
     bot.api.callback(SARA, new_card, approve)
     await bot.api.drain()
-    assert "قدیمی" in last_answer(bot, SARA)
+    assert "علی کریمی" in last_answer(bot, SARA) and "پس گرفته شد" in last_answer(bot, SARA)
 
 
 async def test_double_presses_forged_buttons_and_stale_cards_change_nothing(
@@ -197,7 +197,7 @@ async def test_double_presses_forged_buttons_and_stale_cards_change_nothing(
     await bot.api.drain()
     answers = [a.get("text") for a in bot.api.callback_answers(SARA.id)]
     assert answers[-2] == "تأیید شد و برای بررسی مرکز فرستاده شد."
-    assert "قدیمی" in answers[-1]
+    assert "قدیمی است: سارا تهرانی" in answers[-1]
     moved = [m for m in bot.api.messages_to(ALI.id) if "در بررسی مرکز" in m.plain()]
     assert len(moved) == 1
     centre_cards = [m for m in bot.api.messages_to(MARYAM.id) if "شماره" in m.plain()]
