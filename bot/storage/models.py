@@ -7,6 +7,8 @@ import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -290,3 +292,103 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime(), index=True)
     failed_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- tasks and templates (issue: task tracker) ------------------------------------------------
+
+
+class TaskTemplateRow(Base):
+    """A plan template: seed 004's process matrix, seed 003's phase plan, or one imported."""
+
+    __tablename__ = "task_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    # "matrix": sub-processes with the agencies that act; "phases": activities in month windows.
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(Text)
+    imported_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+class TemplateItemRow(Base):
+    __tablename__ = "template_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("task_templates.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    phase: Mapped[int | None] = mapped_column(Integer)
+    start_month: Mapped[int | None] = mapped_column(Integer)
+    end_month: Mapped[int | None] = mapped_column(Integer)
+    agencies: Mapped[list] = mapped_column(JSON, default=list)
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class TaskRow(Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    # One task per agency item of an approved support package, at most.
+    package_item_id: Mapped[int | None] = mapped_column(ForeignKey("package_items.id"), unique=True)
+    template_item_id: Mapped[int | None] = mapped_column(ForeignKey("template_items.id"))
+    phase: Mapped[int | None] = mapped_column(Integer)
+    start_on: Mapped[datetime.date | None] = mapped_column(Date)
+    due_on: Mapped[datetime.date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # Assigned to the secretary because the named agency has no representative yet.
+    needs_assignee: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    created_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class TaskAssigneeRow(Base):
+    """Each assignee reports their own status; the task is done when all of them are."""
+
+    __tablename__ = "task_assignees"
+    __table_args__ = (UniqueConstraint("task_id", "member_id", name="uq_task_assignee_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    agency_code: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+class TaskEventRow(Base):
+    """Immutable history of a task: every change, comment and report."""
+
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    actor_user_id: Mapped[int] = mapped_column(BigInteger)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+
+class TaskAttachmentRow(Base):
+    __tablename__ = "task_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(128))
+    file_name: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    added_by_user_id: Mapped[int] = mapped_column(BigInteger)
