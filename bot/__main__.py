@@ -1,14 +1,19 @@
-"""Command line: `python -m bot` runs the bot; `python -m bot db upgrade` migrates the schema."""
+"""Command line: `python -m bot` runs the bot; `python -m bot db upgrade` migrates the schema;
+`python -m bot template import FILE` stores a plan template, `python -m bot template list` lists
+them."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import sys
+from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.domain.templates import Template, TemplateError, parse_template
 from bot.logs import setup_logging
 
 EXIT_CONFIG = 2
@@ -20,6 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot (the default)")
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
+    template = commands.add_parser("template", help="plan templates (see templates/README.md)")
+    template_actions = template.add_subparsers(dest="action", required=True)
+    template_import = template_actions.add_parser(
+        "import", help="check a TOML template and store it, replacing one with the same code"
+    )
+    template_import.add_argument("file", help="the template file (TOML, UTF-8)")
+    template_actions.add_parser("list", help="list the stored templates")
     return parser
 
 
@@ -44,10 +56,68 @@ async def _upgrade(settings: Settings) -> None:
         await engine.dispose()
 
 
+async def _import_template(settings: Settings, template: Template) -> bool:
+    """Migrate, then store the template in one transaction; True when it replaced one."""
+    from bot.storage import db
+    from bot.storage.templates import TemplateRepository
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        await db.upgrade(engine)
+        async with db.session_factory(engine)() as session, session.begin():
+            repository = TemplateRepository(session)
+            replaced = template.code in await repository.codes()
+            await repository.save(template, datetime.datetime.now(datetime.UTC))
+        return replaced
+    finally:
+        await engine.dispose()
+
+
+async def _list_templates(settings: Settings) -> list[tuple[str, str, str, int]]:
+    from bot.storage import db
+    from bot.storage.templates import TemplateRepository
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        await db.upgrade(engine)
+        async with db.session_factory(engine)() as session:
+            return await TemplateRepository(session).list()
+    finally:
+        await engine.dispose()
+
+
+def _template_command(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if args.action == "list":
+        for code, name, kind, count in asyncio.run(_list_templates(settings)):
+            print(f"{code}\t{kind}\t{count} items\t{name}")
+        return 0
+    try:
+        template = parse_template(Path(args.file).read_text(encoding="utf-8"))
+    except TemplateError as error:
+        print(f"template error: {args.file}: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"template error: {args.file}: cannot read: {error.strerror}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"template error: {args.file}: not UTF-8 text", file=sys.stderr)
+        return 1
+    try:
+        replaced = asyncio.run(_import_template(settings, template))
+    except SQLAlchemyError as error:
+        print(f"template error: {args.file}: not saved: {error}", file=sys.stderr)
+        return 1
+    verb = "replaced" if replaced else "imported"
+    print(f"template {template.code} {verb}: {len(template.items)} items")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(require_token=args.command != "db")
+        settings = load_settings(require_token=args.command not in ("db", "template"))
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -57,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_upgrade(settings))
         print("database is up to date")
         return 0
+    if args.command == "template":
+        return _template_command(args, settings)
     try:
         asyncio.run(_run(settings))
     except TelegramUnauthorizedError:

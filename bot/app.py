@@ -29,6 +29,7 @@ from bot.handlers import (
     registration,
     reviews,
     submissions,
+    tasks,
 )
 from bot.i18n import LOCALES, Catalogs
 from bot.middlewares import ActorMiddleware, Clock, UnitOfWorkMiddleware, utc_now
@@ -49,6 +50,7 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     clusters.router,
     submissions.router,
     reviews.router,
+    tasks.router,
     fallback.router,
 )
 
@@ -68,6 +70,9 @@ MENU_COMMANDS = (
     "my",
     "inbox",
     "rules",
+    "tasks",
+    "overdue",
+    "plan",
     "date",
     "cancel",
 )
@@ -88,6 +93,7 @@ class App:
         """Schema up to date, webhook off (we poll), command menu set where supported, and
         what a previous run committed but did not get to send, sent."""
         await db.upgrade(self.engine)
+        await db.sync_shipped_templates(self.engine)
         await self.outbox.flush()
         # Pending updates are kept, not dropped: messages sent while the bot was down count.
         await self.bot.delete_webhook(drop_pending_updates=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -21,6 +20,7 @@ from bot.domain import submissions as rules
 from bot.domain.members import Actor, InvalidInput, managed_groups
 from bot.domain.submissions import Decision, SubmissionKind, Vote
 from bot.domain.working_groups import WORKING_GROUPS
+from bot.handlers.shared import callback_message, send_files
 from bot.handlers.submission_cards import (
     DECISIVE_EVENTS,
     CardPrinter,
@@ -32,8 +32,10 @@ from bot.handlers.submission_cards import (
     kind_name,
     license_text,
 )
+from bot.handlers.tasks import tell_assignees
 from bot.i18n import Catalogs, Translator
 from bot.services import submissions as service
+from bot.services import tasks as task_service
 from bot.storage.submissions import Submission
 from bot.storage.uow import UnitOfWork
 
@@ -85,9 +87,12 @@ async def ask_comment(
         refusal = rules.review_refusal(actor, submission.state, submission.cluster_group)
         if refusal == "not_your_stage":
             await uow.audit.record(
-                actor.user_id, f"submission.{callback_data.action}", refusal, "submission",
+                actor.user_id,
+                f"submission.{callback_data.action}",
+                refusal,
+                "submission",
                 submission.id,
-            )  # fmt: skip
+            )
     if refusal is not None:
         await query.answer(await _refusal(uow, t, refusal, submission), show_alert=True)
         return
@@ -97,7 +102,7 @@ async def ask_comment(
         submission_id=submission.id, version=submission.version, decision=callback_data.action
     )
     await query.answer()
-    await _message(query).answer(
+    await callback_message(query).answer(
         t(f"reviews.ask_{callback_data.action}_comment", title=submission.title),
         reply_markup=ForceReply(selective=True),
     )
@@ -122,9 +127,14 @@ async def comment_typed(
     data = await state.get_data()
     await state.clear()
     outcome = await service.decide(
-        uow, actor, int(data["submission_id"]), int(data["version"]), Decision(data["decision"]),
-        comment, now,
-    )  # fmt: skip
+        uow,
+        actor,
+        int(data["submission_id"]),
+        int(data["version"]),
+        Decision(data["decision"]),
+        comment,
+        now,
+    )
     if not outcome.done:
         await message.answer(await _refusal(uow, t, outcome.result, outcome.submission))
         return
@@ -203,6 +213,10 @@ async def _announce(
             await printer.queue_license(submission, outcome.license)
         if outcome.items:
             await printer.queue_package(submission, outcome.items)
+            # F12: each agency's part becomes a task for that agency's representatives.
+            created = await task_service.tasks_from_package(uow, submission, outcome.items, now)
+            for task in created:
+                await tell_assignees(uow, catalogs, task, now)
     elif outcome.result in ("returned", "rejected"):
         await printer.queue_to_author(
             submission, outcome.result, f"reviews.author_{outcome.result}", comment=comment or "-"
@@ -247,10 +261,15 @@ async def inbox(
     builder = InlineKeyboardBuilder()
     for submission in waiting[:30]:
         lines.append(
-            t("inbox.line", number=submission.id, kind=kind_name(t, submission.kind),
-              title=submission.title, cluster=submission.cluster_name,
-              days=rules.waiting_days(submission.stage_opened_at, now))
-        )  # fmt: skip
+            t(
+                "inbox.line",
+                number=submission.id,
+                kind=kind_name(t, submission.kind),
+                title=submission.title,
+                cluster=submission.cluster_name,
+                days=rules.waiting_days(submission.stage_opened_at, now),
+            )
+        )
         builder.button(
             text=t("inbox.open", number=submission.id),
             callback_data=SubmissionView(action="card", submission_id=submission.id),
@@ -343,7 +362,7 @@ async def show_card(
     if submission is None:
         return
     text, markup = await CardPrinter(uow, catalogs, settings, now).card(t, submission)
-    sent = await _message(query).answer(text, reply_markup=markup)
+    sent = await callback_message(query).answer(text, reply_markup=markup)
     # Remember this copy too, so the decision updates it like the others.
     await uow.cards.add(
         card_subject(submission.stage_index), submission.id, sent.chat.id, sent.message_id, t.locale
@@ -366,12 +385,18 @@ async def details(
         t("cards.header", kind=kind_name(t, submission.kind), number=submission.id),
         t("cards.title", title=submission.title),
         *content_lines(
-            t, submission.kind, submission.summary, submission.details,
-            submission.budget_million_rials, submission.duration_months, items, full=True,
+            t,
+            submission.kind,
+            submission.summary,
+            submission.details,
+            submission.budget_million_rials,
+            submission.duration_months,
+            items,
+            full=True,
         ),
-    ]  # fmt: skip
+    ]
     for chunk in _chunks(lines):
-        await _message(query).answer(chunk)
+        await callback_message(query).answer(chunk)
 
 
 @router.callback_query(SubmissionView.filter(F.action == "files"))
@@ -388,13 +413,11 @@ async def files(
         return
     attachments = await uow.submissions.attachments(submission.id)
     if not attachments:
-        await _message(query).answer(t("reviews.no_files"))
+        await callback_message(query).answer(t("reviews.no_files"))
         return
-    for attachment in attachments:
-        try:
-            await bot.send_document(_message(query).chat.id, attachment.file_id)
-        except TelegramAPIError:
-            await _message(query).answer(t("reviews.file_unavailable", name=attachment.file_name))
+    await send_files(
+        bot, callback_message(query), t, [(a.file_id, a.file_name) for a in attachments]
+    )
 
 
 @router.callback_query(SubmissionView.filter(F.action == "timeline"))
@@ -412,13 +435,17 @@ async def timeline(
     for event in await uow.submissions.events(submission.id):
         name = t("cards.the_vote") if event.actor_name == service.VOTE_ACTOR else event.actor_name
         lines.append(
-            t("timeline.line", at=t.moment(event.at), name=name,
-              action=t(f"event_actions.{event.action}"))
-        )  # fmt: skip
+            t(
+                "timeline.line",
+                at=t.moment(event.at),
+                name=name,
+                action=t(f"event_actions.{event.action}"),
+            )
+        )
         if event.comment and event.action != "acknowledged":
             lines.append(t("cards.comment", comment=event.comment))
     for chunk in _chunks(lines):
-        await _message(query).answer(chunk)
+        await callback_message(query).answer(chunk)
 
 
 @router.callback_query(SubmissionView.filter(F.action == "license"))
@@ -434,9 +461,9 @@ async def show_license(
         return
     license_ = await uow.submissions.license_of(submission.id)
     if license_ is None or submission.kind is not SubmissionKind.FEASIBILITY_PLAN:
-        await _message(query).answer(t("license.none"))
+        await callback_message(query).answer(t("license.none"))
         return
-    await _message(query).answer(license_text(t, submission, license_))
+    await callback_message(query).answer(license_text(t, submission, license_))
 
 
 @router.callback_query(SubmissionView.filter(F.action == "withdraw"))
@@ -477,7 +504,7 @@ async def acknowledge(
         await query.answer(t(f"package.{result}"), show_alert=True)
         return
     await query.answer(t("package.acknowledged"))
-    message = _message(query)
+    message = callback_message(query)
     await message.edit_text(
         (message.html_text if message.text else "")
         + "\n\n"
@@ -502,11 +529,6 @@ def _chunks(lines: list[str]) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
-
-
-def _message(query: CallbackQuery) -> Message:
-    assert isinstance(query.message, Message)
-    return query.message
 
 
 async def close_expired_votes(

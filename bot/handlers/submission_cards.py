@@ -255,9 +255,15 @@ class CardPrinter:
             name = t("cards.the_vote") if e.actor_name == service.VOTE_ACTOR else e.actor_name
             last = (t(f"event_actions.{e.action}") + " — " + name, t.moment(e.at), e.comment)
         text = render_card(
-            t, submission, items=items, attachments=attachments, rule=rule, tally=tally,
-            last_event=last, now_days=rules.waiting_days(submission.stage_opened_at, self.now),
-        )  # fmt: skip
+            t,
+            submission,
+            items=items,
+            attachments=attachments,
+            rule=rule,
+            tally=tally,
+            last_event=last,
+            now_days=rules.waiting_days(submission.stage_opened_at, self.now),
+        )
         stage = submission.stage_index if stage_index is None else stage_index
         return text, review_keyboard(t, submission, rule, attachments, stage)
 

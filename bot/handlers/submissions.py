@@ -13,6 +13,7 @@ A returned submission re-enters the same dialog from the title, with "Keep" on e
 from __future__ import annotations
 
 import datetime
+from dataclasses import asdict, replace
 from typing import Any
 
 from aiogram import F, Router
@@ -32,6 +33,7 @@ from bot.domain.members import Actor, InvalidInput
 from bot.domain.submissions import Criterion, CriterionMark, SubmissionKind, SubmissionStatus
 from bot.domain.working_groups import CENTRAL
 from bot.handlers.keyboards import AgencyPick, agency_keyboard
+from bot.handlers.shared import callback_message, incoming_file
 from bot.handlers.submission_cards import (
     CardPrinter,
     SubmissionView,
@@ -137,7 +139,7 @@ async def kind_chosen(
     kind = SubmissionKind(callback_data.kind)
     clusters = await _eligible_clusters(uow, actor, kind)
     await query.answer()
-    message = _message(query)
+    message = callback_message(query)
     if not clusters:
         await state.clear()
         await message.answer(t(f"dialog.no_clusters.{kind.value}"))
@@ -183,7 +185,7 @@ async def cluster_chosen(
     assert cluster is not None
     await query.answer()
     await state.update_data(cluster_id=cluster.id, cluster_name=cluster.name, program_id=None)
-    message = _message(query)
+    message = callback_message(query)
     if _kind(data) is SubmissionKind.SUPPORT_PACKAGE:
         programs = await uow.submissions.approved_programs(cluster.id)
         if programs:
@@ -204,7 +206,7 @@ async def program_chosen(
 ) -> None:
     await query.answer()
     await state.update_data(program_id=callback_data.program_id or None)
-    await _ask_title(_message(query), state, t)
+    await _ask_title(callback_message(query), state, t)
 
 
 # --- title and summary ---------------------------------------------------------------------------
@@ -233,7 +235,7 @@ async def title_typed(message: Message, state: FSMContext, t: Translator) -> Non
 @router.callback_query(SubmissionForm.title, Step.filter(F.action == "keep"))
 async def title_kept(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await query.answer()
-    await _ask_summary(_message(query), state, t)
+    await _ask_summary(callback_message(query), state, t)
 
 
 async def _ask_summary(message: Message, state: FSMContext, t: Translator) -> None:
@@ -256,7 +258,7 @@ async def summary_typed(message: Message, state: FSMContext, t: Translator) -> N
 @router.callback_query(SubmissionForm.summary, Step.filter(F.action == "keep"))
 async def summary_kept(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await query.answer()
-    await _after_summary(_message(query), state, t)
+    await _after_summary(callback_message(query), state, t)
 
 
 async def _after_summary(message: Message, state: FSMContext, t: Translator) -> None:
@@ -315,13 +317,13 @@ async def criterion_marked(
     criteria[criterion.value] = {"mark": callback_data.mark, "note": None}
     await state.update_data(criteria=criteria)
     await state.set_state(SubmissionForm.criterion_note)
-    await _message(query).answer(t("dialog.ask_note"), reply_markup=_buttons(t, "skip"))
+    await callback_message(query).answer(t("dialog.ask_note"), reply_markup=_buttons(t, "skip"))
 
 
 @router.callback_query(SubmissionForm.criterion, Step.filter(F.action == "keep"))
 async def criteria_kept(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await query.answer()
-    await _ask_budget(_message(query), state, t)
+    await _ask_budget(callback_message(query), state, t)
 
 
 @router.message(SubmissionForm.criterion_note, F.text)
@@ -343,7 +345,7 @@ async def note_typed(message: Message, state: FSMContext, t: Translator) -> None
 async def note_skipped(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await query.answer()
     index = int((await state.get_data())["criterion_index"])
-    await _ask_criterion(_message(query), state, t, index + 1)
+    await _ask_criterion(callback_message(query), state, t, index + 1)
 
 
 # --- budget and duration -------------------------------------------------------------------------
@@ -375,11 +377,11 @@ async def budget_kept(
     await query.answer()
     data = await state.get_data()
     if callback_data.action == "skip" and _kind(data) is not SubmissionKind.FEASIBILITY_PLAN:
-        await _message(query).answer(t("dialog.ask_budget"))
+        await callback_message(query).answer(t("dialog.ask_budget"))
         return
     if callback_data.action == "skip":
         await state.update_data(budget=None)
-    await _after_budget(_message(query), state, t)
+    await _after_budget(callback_message(query), state, t)
 
 
 async def _after_budget(message: Message, state: FSMContext, t: Translator) -> None:
@@ -405,7 +407,7 @@ async def duration_typed(message: Message, state: FSMContext, t: Translator) -> 
 @router.callback_query(SubmissionForm.duration, Step.filter(F.action == "keep"))
 async def duration_kept(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await query.answer()
-    await _ask_files(_message(query), state, t)
+    await _ask_files(callback_message(query), state, t)
 
 
 # --- support package items -----------------------------------------------------------------------
@@ -432,7 +434,7 @@ async def item_agency_chosen(
     await query.answer()
     await state.update_data(item_agency=callback_data.code)
     await state.set_state(SubmissionForm.item_action)
-    await _message(query).answer(
+    await callback_message(query).answer(
         t("dialog.ask_item_action", agency=t(f"agencies.{callback_data.code}"))
     )
 
@@ -440,7 +442,7 @@ async def item_agency_chosen(
 @router.callback_query(SubmissionForm.item_agency, Step.filter(F.action == "keep"))
 async def items_kept(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await query.answer()
-    await _ask_files(_message(query), state, t)
+    await _ask_files(callback_message(query), state, t)
 
 
 @router.message(SubmissionForm.item_action, F.text)
@@ -465,13 +467,15 @@ async def item_action_typed(message: Message, state: FSMContext, t: Translator) 
 async def more_items(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await query.answer()
     await state.set_state(SubmissionForm.item_agency)
-    await _message(query).answer(t("dialog.ask_item_agency"), reply_markup=agency_keyboard(t))
+    await callback_message(query).answer(
+        t("dialog.ask_item_agency"), reply_markup=agency_keyboard(t)
+    )
 
 
 @router.callback_query(SubmissionForm.item_more, Step.filter(F.action == "items_done"))
 async def items_done(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await query.answer()
-    await _ask_files(_message(query), state, t)
+    await _ask_files(callback_message(query), state, t)
 
 
 # --- attachments ---------------------------------------------------------------------------------
@@ -484,15 +488,9 @@ async def _ask_files(message: Message, state: FSMContext, t: Translator) -> None
 
 @router.message(SubmissionForm.attachments, F.document | F.photo)
 async def file_sent(message: Message, state: FSMContext, t: Translator) -> None:
-    if message.document is not None:
-        document = message.document
-        name, mime, size = document.file_name or "", document.mime_type, document.file_size
-        file_id, unique = document.file_id, document.file_unique_id
-    else:
-        photo = max(message.photo or [], key=lambda p: p.width * p.height)
-        name, mime, size = f"photo-{photo.file_unique_id}.jpg", "image/jpeg", photo.file_size
-        file_id, unique = photo.file_id, photo.file_unique_id
-    refusal = rules.attachment_refusal(name, mime, size)
+    incoming = incoming_file(message)
+    name = incoming.file_name
+    refusal = rules.attachment_refusal(name, incoming.mime_type or None, incoming.size or None)
     data = await state.get_data()
     files = list(data.get("files") or [])
     if refusal is None and len(files) >= rules.MAX_ATTACHMENTS:
@@ -501,13 +499,7 @@ async def file_sent(message: Message, state: FSMContext, t: Translator) -> None:
         await message.answer(t(f"submission_errors.{refusal}", name=name or "-"))
         return
     files.append(
-        {
-            "file_id": file_id,
-            "file_unique_id": unique,
-            "file_name": name,
-            "mime_type": mime or "application/octet-stream",
-            "size": size or 0,
-        }
+        asdict(replace(incoming, mime_type=incoming.mime_type or "application/octet-stream"))
     )
     await state.update_data(files=files)
     await message.answer(
@@ -520,7 +512,7 @@ async def files_done(
     query: CallbackQuery, state: FSMContext, uow: UnitOfWork, t: Translator
 ) -> None:
     await query.answer()
-    await _preview(_message(query), state, uow, t)
+    await _preview(callback_message(query), state, uow, t)
 
 
 # --- preview and send ----------------------------------------------------------------------------
@@ -582,14 +574,14 @@ def _draft(data: dict[str, Any]) -> service.Draft:
 @router.callback_query(SubmissionForm.confirm, Step.filter(F.action == "edit"))
 async def edit(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await query.answer()
-    await _ask_title(_message(query), state, t)
+    await _ask_title(callback_message(query), state, t)
 
 
 @router.callback_query(SubmissionForm.confirm, Step.filter(F.action == "cancel"))
 async def cancel(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
     await query.answer()
-    await _message(query).answer(t("dialog.cancelled"))
+    await callback_message(query).answer(t("dialog.cancelled"))
 
 
 @router.callback_query(SubmissionForm.confirm, Step.filter(F.action == "send"))
@@ -623,7 +615,7 @@ async def send(
         await printer.queue_card_updates(submission)
     await printer.queue_review_cards(submission)
     group = service.stage_group(submission)
-    await _message(query).answer(
+    await callback_message(query).answer(
         t(f"dialog.{outcome.result}", number=submission.id, group=t(f"working_groups.{group}"))
     )
 
@@ -717,16 +709,17 @@ async def resubmit(
     items = await uow.submissions.items(submission.id)
     await state.clear()
     await state.update_data(
-        kind=submission.kind.value, cluster_id=submission.cluster_id,
-        cluster_name=submission.cluster_name, program_id=submission.program_id,
-        title=submission.title, summary=submission.summary,
-        criteria=submission.details.get("criteria"), budget=submission.budget_million_rials,
-        duration=submission.duration_months, items=[[i.agency_code, i.action] for i in items],
-        resubmit_of=submission.id, version=submission.version,
-    )  # fmt: skip
-    await _ask_title(_message(query), state, t)
-
-
-def _message(query: CallbackQuery) -> Message:
-    assert isinstance(query.message, Message)
-    return query.message
+        kind=submission.kind.value,
+        cluster_id=submission.cluster_id,
+        cluster_name=submission.cluster_name,
+        program_id=submission.program_id,
+        title=submission.title,
+        summary=submission.summary,
+        criteria=submission.details.get("criteria"),
+        budget=submission.budget_million_rials,
+        duration=submission.duration_months,
+        items=[[i.agency_code, i.action] for i in items],
+        resubmit_of=submission.id,
+        version=submission.version,
+    )
+    await _ask_title(callback_message(query), state, t)

@@ -230,9 +230,13 @@ async def vote(
     if not await uow.submissions.add_vote(submission.id, version, actor.member.id, choice, now):
         return Outcome("already_voted", submission)
     await uow.submissions.add_event(
-        submission.id, now, actor.user_id, actor.display_name, f"vote_{choice.value}",
+        submission.id,
+        now,
+        actor.user_id,
+        actor.display_name,
+        f"vote_{choice.value}",
         submission.stage_index,
-    )  # fmt: skip
+    )
     return await _close_if_decided(uow, submission, rule, now) or Outcome(
         "voted", submission, tally=await tally_of(uow, submission)
     )
@@ -340,9 +344,14 @@ async def acknowledge(
     submission = await uow.submissions.get(item.submission_id)
     if submission is not None:
         await uow.submissions.add_event(
-            submission.id, now, actor.user_id, actor.display_name, "acknowledged",
-            submission.stage_index, str(item.position),
-        )  # fmt: skip
+            submission.id,
+            now,
+            actor.user_id,
+            actor.display_name,
+            "acknowledged",
+            submission.stage_index,
+            str(item.position),
+        )
     return "acknowledged", await uow.submissions.item(item_id)
 
 

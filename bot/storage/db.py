@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -10,10 +12,14 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from bot.domain.templates import SHIPPED_TEMPLATES_DIR, load_shipped
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.storage.models import WorkingGroupRow
+from bot.storage.templates import TemplateRepository
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -60,6 +66,26 @@ async def upgrade(engine: AsyncEngine) -> None:
     """Bring the schema to the newest migration and sync reference data."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
+
+
+async def sync_shipped_templates(engine: AsyncEngine) -> None:
+    """Store every shipped plan template (templates/*.toml) whose code the database lacks.
+
+    A template already there is left alone, even when the shipped file changed: a secretariat
+    may have re-imported its own version under the same code (`python -m bot template import`).
+    """
+    shipped = load_shipped()
+    if not shipped:
+        log.warning("no plan templates found in %s", SHIPPED_TEMPLATES_DIR)
+        return
+    async with session_factory(engine)() as session, session.begin():
+        repository = TemplateRepository(session)
+        present = await repository.codes()
+        now = datetime.datetime.now(datetime.UTC)
+        for template in shipped:
+            if template.code not in present:
+                await repository.save(template, now)
+                log.info("plan template %s loaded (%d items)", template.code, len(template.items))
 
 
 def current_revision(connection: Connection) -> str | None:

@@ -224,9 +224,7 @@ class ReviewRuleRow(Base):
 
     __tablename__ = "review_rules"
 
-    working_group_id: Mapped[int] = mapped_column(
-        ForeignKey("working_groups.id"), primary_key=True
-    )
+    working_group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"), primary_key=True)
     mode: Mapped[str] = mapped_column(String(16))
     quorum: Mapped[int] = mapped_column(Integer)
     deadline_days: Mapped[int] = mapped_column(Integer)

@@ -425,9 +425,14 @@ class SubmissionRepository:
     @staticmethod
     def _item(i: PackageItemRow) -> PackageItem:
         return PackageItem(
-            i.id, i.submission_id, i.position, i.agency_code, i.action, i.acknowledged_at,
+            i.id,
+            i.submission_id,
+            i.position,
+            i.agency_code,
+            i.action,
+            i.acknowledged_at,
             i.acknowledged_by_name,
-        )  # fmt: skip
+        )
 
     async def acknowledge(
         self, item_id: int, user_id: int, name: str, now: datetime.datetime

@@ -17,6 +17,8 @@ from bot.storage.repositories import (
     WorkingGroupRepository,
 )
 from bot.storage.submissions import SubmissionRepository
+from bot.storage.tasks import TaskRepository
+from bot.storage.templates import TemplateRepository
 
 # The session of the unit of work handling the current update, if any. Conversation state
 # (storage/fsm.py) is written through it so that it commits or rolls back with the update;
@@ -34,6 +36,8 @@ class UnitOfWork:
     outbox: OutboxRepository
     clusters: ClusterRepository
     submissions: SubmissionRepository
+    tasks: TaskRepository
+    templates: TemplateRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
         self._sessions = sessions
@@ -50,6 +54,8 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self._session)
         self.clusters = ClusterRepository(self._session)
         self.submissions = SubmissionRepository(self._session)
+        self.tasks = TaskRepository(self._session)
+        self.templates = TemplateRepository(self._session)
         return self
 
     async def __aexit__(

@@ -299,7 +299,17 @@ async def test_a_support_package_is_approved_and_communicated_to_each_agency(
     assert "دریافت تأیید شد؛ توسط حسن توسعه" in instruction.plain()
     assert instruction.buttons() == []
     # The banks have no representative: the secretariat is told to deliver it by hand
-    assert "بانک‌ها و مؤسسات مالی" in bot.api.last_message_to(SARA.id).plain()
+    sara_saw = [m.plain() for m in bot.api.messages_to(SARA.id)]
+    assert any("نماینده ندارند" in text and "بانک‌ها و مؤسسات مالی" in text for text in sara_saw)
+    # F12: each agency's part became a task; the unrepresented one is held by the secretary
+    assert any("وظیفه تازه برای شما" in m.plain() for m in bot.api.messages_to(HASSAN.id))
+    async with bot.uow() as uow:
+        tasks = await uow.tasks.of_groups(None)
+    by_title = {t.title: t for t in tasks}
+    tpo_task = by_title["تأمین غرفه در دو نمایشگاه خارجی"]
+    bank_task = by_title["تسهیلات سرمایه در گردش با نرخ ترجیحی"]
+    assert {a.name for a in tpo_task.assignees} >= {"حسن توسعه"}
+    assert bank_task.needs_assignee and [a.name for a in bank_task.assignees] == ["سارا تهرانی"]
     # A replayed press is answered, and somebody from another agency cannot acknowledge
     bot.api.callback(HASSAN, instruction, acknowledge)
     await bot.api.drain()

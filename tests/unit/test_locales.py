@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import MENU_COMMANDS
 from bot.domain import members, submissions
+from bot.domain import tasks as tasks_domain
 from bot.domain.agencies import AGENCIES, OTHER
 from bot.domain.jalali import DateError
 from bot.domain.members import (
@@ -30,6 +31,7 @@ from bot.domain.submissions import (
     Vote,
 )
 from bot.domain.submissions import Outcome as SubmissionOutcome
+from bot.domain.tasks import TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.i18n import LOCALES, load_catalog, placeholders
 
@@ -170,6 +172,60 @@ FAMILIES: dict[str, set[str]] = {
         for problem in ("is_command", "too_short", "too_long")
     }
     | {"file_type", "file_too_big", "too_many_files", "agency_not_listed"},
+    # Tasks (handlers/tasks.py).
+    "task_statuses.": {s.value for s in TaskStatus},
+    "task_buttons.": {
+        "start",
+        "progress",
+        "done",
+        "block",
+        "comment",
+        "history",
+        "files",
+        "reassign",
+        "due",
+        "title",
+        "details",
+    },
+    "task_events.": {
+        "created",
+        "start",
+        "progress",
+        "done",
+        "block",
+        "comment",
+        "evidence",
+        "reassigned",
+        "due_changed",
+        "edited",
+        "imported",
+    },
+    "tasks.view_": {"open", "overdue", "all"},
+    "tasks.ask_": {"done", "block", "comment", "due", "title", "details"},
+    "task_refusals.": {
+        # bot/domain/tasks.py
+        "members_only",
+        "task_cancelled",
+        "not_assignee",
+        "secretaries_only",
+        "not_your_task",
+        "already_started",
+        "already_done",
+        "already_blocked",
+        "progress_full",
+        # bot/services/tasks.py and handlers
+        "task_gone",
+        "task_changed",
+        "not_a_member",
+        "cluster_gone",
+        "template_gone",
+    },
+    "task_errors.": set(_INVALID_INPUT.findall(Path(tasks_domain.__file__).read_text("utf-8")))
+    | {
+        f"{field}_{problem}"
+        for field in ("task_title", "task_details", "task_comment", "block_reason")
+        for problem in ("is_command", "too_short", "too_long")
+    },
     "submission_refusals.": {
         # bot/domain/submissions.py
         "members_only",

@@ -1,0 +1,313 @@
+"""Tasks given to agencies (F12, F13) and the rules of reporting on them.
+
+A task has one or more assignees, usually the representatives of the agencies the task matrix
+of seed 004 marks for a sub-process, or the owners of the activities of a plan template. Each
+assignee reports on their own share from the task card (start, +25%, done, blocked); the
+task's own status and progress are derived from those shares, so two assignees tapping at the
+same moment never overwrite each other's report. Everything here is pure: the storage layer
+loads the states, applies what these functions return and re-checks versions itself.
+
+Refusal reasons (returned by the `*_refusal` functions; each is a locale key):
+    members_only, task_cancelled, not_assignee, secretaries_only, not_your_task
+
+`TaskRefused.reason` values (a report that makes no sense in the assignee's state):
+    already_started, already_done, already_blocked, progress_full
+
+`InvalidInput.reason` values (what a person typed cannot be used):
+    due_in_past,
+    task_title_is_command, task_title_too_short, task_title_too_long,
+    task_details_is_command, task_details_too_short, task_details_too_long,
+    task_comment_is_command, task_comment_too_short, task_comment_too_long,
+    block_reason_is_command, block_reason_too_short, block_reason_too_long
+
+A due date that cannot be read raises `jalali.DateParseError` unchanged; its `DateError`
+reason already has a text of its own.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from bot.domain import jalali
+from bot.domain.digits import normalize_persian, strip_invisible
+from bot.domain.members import Actor, InvalidInput, can_manage_group, can_view_group
+
+__all__ = [
+    "PROGRESS_STEP",
+    "AssigneeState",
+    "Report",
+    "TaskRefused",
+    "TaskStatus",
+    "apply_report",
+    "clean_block_reason",
+    "clean_task_comment",
+    "clean_task_details",
+    "clean_task_title",
+    "days_left",
+    "is_overdue",
+    "manage_refusal",
+    "my_tasks_order",
+    "overall_progress",
+    "overall_status",
+    "parse_due_date",
+    "phase_window",
+    "report_refusal",
+    "still_due",
+    "view_refusal",
+]
+
+
+class TaskStatus(enum.StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Report(enum.StrEnum):
+    """What an assignee reports from the task card."""
+
+    START = "start"
+    PROGRESS = "progress"
+    DONE = "done"
+    BLOCK = "block"
+
+
+# One tap is a quarter: finer steps invite a report per day, coarser ones hide real movement.
+PROGRESS_STEP = 25
+
+_CLOSED = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED})
+
+
+@dataclass(frozen=True)
+class AssigneeState:
+    """One assignee's share of a task: how far they say they are."""
+
+    member_id: int
+    status: TaskStatus
+    progress: int
+
+    def __post_init__(self) -> None:
+        # Rows come back from the database as plain text; the rules compare enums by identity.
+        object.__setattr__(self, "status", TaskStatus(self.status))
+        if not 0 <= self.progress <= 100:
+            raise ValueError(f"progress is a percentage, not {self.progress}")
+
+
+class TaskRefused(Exception):
+    """The report does not fit the assignee's current state; `reason` names a locale message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def apply_report(state: AssigneeState, report: Report) -> AssigneeState:
+    """The assignee's state after their report, or TaskRefused when the report is pointless.
+
+    Done is final for an assignee: a tap on an old card must not undo it, and a secretary who
+    disagrees reassigns the task instead.
+    """
+    if state.status is TaskStatus.DONE:
+        raise TaskRefused("already_done")
+    if report is Report.START:
+        if state.status is TaskStatus.IN_PROGRESS:
+            raise TaskRefused("already_started")
+        return AssigneeState(state.member_id, TaskStatus.IN_PROGRESS, state.progress)
+    if report is Report.PROGRESS:
+        if state.progress >= 100:
+            raise TaskRefused("progress_full")
+        # Reporting progress is itself proof that the work is moving again after a block.
+        progress = min(100, state.progress + PROGRESS_STEP)
+        return AssigneeState(state.member_id, TaskStatus.IN_PROGRESS, progress)
+    if report is Report.DONE:
+        return AssigneeState(state.member_id, TaskStatus.DONE, 100)
+    if report is Report.BLOCK:
+        if state.status is TaskStatus.BLOCKED:
+            raise TaskRefused("already_blocked")
+        return AssigneeState(state.member_id, TaskStatus.BLOCKED, state.progress)
+    raise ValueError(f"unknown report {report!r}")
+
+
+def overall_status(assignees: Sequence[AssigneeState], cancelled: bool = False) -> TaskStatus:
+    """The task's status as the secretariat sees it.
+
+    A single blocked assignee blocks the task: that is what the secretary must chase, even
+    when the other agencies are already done.
+    """
+    if cancelled:
+        return TaskStatus.CANCELLED
+    if not assignees:
+        return TaskStatus.TODO
+    statuses = [a.status for a in assignees]
+    if all(s is TaskStatus.DONE for s in statuses):
+        return TaskStatus.DONE
+    if TaskStatus.BLOCKED in statuses:
+        return TaskStatus.BLOCKED
+    if TaskStatus.IN_PROGRESS in statuses or TaskStatus.DONE in statuses:
+        return TaskStatus.IN_PROGRESS
+    return TaskStatus.TODO
+
+
+def overall_progress(assignees: Sequence[AssigneeState]) -> int:
+    """The mean of the assignees' progress, rounded half up; 0 with no assignees."""
+    if not assignees:
+        return 0
+    total = sum(a.progress for a in assignees)
+    count = len(assignees)
+    # Integer half-up rounding: round() rounds halves to even, which would show one agency's
+    # first quarter out of two as 12% but three quarters out of two as 38%.
+    return (2 * total + count) // (2 * count)
+
+
+def still_due(assignees: Sequence[AssigneeState]) -> list[int]:
+    """Member ids who have not reported done: reminders go only to them."""
+    return [a.member_id for a in assignees if a.status is not TaskStatus.DONE]
+
+
+# --- who may do what --------------------------------------------------------------------------
+
+
+def report_refusal(
+    actor: Actor, assignee_member_ids: Collection[int], task_status: TaskStatus
+) -> str | None:
+    """Why this person may not report on this task, or None.
+
+    Only the assignees report, and only while still approved members: an agency that
+    replaced its representative must not keep receiving reports from the old one.
+    """
+    if not actor.is_member or actor.member is None:
+        return "members_only"
+    if task_status is TaskStatus.CANCELLED:
+        return "task_cancelled"
+    if actor.member.id not in assignee_member_ids:
+        return "not_assignee"
+    return None
+
+
+def manage_refusal(actor: Actor, task_group: str) -> str | None:
+    """Create, reassign, reschedule, edit or cancel: the secretariat's (or chair's) work."""
+    return None if can_manage_group(actor, task_group) else "secretaries_only"
+
+
+def view_refusal(actor: Actor, task_group: str, assignee_member_ids: Collection[int]) -> str | None:
+    """Why this person may not open the task card, or None.
+
+    An assignee from another province (a national agency working for this group's cluster)
+    must still see the task they were given.
+    """
+    if can_view_group(actor, task_group):
+        return None
+    if actor.is_member and actor.member is not None and actor.member.id in assignee_member_ids:
+        return None
+    return "not_your_task"
+
+
+# --- due dates --------------------------------------------------------------------------------
+
+
+def is_overdue(due_on: datetime.date | None, status: TaskStatus, today: datetime.date) -> bool:
+    """Due before today and still open; the due day itself is not late yet."""
+    if due_on is None or status in _CLOSED:
+        return False
+    return due_on < today
+
+
+def days_left(due_on: datetime.date, today: datetime.date) -> int:
+    """Days until the due date: 0 on the day itself, negative when overdue."""
+    return (due_on - today).days
+
+
+def my_tasks_order(
+    due_on: datetime.date | None, status: TaskStatus, today: datetime.date, task_id: int
+) -> tuple[int, int, int, int]:
+    """Sort key for a person's task list: what needs them most comes first.
+
+    Overdue tasks (most overdue first), then open tasks by due date, then open tasks without
+    a date, then done and cancelled ones; ties are broken by id so the list never reshuffles
+    between two views.
+    """
+    undated = 1 if due_on is None else 0
+    ordinal = due_on.toordinal() if due_on is not None else 0
+    if status in _CLOSED:
+        bucket = 3
+    elif due_on is None:
+        bucket = 2
+    elif due_on < today:
+        bucket = 0
+    else:
+        bucket = 1
+    return (bucket, undated, ordinal, task_id)
+
+
+def phase_window(
+    project_start: datetime.date, start_month: int, end_month: int
+) -> tuple[datetime.date, datetime.date]:
+    """(start_on, due_on) of a plan activity scheduled for months start_month..end_month.
+
+    Months are Jalali months counted from the project's start, month 1 beginning on the start
+    date itself, so "months 3 to 8" of a project started on 1405/01/01 is 1405/03/01 to
+    1405/08/30. The due date is the day before the month after end_month begins, which makes
+    consecutive windows meet without a gap or an overlap even when a start on the 31st or on
+    30 Esfand has to be clamped to a shorter month.
+    """
+    if start_month < 1:
+        raise ValueError(f"plan months start at 1, not {start_month}")
+    if end_month < start_month:
+        raise ValueError(f"month window {start_month}..{end_month} ends before it starts")
+    start_on = jalali.add_months(project_start, start_month - 1)
+    due_on = jalali.add_months(project_start, end_month) - datetime.timedelta(days=1)
+    return start_on, due_on
+
+
+def parse_due_date(text: str, today: datetime.date) -> datetime.date:
+    """A due date typed by a secretary; today is allowed, a day already past is not."""
+    due_on = jalali.parse_date(text, today)
+    if due_on < today:
+        raise InvalidInput("due_in_past")
+    return due_on
+
+
+# --- what people type -------------------------------------------------------------------------
+
+
+def _normalize_multiline(text: str) -> str:
+    # Details and comments have paragraphs worth keeping; normalize_persian alone would fold
+    # them into one line. Runs of blank lines shrink to one.
+    lines = [normalize_persian(line) for line in strip_invisible(text).splitlines()]
+    paragraphs = "\n".join(lines).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", paragraphs)
+
+
+def _check_length(value: str, field: str, shortest: int, longest: int) -> str:
+    # A person who taps a command mid-conversation wants the command, not to save "/cancel".
+    if value.startswith("/"):
+        raise InvalidInput(f"{field}_is_command")
+    if len(value) < shortest:
+        raise InvalidInput(f"{field}_too_short")
+    if len(value) > longest:
+        raise InvalidInput(f"{field}_too_long")
+    return value
+
+
+def clean_task_title(text: str) -> str:
+    # One line: the title is a button label and a line in every list and reminder.
+    return _check_length(normalize_persian(text), "task_title", 3, 300)
+
+
+def clean_task_details(text: str) -> str:
+    return _check_length(_normalize_multiline(text), "task_details", 1, 3000)
+
+
+def clean_task_comment(text: str) -> str:
+    return _check_length(_normalize_multiline(text), "task_comment", 2, 1000)
+
+
+def clean_block_reason(text: str) -> str:
+    # One line: it is quoted inside the alert the secretary receives and on the task card.
+    return _check_length(normalize_persian(text), "block_reason", 3, 500)

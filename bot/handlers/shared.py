@@ -1,0 +1,41 @@
+"""Small pieces several routers need: the message behind a button, files in and out."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import Translator
+from bot.services.submissions import NewAttachment
+
+
+def callback_message(query: CallbackQuery) -> Message:
+    """The message a button was on; our buttons are never on inline-mode messages."""
+    assert isinstance(query.message, Message)
+    return query.message
+
+
+def incoming_file(message: Message) -> NewAttachment:
+    """A document, or the largest size of a photo, as something we can store and resend."""
+    if message.document is not None:
+        d = message.document
+        return NewAttachment(
+            d.file_id, d.file_unique_id, d.file_name or "", d.mime_type or "", d.file_size or 0
+        )
+    photo = max(message.photo or [], key=lambda p: p.width * p.height)
+    name = f"photo-{photo.file_unique_id}.jpg"
+    return NewAttachment(
+        photo.file_id, photo.file_unique_id, name, "image/jpeg", photo.file_size or 0
+    )
+
+
+async def send_files(
+    bot: Bot, message: Message, t: Translator, files: list[tuple[str, str]]
+) -> None:
+    """Resend stored files (file id, name) into the chat of `message`, by their Telegram ids."""
+    for file_id, name in files:
+        try:
+            await bot.send_document(message.chat.id, file_id)
+        except TelegramAPIError:
+            await message.answer(t("reviews.file_unavailable", name=name))

@@ -1,0 +1,402 @@
+"""Service functions for tasks: create, instantiate a template, report, comment, manage.
+
+They take plain values and an open unit of work and return what happened; handlers render it
+and queue the resulting notifications in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from bot.domain import tasks as rules
+from bot.domain.members import Actor, Member, MemberStatus, Role
+from bot.domain.tasks import Report, TaskRefused, TaskStatus
+from bot.domain.templates import Template, item_window
+from bot.domain.working_groups import CENTRAL
+from bot.services.submissions import NewAttachment
+from bot.storage.submissions import PackageItem, Submission
+from bot.storage.tasks import NewTask, Task
+from bot.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    # "done" (the action happened) or why not (a refusal reason, a locale key).
+    result: str
+    task: Task | None
+    # Set when a report completed the whole task, i.e. the last assignee reported done.
+    completed: bool = False
+
+
+@dataclass(frozen=True)
+class Instantiated:
+    created: int
+    # Items whose agency has no representative: assigned to the secretariat and flagged.
+    flagged: list[str] = field(default_factory=list)
+
+
+async def _assignable(
+    uow: UnitOfWork,
+    working_group: str,
+    agencies: tuple[str, ...],
+    roles: tuple[str, ...],
+    cda_member_id: int | None,
+) -> list[tuple[int, str | None]]:
+    """Who acts for these agencies and roles in the working group: (member id, agency)."""
+    people: list[tuple[int, str | None]] = []
+    for agency in agencies:
+        people += [
+            (m.id, agency) for m in await uow.members.representatives(agency, (working_group,))
+        ]
+    for role in roles:
+        if role == "cda" and cda_member_id is not None:
+            people.append((cda_member_id, None))
+        elif role in (Role.SECRETARY.value, Role.CHAIR.value):
+            people += [(m.id, None) for m in await uow.members.with_role(working_group, Role(role))]
+    return list(dict.fromkeys(people))
+
+
+async def _secretariat(uow: UnitOfWork, working_group: str) -> list[tuple[int, str | None]]:
+    secretaries = await uow.members.with_role(working_group, Role.SECRETARY)
+    return [(m.id, None) for m in secretaries]
+
+
+async def create_task(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    cluster_id: int,
+    title: str,
+    description: str | None,
+    due_on: datetime.date | None,
+    assignee_ids: list[int],
+    now: datetime.datetime,
+) -> TaskOutcome:
+    cluster = await uow.clusters.get(cluster_id)
+    if cluster is None:
+        return TaskOutcome("cluster_gone", None)
+    refusal = rules.manage_refusal(actor, cluster.working_group)
+    if refusal is not None:
+        await uow.audit.record(actor.user_id, "task.create", refusal, "cluster", cluster_id)
+        return TaskOutcome(refusal, None)
+    members = [await uow.members.get(i) for i in assignee_ids]
+    if any(m is None or m.status is not MemberStatus.APPROVED for m in members):
+        return TaskOutcome("not_a_member", None)
+    task_id = await uow.tasks.create(
+        NewTask(
+            title=title,
+            cluster_id=cluster_id,
+            description=description,
+            due_on=due_on,
+            needs_assignee=not assignee_ids,
+        ),
+        actor.user_id,
+        now,
+    )
+    for member in members:
+        assert member is not None
+        await uow.tasks.add_assignee(task_id, member.id, member.agency_code, now)
+    await uow.tasks.add_event(task_id, now, actor.user_id, actor.display_name, "created")
+    return TaskOutcome("done", await uow.tasks.get(task_id))
+
+
+async def instantiate(
+    uow: UnitOfWork,
+    actor: Actor,
+    template: Template,
+    cluster_id: int,
+    project_start: datetime.date,
+    now: datetime.datetime,
+) -> tuple[str, Instantiated | None]:
+    """Every item of the template becomes a task with Jalali dates from its month window."""
+    cluster = await uow.clusters.get(cluster_id)
+    if cluster is None:
+        return "cluster_gone", None
+    refusal = rules.manage_refusal(actor, cluster.working_group)
+    if refusal is not None:
+        await uow.audit.record(
+            actor.user_id, "template.instantiate", refusal, "cluster", cluster_id
+        )
+        return refusal, None
+    secretariat = await _secretariat(uow, cluster.working_group)
+    flagged: list[str] = []
+    for item in template.items:
+        start_month, end_month = item_window(template, item)
+        start_on, due_on = rules.phase_window(project_start, start_month, end_month)
+        people = await _assignable(
+            uow, cluster.working_group, item.agencies, item.roles, cluster.cda_member_id
+        )
+        if not people:
+            flagged.append(item.code)
+            people = secretariat
+        task_id = await uow.tasks.create(
+            NewTask(
+                title=item.title,
+                cluster_id=cluster.id,
+                code=item.code,
+                description=item.description,
+                phase=item.phase,
+                start_on=start_on,
+                due_on=due_on,
+                needs_assignee=item.code in flagged,
+                template_item_id=await uow.templates.item_id(template.code, item.code),
+            ),
+            actor.user_id,
+            now,
+        )
+        for member_id, agency in people:
+            await uow.tasks.add_assignee(task_id, member_id, agency, now)
+        await uow.tasks.add_event(
+            task_id,
+            now,
+            actor.user_id,
+            actor.display_name,
+            "created",
+            details={"template": template.code},
+        )
+    await uow.audit.record(
+        actor.user_id,
+        "template.instantiate",
+        "done",
+        "cluster",
+        cluster_id,
+        {"template": template.code, "tasks": len(template.items), "flagged": flagged},
+    )
+    return "done", Instantiated(len(template.items), flagged)
+
+
+async def tasks_from_package(
+    uow: UnitOfWork, submission: Submission, items: list[PackageItem], now: datetime.datetime
+) -> list[Task]:
+    """F12: an approved support package gives each named agency a task for its part."""
+    created = []
+    groups = tuple(dict.fromkeys((submission.cluster_group, CENTRAL)))
+    for item in items:
+        if await uow.tasks.by_package_item(item.id) is not None:
+            continue
+        people = [
+            (m.id, item.agency_code)
+            for m in await uow.members.representatives(item.agency_code, groups)
+        ]
+        flagged = not people
+        if flagged:
+            people = await _secretariat(uow, submission.cluster_group)
+        task_id = await uow.tasks.create(
+            NewTask(
+                title=item.action[:300],
+                cluster_id=submission.cluster_id,
+                description=submission.title,
+                submission_id=submission.id,
+                package_item_id=item.id,
+                needs_assignee=flagged,
+            ),
+            0,
+            now,
+        )
+        for member_id, agency in people:
+            await uow.tasks.add_assignee(task_id, member_id, agency, now)
+        await uow.tasks.add_event(
+            task_id, now, 0, "package", "created", details={"submission": submission.id}
+        )
+        task = await uow.tasks.get(task_id)
+        assert task is not None
+        created.append(task)
+    return created
+
+
+async def _task_for_assignee(
+    uow: UnitOfWork, actor: Actor, task_id: int
+) -> tuple[Task | None, str | None]:
+    task = await uow.tasks.get(task_id)
+    if task is None:
+        return None, "task_gone"
+    refusal = rules.report_refusal(actor, task.assignee_ids, task.status)
+    if refusal == "not_assignee":
+        await uow.audit.record(actor.user_id, "task.report", refusal, "task", task_id)
+    return task, refusal
+
+
+async def report(
+    uow: UnitOfWork,
+    actor: Actor,
+    task_id: int,
+    what: Report,
+    now: datetime.datetime,
+    comment: str | None = None,
+) -> TaskOutcome:
+    task, refusal = await _task_for_assignee(uow, actor, task_id)
+    if refusal is not None:
+        return TaskOutcome(refusal, task)
+    assert task is not None and actor.member is not None
+    mine = next(a for a in task.assignees if a.member_id == actor.member.id)
+    try:
+        new_state = rules.apply_report(mine.state, what)
+    except TaskRefused as refused:
+        return TaskOutcome(refused.reason, task)
+    await uow.tasks.set_assignee_state(task.id, new_state, now)
+    states = [new_state if a.member_id == mine.member_id else a.state for a in task.assignees]
+    status = rules.overall_status(states)
+    if not await uow.tasks.update(task.id, task.version, status=status):
+        return TaskOutcome("task_changed", await uow.tasks.get(task.id))
+    await uow.tasks.add_event(
+        task.id,
+        now,
+        actor.user_id,
+        actor.display_name,
+        what.value,
+        comment,
+        {"progress": new_state.progress},
+    )
+    completed = status is TaskStatus.DONE and task.status is not TaskStatus.DONE
+    return TaskOutcome("done", await uow.tasks.get(task.id), completed)
+
+
+async def comment(
+    uow: UnitOfWork, actor: Actor, task_id: int, text: str, now: datetime.datetime
+) -> TaskOutcome:
+    task = await uow.tasks.get(task_id)
+    if task is None:
+        return TaskOutcome("task_gone", None)
+    refusal = rules.view_refusal(actor, task.working_group, task.assignee_ids)
+    if refusal is not None:
+        return TaskOutcome(refusal, task)
+    await uow.tasks.add_event(task.id, now, actor.user_id, actor.display_name, "comment", text)
+    return TaskOutcome("done", task)
+
+
+async def add_evidence(
+    uow: UnitOfWork, actor: Actor, task_id: int, file: NewAttachment, now: datetime.datetime
+) -> TaskOutcome:
+    task, refusal = await _task_for_assignee(uow, actor, task_id)
+    if refusal is not None:
+        return TaskOutcome(refusal, task)
+    await uow.tasks.add_file(
+        task_id,
+        file.file_id,
+        file.file_unique_id,
+        file.file_name,
+        file.mime_type or "application/octet-stream",
+        file.size,
+        actor.user_id,
+        now,
+    )
+    await uow.tasks.add_event(
+        task_id, now, actor.user_id, actor.display_name, "evidence", file.file_name
+    )
+    return TaskOutcome("done", task)
+
+
+async def _managed(
+    uow: UnitOfWork, actor: Actor, task_id: int, action: str
+) -> tuple[Task | None, str | None]:
+    task = await uow.tasks.get(task_id)
+    if task is None:
+        return None, "task_gone"
+    refusal = rules.manage_refusal(actor, task.working_group)
+    if refusal is not None:
+        await uow.audit.record(actor.user_id, f"task.{action}", refusal, "task", task_id)
+    return task, refusal
+
+
+async def reassign(
+    uow: UnitOfWork, actor: Actor, task_id: int, member_ids: list[int], now: datetime.datetime
+) -> TaskOutcome:
+    task, refusal = await _managed(uow, actor, task_id, "reassign")
+    if refusal is not None:
+        return TaskOutcome(refusal, task)
+    assert task is not None
+    members: list[Member] = []
+    for member_id in member_ids:
+        member = await uow.members.get(member_id)
+        if member is None or member.status is not MemberStatus.APPROVED:
+            return TaskOutcome("not_a_member", task)
+        members.append(member)
+    await uow.tasks.replace_assignees(task.id, [(m.id, m.agency_code) for m in members], now)
+    if not await uow.tasks.update(
+        task.id, task.version, status=TaskStatus.TODO, needs_assignee=not members
+    ):
+        return TaskOutcome("task_changed", await uow.tasks.get(task.id))
+    await uow.tasks.add_event(
+        task.id,
+        now,
+        actor.user_id,
+        actor.display_name,
+        "reassigned",
+        ", ".join(m.full_name for m in members),
+        {"members": member_ids},
+    )
+    return TaskOutcome("done", await uow.tasks.get(task.id))
+
+
+async def change_due(
+    uow: UnitOfWork, actor: Actor, task_id: int, due_on: datetime.date, now: datetime.datetime
+) -> TaskOutcome:
+    task, refusal = await _managed(uow, actor, task_id, "due")
+    if refusal is not None:
+        return TaskOutcome(refusal, task)
+    assert task is not None
+    if not await uow.tasks.update(task.id, task.version, due_on=due_on):
+        return TaskOutcome("task_changed", await uow.tasks.get(task.id))
+    await uow.tasks.add_event(
+        task.id,
+        now,
+        actor.user_id,
+        actor.display_name,
+        "due_changed",
+        details={
+            "from": task.due_on.isoformat() if task.due_on else None,
+            "to": due_on.isoformat(),
+        },
+    )
+    return TaskOutcome("done", await uow.tasks.get(task.id))
+
+
+async def edit(
+    uow: UnitOfWork,
+    actor: Actor,
+    task_id: int,
+    now: datetime.datetime,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+) -> TaskOutcome:
+    task, refusal = await _managed(uow, actor, task_id, "edit")
+    if refusal is not None:
+        return TaskOutcome(refusal, task)
+    assert task is not None
+    changes = {k: v for k, v in (("title", title), ("description", description)) if v is not None}
+    if not await uow.tasks.update(task.id, task.version, **changes):
+        return TaskOutcome("task_changed", await uow.tasks.get(task.id))
+    before = {k: getattr(task, k) for k in changes}
+    await uow.tasks.add_event(
+        task.id,
+        now,
+        actor.user_id,
+        actor.display_name,
+        "edited",
+        details={"before": before, "after": changes},
+    )
+    return TaskOutcome("done", await uow.tasks.get(task.id))
+
+
+async def my_tasks(uow: UnitOfWork, actor: Actor, today: datetime.date) -> list[Task]:
+    if actor.member is None:
+        return []
+    tasks = await uow.tasks.of_member(actor.member.id)
+    return sorted(tasks, key=lambda t: rules.my_tasks_order(t.due_on, t.status, today, t.id))
+
+
+async def overdue(
+    uow: UnitOfWork,
+    groups: tuple[str, ...] | None,
+    today: datetime.date,
+    cluster_id: int | None = None,
+    phase: int | None = None,
+) -> list[Task]:
+    tasks = await uow.tasks.of_groups(groups, cluster_id)
+    return [
+        t
+        for t in tasks
+        if rules.is_overdue(t.due_on, t.status, today) and (phase is None or t.phase == phase)
+    ]

@@ -1,0 +1,325 @@
+"""Tasks, their assignees, history and evidence."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.tasks import AssigneeState, TaskStatus
+from bot.storage.models import (
+    ClusterRow,
+    MemberRow,
+    TaskAssigneeRow,
+    TaskAttachmentRow,
+    TaskEventRow,
+    TaskRow,
+    WorkingGroupRow,
+)
+
+
+@dataclass(frozen=True)
+class Assignee:
+    member_id: int
+    user_id: int
+    name: str
+    locale: str
+    agency_code: str | None
+    status: TaskStatus
+    progress: int
+
+    @property
+    def state(self) -> AssigneeState:
+        return AssigneeState(self.member_id, self.status, self.progress)
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    code: str | None
+    title: str
+    description: str | None
+    cluster_id: int
+    cluster_name: str
+    working_group: str
+    submission_id: int | None
+    package_item_id: int | None
+    phase: int | None
+    start_on: datetime.date | None
+    due_on: datetime.date | None
+    status: TaskStatus
+    needs_assignee: bool
+    created_at: datetime.datetime
+    version: int
+    assignees: tuple[Assignee, ...]
+
+    @property
+    def assignee_ids(self) -> set[int]:
+        return {a.member_id for a in self.assignees}
+
+    @property
+    def progress(self) -> int:
+        if not self.assignees:
+            return 0
+        return round(sum(a.progress for a in self.assignees) / len(self.assignees))
+
+
+@dataclass(frozen=True)
+class NewTask:
+    title: str
+    cluster_id: int
+    code: str | None = None
+    description: str | None = None
+    submission_id: int | None = None
+    package_item_id: int | None = None
+    template_item_id: int | None = None
+    phase: int | None = None
+    start_on: datetime.date | None = None
+    due_on: datetime.date | None = None
+    needs_assignee: bool = False
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    at: datetime.datetime
+    actor_name: str
+    action: str
+    comment: str | None
+    details: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class TaskFile:
+    file_id: str
+    file_name: str
+    mime_type: str
+    size: int
+
+
+class TaskRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def create(self, task: NewTask, created_by: int, now: datetime.datetime) -> int:
+        row = TaskRow(
+            code=task.code,
+            title=task.title,
+            description=task.description,
+            cluster_id=task.cluster_id,
+            submission_id=task.submission_id,
+            package_item_id=task.package_item_id,
+            template_item_id=task.template_item_id,
+            phase=task.phase,
+            start_on=task.start_on,
+            due_on=task.due_on,
+            status=TaskStatus.TODO.value,
+            needs_assignee=task.needs_assignee,
+            created_at=now,
+            created_by_user_id=created_by,
+            version=1,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def add_assignee(
+        self, task_id: int, member_id: int, agency_code: str | None, now: datetime.datetime
+    ) -> None:
+        self._session.add(
+            TaskAssigneeRow(
+                task_id=task_id,
+                member_id=member_id,
+                agency_code=agency_code,
+                status=TaskStatus.TODO.value,
+                progress=0,
+                updated_at=now,
+            )
+        )
+
+    async def replace_assignees(
+        self, task_id: int, members: Iterable[tuple[int, str | None]], now: datetime.datetime
+    ) -> None:
+        existing = await self._session.execute(
+            select(TaskAssigneeRow).where(TaskAssigneeRow.task_id == task_id)
+        )
+        for row in existing.scalars():
+            await self._session.delete(row)
+        await self._session.flush()
+        for member_id, agency in dict(members).items():
+            await self.add_assignee(task_id, member_id, agency, now)
+
+    async def set_assignee_state(
+        self, task_id: int, state: AssigneeState, now: datetime.datetime
+    ) -> None:
+        await self._session.execute(
+            update(TaskAssigneeRow)
+            .where(TaskAssigneeRow.task_id == task_id, TaskAssigneeRow.member_id == state.member_id)
+            .values(status=state.status.value, progress=state.progress, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def update(self, task_id: int, expected_version: int, **values: Any) -> bool:
+        """Change task fields unless someone changed the task first (the version check)."""
+        if "status" in values and isinstance(values["status"], TaskStatus):
+            values["status"] = values["status"].value
+        result = await self._session.execute(
+            update(TaskRow)
+            .where(TaskRow.id == task_id, TaskRow.version == expected_version)
+            .values(version=expected_version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _select(self):  # type: ignore[no-untyped-def]
+        return (
+            select(TaskRow, ClusterRow.name, WorkingGroupRow.code)
+            .join(ClusterRow, TaskRow.cluster_id == ClusterRow.id)
+            .join(WorkingGroupRow, ClusterRow.working_group_id == WorkingGroupRow.id)
+            .execution_options(populate_existing=True)
+        )
+
+    async def _with_assignees(self, rows: list[Any]) -> list[Task]:
+        if not rows:
+            return []
+        ids = [r[0].id for r in rows]
+        assignees: dict[int, list[Assignee]] = defaultdict(list)
+        result = await self._session.execute(
+            select(TaskAssigneeRow, MemberRow.user_id, MemberRow.full_name, MemberRow.locale)
+            .join(MemberRow, TaskAssigneeRow.member_id == MemberRow.id)
+            .where(TaskAssigneeRow.task_id.in_(ids))
+            .order_by(TaskAssigneeRow.id)
+            .execution_options(populate_existing=True)
+        )
+        for a, user_id, name, locale in result.all():
+            assignees[a.task_id].append(
+                Assignee(
+                    a.member_id,
+                    user_id,
+                    name,
+                    locale,
+                    a.agency_code,
+                    TaskStatus(a.status),
+                    a.progress,
+                )
+            )
+        return [
+            Task(
+                id=t.id,
+                code=t.code,
+                title=t.title,
+                description=t.description,
+                cluster_id=t.cluster_id,
+                cluster_name=name,
+                working_group=group,
+                submission_id=t.submission_id,
+                package_item_id=t.package_item_id,
+                phase=t.phase,
+                start_on=t.start_on,
+                due_on=t.due_on,
+                status=TaskStatus(t.status),
+                needs_assignee=t.needs_assignee,
+                created_at=t.created_at,
+                version=t.version,
+                assignees=tuple(assignees[t.id]),
+            )
+            for t, name, group in rows
+        ]
+
+    async def get(self, task_id: int) -> Task | None:
+        rows = (await self._session.execute(self._select().where(TaskRow.id == task_id))).all()
+        tasks = await self._with_assignees(list(rows))
+        return tasks[0] if tasks else None
+
+    async def of_member(self, member_id: int) -> list[Task]:
+        mine = select(TaskAssigneeRow.task_id).where(TaskAssigneeRow.member_id == member_id)
+        rows = (await self._session.execute(self._select().where(TaskRow.id.in_(mine)))).all()
+        return await self._with_assignees(list(rows))
+
+    async def of_groups(
+        self, groups: tuple[str, ...] | None, cluster_id: int | None = None
+    ) -> list[Task]:
+        query = self._select()
+        if groups is not None:
+            query = query.where(WorkingGroupRow.code.in_(groups))
+        if cluster_id is not None:
+            query = query.where(TaskRow.cluster_id == cluster_id)
+        rows = (await self._session.execute(query.order_by(TaskRow.id))).all()
+        return await self._with_assignees(list(rows))
+
+    async def by_package_item(self, item_id: int) -> int | None:
+        return (
+            await self._session.execute(
+                select(TaskRow.id).where(TaskRow.package_item_id == item_id)
+            )
+        ).scalar_one_or_none()
+
+    # --- history and evidence --------------------------------------------------------------
+
+    async def add_event(
+        self,
+        task_id: int,
+        at: datetime.datetime,
+        actor_user_id: int,
+        actor_name: str,
+        action: str,
+        comment: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self._session.add(
+            TaskEventRow(
+                task_id=task_id,
+                at=at,
+                actor_user_id=actor_user_id,
+                actor_name=actor_name,
+                action=action,
+                comment=comment,
+                details=details,
+            )
+        )
+
+    async def events(self, task_id: int) -> list[TaskEvent]:
+        rows = await self._session.execute(
+            select(TaskEventRow).where(TaskEventRow.task_id == task_id).order_by(TaskEventRow.id)
+        )
+        return [
+            TaskEvent(e.at, e.actor_name, e.action, e.comment, e.details) for e in rows.scalars()
+        ]
+
+    async def add_file(
+        self,
+        task_id: int,
+        file_id: str,
+        file_unique_id: str,
+        file_name: str,
+        mime_type: str,
+        size: int,
+        user_id: int,
+        now: datetime.datetime,
+    ) -> None:
+        self._session.add(
+            TaskAttachmentRow(
+                task_id=task_id,
+                file_id=file_id,
+                file_unique_id=file_unique_id,
+                file_name=file_name,
+                mime_type=mime_type,
+                size=size,
+                added_at=now,
+                added_by_user_id=user_id,
+            )
+        )
+
+    async def files(self, task_id: int) -> list[TaskFile]:
+        rows = await self._session.execute(
+            select(TaskAttachmentRow)
+            .where(TaskAttachmentRow.task_id == task_id)
+            .order_by(TaskAttachmentRow.id)
+        )
+        return [TaskFile(f.file_id, f.file_name, f.mime_type, f.size) for f in rows.scalars()]
