@@ -29,6 +29,7 @@ from bot.handlers import (
     registration,
     reviews,
     submissions,
+    task_reports,
     tasks,
 )
 from bot.i18n import LOCALES, Catalogs
@@ -51,6 +52,7 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     submissions.router,
     reviews.router,
     tasks.router,
+    task_reports.router,
     fallback.router,
 )
 
@@ -72,6 +74,7 @@ MENU_COMMANDS = (
     "rules",
     "tasks",
     "overdue",
+    "matrix",
     "plan",
     "date",
     "cancel",
@@ -139,8 +142,8 @@ class App:
                 uow, self.catalogs, self.settings, self.clock()
             )
             await uow.commit()
-        if closed:
-            await self.outbox.flush()
+        # Ties only redraw cards, which counts as nothing closed but still has to be sent.
+        await self.outbox.flush()
         return closed
 
     async def close(self) -> None:

@@ -72,6 +72,7 @@ __all__ = [
     "reviewing_group",
     "submit_refusal",
     "tally",
+    "vote_deadline_passed",
     "vote_outcome",
     "vote_refusal",
     "waiting_days",
@@ -376,6 +377,15 @@ def tally(votes: Iterable[Vote]) -> Tally:
     )
 
 
+def vote_deadline_passed(
+    rule: DecisionRule, opened_at: datetime.datetime, now: datetime.datetime
+) -> bool:
+    """A vote's time is up: from now on the majority, or on a tie the secretary, decides."""
+    return rule.mode is RuleMode.VOTE and now >= opened_at + datetime.timedelta(
+        days=rule.deadline_days
+    )
+
+
 def vote_outcome(
     rule: DecisionRule, votes: Tally, opened_at: datetime.datetime, now: datetime.datetime
 ) -> Decision | None:
@@ -392,7 +402,7 @@ def vote_outcome(
     # Symmetric with approval: a tie never decides, even when both sides reach the quorum.
     if votes.reject >= rule.quorum and votes.reject > votes.approve:
         return Decision.REJECT
-    if now >= opened_at + datetime.timedelta(days=rule.deadline_days):
+    if vote_deadline_passed(rule, opened_at, now):
         if votes.approve > votes.reject:
             return Decision.APPROVE
         if votes.reject > votes.approve:

@@ -32,6 +32,7 @@ from bot.domain.tasks import TaskStatus, is_overdue
 
 __all__ = [
     "COLUMNS",
+    "ERROR_REASONS",
     "MAX_ROWS",
     "PERSIAN_HEADERS",
     "REQUIRED",
@@ -43,6 +44,7 @@ __all__ = [
     "matrix",
     "overdue_by_agency",
     "parse_rows",
+    "parse_status",
     "task_row",
 ]
 
@@ -81,6 +83,34 @@ PERSIAN_HEADERS: dict[str, str] = {
 # Without these a row cannot be matched to a task or made into one. Start, status, progress
 # and the rest are read when present: a hand-made file of new tasks may leave them out.
 REQUIRED: tuple[str, ...] = ("id", "title", "details", "cluster", "due", "assignees")
+
+# Every `TableError.reason`, the import service's included: each has a text under
+# `task_table_errors.` (tests/unit/test_task_table.py checks the code names no other).
+ERROR_REASONS: frozenset[str] = frozenset(
+    {
+        "missing_column",
+        "no_rows",
+        "too_many_rows",
+        "bad_id",
+        "duplicate_id",
+        "title_missing",
+        "title_too_long",
+        "details_too_long",
+        "cluster_missing",
+        "bad_date",
+        "start_after_due",
+        "bad_status",
+        "bad_progress",
+        # bot/services/task_table.py
+        "unknown_task",
+        "secretaries_only",
+        "unknown_cluster",
+        "ambiguous_cluster",
+        "unknown_member",
+        "ambiguous_member",
+        "task_changed",
+    }
+)
 
 # Enough for every task of a province many times over; beyond that it is not a task list.
 MAX_ROWS = 2000

@@ -321,7 +321,7 @@ def parse_template(text: str) -> Template:
     assert name is not None
     kind = top.string("kind", required=True)
     if kind not in KINDS:
-        raise top.fail(f"unknown kind {kind!r} (expected \"matrix\" or \"phases\")", "kind")
+        raise top.fail(f'unknown kind {kind!r} (expected "matrix" or "phases")', "kind")
     source = top.string("source", required=False)
     default_months = top.integer("default_months", required=False)
     if default_months is None:

@@ -540,5 +540,9 @@ async def close_expired_votes(
     """
     outcomes = await service.close_expired_votes(uow, now)
     for outcome in outcomes:
-        await _announce(outcome, uow, catalogs, settings, now, None)
-    return len(outcomes)
+        if outcome.result == "vote_tied" and outcome.submission is not None:
+            printer = CardPrinter(uow, catalogs, settings, now)
+            await printer.queue_card_updates(outcome.submission, round_key=":tied")
+        else:
+            await _announce(outcome, uow, catalogs, settings, now, None)
+    return len([o for o in outcomes if o.done])

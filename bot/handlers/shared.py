@@ -9,6 +9,10 @@ from aiogram.types import CallbackQuery, Message
 from bot.i18n import Translator
 from bot.services.submissions import NewAttachment
 
+# Photos have no file name; we name them so, and must resend them as photos: Telegram refuses
+# a photo's file id in sendDocument.
+PHOTO_PREFIX = "photo-"
+
 
 def callback_message(query: CallbackQuery) -> Message:
     """The message a button was on; our buttons are never on inline-mode messages."""
@@ -24,7 +28,7 @@ def incoming_file(message: Message) -> NewAttachment:
             d.file_id, d.file_unique_id, d.file_name or "", d.mime_type or "", d.file_size or 0
         )
     photo = max(message.photo or [], key=lambda p: p.width * p.height)
-    name = f"photo-{photo.file_unique_id}.jpg"
+    name = f"{PHOTO_PREFIX}{photo.file_unique_id}.jpg"
     return NewAttachment(
         photo.file_id, photo.file_unique_id, name, "image/jpeg", photo.file_size or 0
     )
@@ -36,6 +40,9 @@ async def send_files(
     """Resend stored files (file id, name) into the chat of `message`, by their Telegram ids."""
     for file_id, name in files:
         try:
-            await bot.send_document(message.chat.id, file_id)
+            if name.startswith(PHOTO_PREFIX):
+                await bot.send_photo(message.chat.id, file_id)
+            else:
+                await bot.send_document(message.chat.id, file_id)
         except TelegramAPIError:
             await message.answer(t("reviews.file_unavailable", name=name))

@@ -185,23 +185,27 @@ def review_keyboard(
     rule: rules.DecisionRule,
     attachments: int,
     stage_index: int,
+    vote_closed: bool = False,
 ) -> InlineKeyboardMarkup:
-    """Decision buttons only on a copy posted for the stage that is open now."""
+    """Decision buttons only on a copy posted for the stage that is open now.
+
+    In a vote, members vote until the deadline; a vote that ended tied is the secretary's to
+    decide, so the card then offers the secretary's buttons instead.
+    """
     builder = InlineKeyboardBuilder()
     open_here = (
         submission.status is SubmissionStatus.IN_REVIEW and stage_index == submission.stage_index
     )
     sid, version = submission.id, submission.version
-    if open_here and rule.mode is rules.RuleMode.VOTE:
+    voting = rule.mode is rules.RuleMode.VOTE and not vote_closed
+    if open_here and voting:
         for action in ("vote_approve", "vote_reject", "vote_abstain"):
             builder.button(
                 text=t(f"review_buttons.{action}"),
                 callback_data=Review(action=action, submission_id=sid, version=version),
             )
     if open_here:
-        actions = (
-            ("return",) if rule.mode is rules.RuleMode.VOTE else ("approve", "return", "reject")
-        )
+        actions = ("return",) if voting else ("approve", "return", "reject")
         for action in actions:
             builder.button(
                 text=t(f"review_buttons.{action}"),
@@ -265,7 +269,8 @@ class CardPrinter:
             now_days=rules.waiting_days(submission.stage_opened_at, self.now),
         )
         stage = submission.stage_index if stage_index is None else stage_index
-        return text, review_keyboard(t, submission, rule, attachments, stage)
+        closed = rules.vote_deadline_passed(rule, submission.stage_opened_at, self.now)
+        return text, review_keyboard(t, submission, rule, attachments, stage, closed)
 
     async def queue_review_cards(self, submission: Submission) -> None:
         """Post the card to the group reviewing the current stage."""

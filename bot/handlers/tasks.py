@@ -594,9 +594,7 @@ async def files(
     if not attached:
         await callback_message(query).answer(t("tasks.no_files"))
         return
-    await send_files(
-        bot, callback_message(query), t, [(f.file_id, f.file_name) for f in attached]
-    )
+    await send_files(bot, callback_message(query), t, [(f.file_id, f.file_name) for f in attached])
 
 
 # --- the secretariat: due dates, titles, reassignment ---------------------------------------------

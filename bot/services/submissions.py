@@ -15,6 +15,7 @@ from bot.domain import submissions as rules
 from bot.domain.clusters import ClusterStage
 from bot.domain.members import Actor, MemberStatus, can_view_group
 from bot.domain.submissions import Decision, SubmissionKind, SubmissionStatus, Vote
+from bot.domain.working_groups import CENTRAL
 from bot.storage.submissions import Content, License, PackageItem, Submission
 from bot.storage.uow import UnitOfWork
 
@@ -85,6 +86,13 @@ async def submit(uow: UnitOfWork, actor: Actor, draft: Draft, now: datetime.date
     if cluster is None:
         return Outcome("cluster_gone", None)
     refusal = rules.submit_refusal(actor, draft.kind, cluster)
+    if (
+        refusal is None
+        and draft.kind is SubmissionKind.FEASIBILITY_PLAN
+        and await uow.submissions.open_for_cluster(cluster.id, draft.kind)
+    ):
+        # One license per cluster: a second plan waits until the first is decided.
+        refusal = "plan_already_open"
     if refusal is None and draft.program_id is not None:
         programs = await uow.submissions.approved_programs(cluster.id)
         if draft.program_id not in {p.id for p in programs}:
@@ -259,14 +267,18 @@ async def _close_if_decided(
 
 
 async def close_expired_votes(uow: UnitOfWork, now: datetime.datetime) -> list[Outcome]:
-    """Votes whose deadline passed with a majority are decided; ties wait for the secretary."""
+    """Votes whose deadline passed with a majority are decided; a tie is handed to the
+    secretary ("vote_tied": the cards then carry the secretary's buttons)."""
     outcomes = []
     for submission in await uow.submissions.in_review():
         rule = await uow.submissions.rule_for(stage_group(submission))
-        if rule.mode is rules.RuleMode.VOTE:
-            outcome = await _close_if_decided(uow, submission, rule, now)
-            if outcome is not None:
-                outcomes.append(outcome)
+        if rule.mode is not rules.RuleMode.VOTE:
+            continue
+        outcome = await _close_if_decided(uow, submission, rule, now)
+        if outcome is not None:
+            outcomes.append(outcome)
+        elif rules.vote_deadline_passed(rule, submission.stage_opened_at, now):
+            outcomes.append(Outcome("vote_tied", submission))
     return outcomes
 
 
@@ -329,10 +341,15 @@ async def acknowledge(
     if item is None:
         return "submission_gone", None
     member = actor.member
+    submission = await uow.submissions.get(item.submission_id)
+    # The same people it was sent to: the agency's representatives in the cluster's province
+    # and in the central group.
+    groups = (submission.cluster_group, CENTRAL) if submission else (CENTRAL,)
     is_representative = (
         member is not None
         and member.status is MemberStatus.APPROVED
         and member.agency_code == item.agency_code
+        and member.working_group in groups
     )
     if not (is_representative or actor.is_superuser):
         await uow.audit.record(
@@ -341,7 +358,6 @@ async def acknowledge(
         return "not_your_agency", item
     if not await uow.submissions.acknowledge(item_id, actor.user_id, actor.display_name, now):
         return "already_acknowledged", await uow.submissions.item(item_id)
-    submission = await uow.submissions.get(item.submission_id)
     if submission is not None:
         await uow.submissions.add_event(
             submission.id,

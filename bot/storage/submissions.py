@@ -256,6 +256,21 @@ class SubmissionRepository:
         )
         return [self._submission(r) for r in rows.all()]
 
+    async def open_for_cluster(self, cluster_id: int, kind: SubmissionKind) -> bool:
+        """Whether a submission of this kind for the cluster is still in review or returned."""
+        found = await self._session.execute(
+            select(SubmissionRow.id)
+            .where(
+                SubmissionRow.cluster_id == cluster_id,
+                SubmissionRow.kind == kind.value,
+                SubmissionRow.status.in_(
+                    [SubmissionStatus.IN_REVIEW.value, SubmissionStatus.RETURNED.value]
+                ),
+            )
+            .limit(1)
+        )
+        return found.first() is not None
+
     async def approved_programs(self, cluster_id: int) -> list[Submission]:
         rows = await self._session.execute(
             self._select()

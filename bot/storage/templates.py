@@ -150,8 +150,9 @@ class TemplateRepository:
             .scalar_subquery()
         )
         rows = await self._session.execute(
-            select(TaskTemplateRow.code, TaskTemplateRow.name, TaskTemplateRow.kind, count)
-            .order_by(TaskTemplateRow.code)
+            select(
+                TaskTemplateRow.code, TaskTemplateRow.name, TaskTemplateRow.kind, count
+            ).order_by(TaskTemplateRow.code)
         )
         return [(code, name, kind, int(n)) for code, name, kind, n in rows.all()]
 

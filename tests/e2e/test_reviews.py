@@ -165,3 +165,26 @@ async def test_the_submission_dialog_survives_a_restart(
     finally:
         await bot.stop()
         await bot.app.close()
+
+
+async def test_a_vote_tied_at_its_deadline_goes_to_the_secretary_who_decides(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی")
+    await given_member(bot, ALI, "tehran", name="علی کریمی")
+    await given_member(bot, LEILA, "tehran", name="لیلا")
+    await given_cluster(bot, "خوشه مبلمان تهران")
+    await say(bot, SARA, "/rules vote ۳ ۲")
+    await submit_feasibility_plan(bot, ALI, "خوشه مبلمان تهران")
+    await press(bot, ALI, "ارسال")
+    sara_card = with_button(bot, SARA.id, "موافقم")
+    await press(bot, LEILA, "موافقم")
+    await press(bot, ALI, "مخالفم")
+
+    clock.now += datetime.timedelta(days=3)
+    assert await bot.app.close_expired_votes() == 0
+
+    labels = [label for label, _ in sara_card.buttons()]
+    assert "✅ تأیید" in labels and "👍 موافقم" not in labels
+    await press(bot, SARA, "تأیید")
+    assert last_answer(bot, SARA) == "تأیید شد و برای بررسی مرکز فرستاده شد."

@@ -348,3 +348,21 @@ async def test_wrong_and_oversized_files_are_refused_and_the_dialog_goes_on(
     assert "(۱ پیوست)" in bot.api.last_message_to(ALI.id).plain()
     await press(bot, ALI, "تمام")
     assert "پیوست‌ها: ۱" in bot.api.last_message_to(ALI.id).plain()
+
+
+async def test_a_second_feasibility_plan_for_the_same_cluster_waits_for_the_first(
+    bot: RunningBot,
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    await given_member(bot, ALI, "tehran", name="علی کریمی")
+    await given_member(bot, LEILA, "tehran", name="لیلا")
+    await given_cluster(bot, "خوشه مبلمان تهران")
+    await submit_feasibility_plan(bot, ALI, "خوشه مبلمان تهران")
+    await press(bot, ALI, "ارسال")
+
+    await submit_feasibility_plan(bot, LEILA, "خوشه مبلمان تهران")
+    await press(bot, LEILA, "ارسال")
+
+    assert "طرح توجیهی در جریان است" in last_answer(bot, LEILA)
+    async with bot.uow() as uow:
+        assert await uow.submissions.get(2) is None

@@ -31,6 +31,8 @@ from bot.domain.submissions import (
     Vote,
 )
 from bot.domain.submissions import Outcome as SubmissionOutcome
+from bot.domain.task_table import COLUMNS as TASK_COLUMNS
+from bot.domain.task_table import ERROR_REASONS as TABLE_ERROR_REASONS
 from bot.domain.tasks import TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.i18n import LOCALES, load_catalog, placeholders
@@ -242,11 +244,15 @@ FAMILIES: dict[str, set[str]] = {
         # bot/services/submissions.py
         "cluster_gone",
         "program_not_approved",
+        "plan_already_open",
         "submission_gone",
         "not_voting",
         "already_voted",
         "not_yours_to_see",
     },
+    # The task matrix and the task file (handlers/task_reports.py).
+    "task_columns.": set(TASK_COLUMNS),
+    "task_table_errors.": set(TABLE_ERROR_REASONS),
 }
 
 
