@@ -51,6 +51,7 @@ PAGE = 8
 class TaskList(CallbackData, prefix="tl"):
     view: str  # open | overdue | all
     page: int
+    cluster_id: int = 0  # 0: every cluster
 
 
 class TaskOpen(CallbackData, prefix="to"):
@@ -186,12 +187,34 @@ async def _show_card(
 
 @router.message(Command("tasks"))
 async def my_tasks(
-    message: Message, uow: UnitOfWork, actor: Actor, t: Translator, now: datetime.datetime
+    message: Message,
+    command: CommandObject,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    now: datetime.datetime,
 ) -> None:
+    """`/tasks` for all my open tasks, `/tasks <cluster name>` for one cluster's."""
     if not actor.is_member:
         await message.answer(t("errors.members_only"))
         return
-    await _list(message, uow, actor, t, t.today(now), "open", 0, edit=False)
+    cluster_id = 0
+    if command.args:
+        mine = await service.my_tasks(uow, actor, t.today(now))
+        matching = {x.cluster_id for x in mine if name_matches(x.cluster_name, command.args)}
+        if len(matching) != 1:
+            await message.answer(t("tasks.cluster_not_found", query=command.args))
+            return
+        cluster_id = matching.pop()
+    await _list(
+        message,
+        uow,
+        actor,
+        t,
+        t.today(now),
+        TaskList(view="open", page=0, cluster_id=cluster_id),
+        edit=False,
+    )
 
 
 @router.callback_query(TaskList.filter())
@@ -210,8 +233,7 @@ async def list_page(
         actor,
         t,
         t.today(now),
-        callback_data.view,
-        callback_data.page,
+        callback_data,
         edit=True,
     )
 
@@ -222,12 +244,14 @@ async def _list(
     actor: Actor,
     t: Translator,
     today: datetime.date,
-    view: str,
-    page: int,
+    shown_list: TaskList,
     *,
     edit: bool,
 ) -> None:
+    view, page, cluster_id = shown_list.view, shown_list.page, shown_list.cluster_id
     tasks = await service.my_tasks(uow, actor, today)
+    if cluster_id:
+        tasks = [x for x in tasks if x.cluster_id == cluster_id]
     if view == "open":
         tasks = [x for x in tasks if x.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)]
     elif view == "overdue":
@@ -244,14 +268,20 @@ async def _list(
     sizes = [1] * len(shown)
     navigation = []
     if page > 0:
-        navigation.append((t("tasks.previous"), TaskList(view=view, page=page - 1)))
+        navigation.append(
+            (t("tasks.previous"), TaskList(view=view, page=page - 1, cluster_id=cluster_id))
+        )
     if page < pages - 1:
-        navigation.append((t("tasks.next"), TaskList(view=view, page=page + 1)))
+        navigation.append(
+            (t("tasks.next"), TaskList(view=view, page=page + 1, cluster_id=cluster_id))
+        )
     for text, data in navigation:
         builder.button(text=text, callback_data=data)
     filters = [v for v in ("open", "overdue", "all") if v != view]
     for v in filters:
-        builder.button(text=t(f"tasks.view_{v}"), callback_data=TaskList(view=v, page=0))
+        builder.button(
+            text=t(f"tasks.view_{v}"), callback_data=TaskList(view=v, page=0, cluster_id=cluster_id)
+        )
     builder.adjust(*sizes, *([len(navigation)] if navigation else []), len(filters))
     if tasks:
         text = t(

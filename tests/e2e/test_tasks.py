@@ -191,3 +191,24 @@ async def test_overdue_tasks_come_first_and_the_secretariat_sees_them_by_agency(
     assert "بانک‌ها و مؤسسات مالی (۱)" in overdue
     assert "وظیفه زودتر" in overdue and "وظیفه دیرتر" not in overdue
     assert "فقط از دبیر" in await say(bot, ALI, "/overdue")
+
+
+async def test_my_tasks_can_be_narrowed_to_one_cluster(bot: RunningBot) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    await given_member(bot, ALI, "tehran", name="علی کریمی")
+    await given_cluster(bot, "خوشه مبلمان تهران")
+    await given_cluster(bot, "خوشه کاشی")
+    await new_task(bot, "وظیفه مبلمان", "۱۴۰۵/۱۰/۳۰", "علی کریمی")
+    await say(bot, SARA, "/task_new")
+    await press(bot, SARA, "خوشه کاشی")
+    await say(bot, SARA, "وظیفه کاشی")
+    await press(bot, SARA, "رد شدن")
+    await press(bot, SARA, "رد شدن")
+    await press(bot, SARA, "علی کریمی")
+    await press(bot, SARA, "ذخیره")
+
+    both = await say(bot, ALI, "/tasks")
+    assert "وظیفه مبلمان" in both and "وظیفه کاشی" in both
+    only = await say(bot, ALI, "/tasks کاشي")
+    assert "وظیفه کاشی" in only and "وظیفه مبلمان" not in only
+    assert "پیدا نشد" in await say(bot, ALI, "/tasks فرش")
