@@ -16,6 +16,7 @@ COPY scheduler ./scheduler
 # it: the bot runs from /app (PYTHONPATH) so that /app/locales is found. The installed copy
 # of the package is there for its dependencies.
 COPY locales ./locales
+COPY templates ./templates
 
 RUN pip install --no-cache-dir . \
     && rm -rf build ./*.egg-info \

@@ -10,8 +10,6 @@ import datetime
 import sys
 from pathlib import Path
 
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.templates import Template, TemplateError, parse_template
 from bot.logs import setup_logging
@@ -129,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "template":
         return _template_command(args, settings)
+    return _run_bot(settings, token)
+
+
+def _run_bot(settings: Settings, token: str) -> int:
+    # Imported here: the maintenance commands above need neither aiogram nor its start-up time.
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     try:
         asyncio.run(_run(settings))
     except TelegramUnauthorizedError:
@@ -138,9 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_CONFIG
     except TelegramNetworkError as error:
-        print(
-            f"cannot reach the Bot API at {settings.bot_api_url}: {error.message}", file=sys.stderr
-        )
+        reason = error.message.replace(token, "<redacted>") if token else error.message
+        print(f"cannot reach the Bot API at {settings.bot_api_url}: {reason}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass

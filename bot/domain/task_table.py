@@ -174,10 +174,15 @@ class TableError(ValueError):
 
 
 class TableErrors(ValueError):
-    """Every problem of a file at once, ordered by line."""
+    """Every problem of a file at once, ordered by line.
 
-    def __init__(self, errors: list[TableError]) -> None:
+    `rows` are the rows that were good as far as the raiser could tell: the import service
+    still checks them against the database, so that one answer names every bad line.
+    """
+
+    def __init__(self, errors: list[TableError], rows: list[ImportRow] | None = None) -> None:
         self.errors = sorted(errors, key=lambda e: e.line)
+        self.rows = rows or []
         super().__init__("; ".join(str(e) for e in self.errors))
 
 
@@ -332,7 +337,7 @@ def parse_rows(
     if not errors and not parsed:
         errors.append(TableError(1, "no_rows"))
     if errors:
-        raise TableErrors(errors)
+        raise TableErrors(errors, parsed)
     return parsed
 
 

@@ -304,6 +304,8 @@ def _parse_item(
 
 def parse_template(text: str) -> Template:
     """Read and check a template file; raises `TemplateError` at the first problem."""
+    # Windows editors (Notepad) start UTF-8 files with a byte order mark; TOML does not allow it.
+    text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -22,7 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain import jalali
 from bot.domain.clusters import visible_groups
 from bot.domain.members import Actor, managed_groups
-from bot.domain.task_table import COLUMNS, TableError, TableErrors, parse_rows
+from bot.domain.task_table import COLUMNS, TableError, TableErrors
 from bot.domain.tasks import TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.i18n import Markup, Translator
@@ -286,8 +286,7 @@ async def file_sent(
         await message.answer(t("task_reports.unreadable", name=name))
         return
     try:
-        parsed = parse_rows(header, rows, t.today(now))
-        created, updated = await service.import_rows(uow, actor, parsed, now)
+        created, updated = await service.import_table(uow, actor, header, rows, now, t.today(now))
     except TableErrors as failed:
         # Nothing of this file may stay, even what was written before a late failure.
         await uow.rollback()

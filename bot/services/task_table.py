@@ -29,6 +29,7 @@ from bot.domain.task_table import (
     column_index,
     matrix,
     overdue_by_agency,
+    parse_rows,
     task_row,
 )
 from bot.domain.tasks import TaskStatus
@@ -250,53 +251,52 @@ def _by_name(items: list[T], name: Callable[[T], str]) -> dict[str, list[T]]:
     return found
 
 
-async def import_rows(
-    uow: UnitOfWork, actor: Actor, rows: list[ImportRow], now: datetime.datetime
-) -> tuple[int, int]:
-    """Apply the rows: (tasks created, tasks updated), or TableErrors and nothing written.
+@dataclass
+class _Plan:
+    updates: list[_Update]
+    creates: list[_Create]
+    errors: list[TableError]
 
-    A row with an id changes that task's title, details and due date (its assignees and their
-    reports are the assignees' own, not the file's); a row without one is a new task in the
-    named cluster, given to the named members of the cluster's working group.
-    """
+
+async def _plan(uow: UnitOfWork, actor: Actor, rows: list[ImportRow]) -> _Plan:
+    """What the rows would do, and what is wrong with them; reads only."""
+    plan = _Plan([], [], [])
     groups = managed_groups(actor, WORKING_GROUPS)
     if not groups:
-        raise TableErrors([TableError(1, "secretaries_only")])
+        plan.errors.append(TableError(1, "secretaries_only"))
+        return plan
     clusters, _ = await uow.clusters.page(None if actor.is_superuser else groups, None, 0, 100_000)
     clusters_by_name = _by_name(clusters, lambda c: c.name)
     people_by_group: dict[str, dict[str, list[Member]]] = {}
 
-    errors: list[TableError] = []
-    updates: list[_Update] = []
-    creates: list[_Create] = []
     for row in rows:
         if row.task_id is not None:
             task = await uow.tasks.get(row.task_id)
             if task is None:
-                errors.append(TableError(row.line, "unknown_task", "id", str(row.task_id)))
+                plan.errors.append(TableError(row.line, "unknown_task", "id", str(row.task_id)))
                 continue
             refusal = rules.manage_refusal(actor, task.working_group)
             if refusal is not None:
-                errors.append(TableError(row.line, refusal, "id", str(row.task_id)))
+                plan.errors.append(TableError(row.line, refusal, "id", str(row.task_id)))
                 continue
             before = {"title": task.title, "description": task.description, "due_on": task.due_on}
             after = {"title": row.title, "description": row.details, "due_on": row.due}
             changes = {k: v for k, v in after.items() if before[k] != v}
             if changes:
                 old = {k: before[k] for k in changes}
-                updates.append(_Update(row, task.id, task.version, old, changes))
+                plan.updates.append(_Update(row, task.id, task.version, old, changes))
             continue
 
         assert row.cluster_name is not None
         matches = clusters_by_name.get(search_key(row.cluster_name), [])
         if len(matches) != 1:
             reason = "ambiguous_cluster" if matches else "unknown_cluster"
-            errors.append(TableError(row.line, reason, "cluster", row.cluster_name))
+            plan.errors.append(TableError(row.line, reason, "cluster", row.cluster_name))
             continue
         cluster = matches[0]
         refusal = rules.manage_refusal(actor, cluster.working_group)
         if refusal is not None:
-            errors.append(TableError(row.line, refusal, "cluster", row.cluster_name))
+            plan.errors.append(TableError(row.line, refusal, "cluster", row.cluster_name))
             continue
         if cluster.working_group not in people_by_group:
             members = await uow.members.in_group(cluster.working_group, MemberStatus.APPROVED)
@@ -309,11 +309,46 @@ async def import_rows(
                 people.append(found[0])
             else:
                 reason = "ambiguous_member" if found else "unknown_member"
-                errors.append(TableError(row.line, reason, "assignees", name))
-        creates.append(_Create(row, cluster, list({m.id: m for m in people}.values())))
+                plan.errors.append(TableError(row.line, reason, "assignees", name))
+        plan.creates.append(_Create(row, cluster, list({m.id: m for m in people}.values())))
+    return plan
 
-    if errors:
-        raise TableErrors(errors)
+
+async def import_table(
+    uow: UnitOfWork,
+    actor: Actor,
+    header: Sequence[str | None],
+    cells: Sequence[Sequence[str | None]],
+    now: datetime.datetime,
+    today: datetime.date,
+) -> tuple[int, int]:
+    """A file's header and rows, checked and applied: `parse_rows`, then `import_rows`.
+
+    When some rows cannot even be read, the readable ones are still checked against the
+    database, so that the one answer names every bad line; nothing is written.
+    """
+    try:
+        rows = parse_rows(header, cells, today)
+    except TableErrors as unreadable:
+        plan = await _plan(uow, actor, unreadable.rows)
+        raise TableErrors(unreadable.errors + plan.errors) from None
+    return await import_rows(uow, actor, rows, now)
+
+
+async def import_rows(
+    uow: UnitOfWork, actor: Actor, rows: list[ImportRow], now: datetime.datetime
+) -> tuple[int, int]:
+    """Apply the rows: (tasks created, tasks updated), or TableErrors and nothing written.
+
+    A row with an id changes that task's title, details and due date (its assignees and their
+    reports are the assignees' own, not the file's); a row without one is a new task in the
+    named cluster, given to the named members of the cluster's working group. A row with an
+    id that changes nothing is not counted.
+    """
+    plan = await _plan(uow, actor, rows)
+    if plan.errors:
+        raise TableErrors(plan.errors)
+    updates, creates = plan.updates, plan.creates
 
     # Nothing was written above; from here on every row is known to be good.
     for update in updates:

@@ -121,7 +121,7 @@ def test_a_bad_file_is_refused_with_its_line_and_leaves_the_old_version(tmp_path
     assert _stored(tmp_path, "demo-plan") == parse_template(FIRST)
 
 
-# --- the repository and the shipped templates ------------------------------------------------------
+# --- the repository and the shipped templates ---------------------------------------------
 
 
 async def test_shipped_templates_round_trip_through_the_database(database_url: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -259,7 +259,6 @@ class T:
     working_group: str = "tehran"
     start_on: datetime.date | None = None
     progress: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 ALI = A("علی کریمی", "tpo")

@@ -186,6 +186,13 @@ def test_the_sample_is_good() -> None:
     assert GOOD.splitlines()[PHASE_2 - 1] == "[[phases]]"
 
 
+def test_a_file_saved_by_a_windows_editor_is_read() -> None:
+    windows = "\ufeff" + GOOD.replace("\n", "\r\n")
+    assert parse_template(windows) == parse_template(GOOD)
+    error = _error(windows.replace('roles = ["cda"]', 'roles = ["boss"]'))
+    assert error.line == ITEM_2
+
+
 def _error(text: str) -> TemplateError:
     with pytest.raises(TemplateError) as caught:
         parse_template(text)
