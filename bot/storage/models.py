@@ -290,6 +290,10 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime(), index=True)
     failed_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Several bot processes share the outbox: a process claims a row until this moment, so
+    # the others leave it alone; a crashed process's claim simply runs out.
+    claimed_until: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 # --- tasks and templates (issue: task tracker) ------------------------------------------------
@@ -390,3 +394,46 @@ class TaskAttachmentRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     added_by_user_id: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- the scheduler (issue: reminders, escalations, meetings, monitoring, digests) -------------
+
+
+class GroupSettingsRow(Base):
+    """A working group's own reminder timing; absent means the defaults of GroupSchedule."""
+
+    __tablename__ = "group_settings"
+
+    working_group_id: Mapped[int] = mapped_column(
+        ForeignKey("working_groups.id"), primary_key=True
+    )
+    reminder_days: Mapped[list] = mapped_column(JSON)
+    quiet_start: Mapped[str] = mapped_column(String(5))
+    quiet_end: Mapped[str] = mapped_column(String(5))
+    morning: Mapped[str] = mapped_column(String(5))
+    approval_days: Mapped[int] = mapped_column(Integer)
+    monitoring: Mapped[str] = mapped_column(String(16))
+
+
+class MemberMuteRow(Base):
+    """A kind of reminder a member chose not to receive."""
+
+    __tablename__ = "member_mutes"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class SnoozeRow(Base):
+    """Reminders of one kind about one subject wait until `until` for this member."""
+
+    __tablename__ = "snoozes"
+    __table_args__ = (
+        UniqueConstraint("member_id", "kind", "subject_id", name="uq_snooze_member_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    until: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
