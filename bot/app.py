@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from bot.handlers import (
     fallback,
     profile,
     registration,
+    reminders,
     reviews,
     submissions,
     task_reports,
@@ -34,11 +34,13 @@ from bot.handlers import (
 )
 from bot.i18n import LOCALES, Catalogs
 from bot.middlewares import ActorMiddleware, Clock, UnitOfWorkMiddleware, utc_now
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, Sleep
 from bot.platform import PROFILES, PlatformProfile
 from bot.storage import db
 from bot.storage.fsm import DatabaseStorage
 from bot.storage.uow import UnitOfWork
+from scheduler.reminders import run_reminders
+from scheduler.runner import build_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +54,10 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     submissions.router,
     reviews.router,
     tasks.router,
+    reminders.router,
     task_reports.router,
     fallback.router,
 )
-
-# How often votes past their deadline are looked for; deadlines are counted in days.
-VOTE_SWEEP_SECONDS = 600
 
 # Shown in the client's command menu, in this order; descriptions come from the locales.
 MENU_COMMANDS = (
@@ -76,6 +76,8 @@ MENU_COMMANDS = (
     "overdue",
     "matrix",
     "plan",
+    "mute",
+    "reminders",
     "date",
     "cancel",
 )
@@ -114,11 +116,18 @@ class App:
                 await self.bot.set_my_commands(commands)
 
     async def run_polling(
-        self, *, handle_as_tasks: bool = True, handle_signals: bool = True
+        self,
+        *,
+        handle_as_tasks: bool = True,
+        handle_signals: bool = True,
+        with_scheduler: bool = True,
     ) -> None:
         # Retries and messages due later go out from here; each update sends its own at once.
         outbox = asyncio.create_task(self.outbox.run_periodically())
-        votes = asyncio.create_task(_every(VOTE_SWEEP_SECONDS, self.close_expired_votes))
+        # Tests drive the scheduler's jobs themselves, with their own clock.
+        scheduler = build_scheduler(self.settings.zone, self.tick, self.close_expired_votes)
+        if with_scheduler:
+            scheduler.start()
         try:
             await self.dispatcher.start_polling(
                 self.bot,
@@ -129,10 +138,20 @@ class App:
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
             )
         finally:
-            for task in (outbox, votes):
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+            outbox.cancel()
+            with suppress(asyncio.CancelledError):
+                await outbox
+
+    async def tick(self) -> int:
+        """Queue the reminders, escalations and digests due now, and send what may go."""
+        sessions = db.session_factory(self.engine)
+        async with UnitOfWork(sessions, self.settings.bot_platform.value) as uow:
+            queued = await run_reminders(uow, self.catalogs, self.settings, self.clock())
+            await uow.commit()
+        await self.outbox.flush()
+        return queued
 
     async def close_expired_votes(self) -> int:
         """Votes past their deadline are decided by their majority; returns how many."""
@@ -153,16 +172,6 @@ class App:
         await self.engine.dispose()
 
 
-async def _every(seconds: float, job: Callable[[], Awaitable[object]]) -> None:
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await job()
-        except Exception:
-            # A failing sweep must not stop the bot; the next one tries again.
-            log.exception("periodic job %s failed", getattr(job, "__name__", job))
-
-
 def _fsm_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
@@ -173,7 +182,7 @@ def _fsm_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, 
     return DatabaseStorage(db.session_factory(engine)), SimpleEventIsolation()
 
 
-def create_app(settings: Settings, *, clock: Clock = utc_now) -> App:
+def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.sleep) -> App:
     assert settings.bot_token is not None
     platform = PROFILES[settings.bot_platform]
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
@@ -189,7 +198,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     jalali.default_calendar()
 
     sessions = db.session_factory(engine)
-    outbox = OutboxSender(bot, sessions, settings.bot_platform.value, clock)
+    outbox = OutboxSender(bot, sessions, settings.bot_platform.value, clock, sleep=sleep)
 
     dispatcher = Dispatcher(
         storage=storage, events_isolation=isolation, catalogs=catalogs, outbox_sender=outbox

@@ -5,8 +5,17 @@ its card copy, for cards), so a slow or failing recipient never holds a database
 bad message never blocks the others. Only flood control (429) stops a flush: it throttles the
 whole bot, so nothing is sent until the time Telegram named has passed.
 
-A crash between sending and marking can repeat that one message on restart; a crash between
-commit and sending loses nothing.
+Several processes may share the database: a sender sends only rows it claimed (for a lease,
+see OutboxRepository.claim_due), so each message goes out at most once. It uses a claim only
+while at least half its lease is left, and one send (bounded by the HTTP timeout, 60 s by
+default) takes far less than that, so a claim never runs out under a message being sent.
+
+Telegram's limits (30 messages a second, 1 a second per private chat, 20 a minute per group)
+are kept by a RateLimiter: a short wait is slept, a longer one puts the message off (and every
+later one to that chat in the same pass, keeping their order) without counting an attempt.
+
+A crash between sending and marking can repeat that one message once its claim has run out;
+a crash between commit and sending loses nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +24,11 @@ import asyncio
 import datetime
 import enum
 import logging
-from collections.abc import Callable
+import os
+import secrets
+import socket
+from collections import deque
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -28,7 +41,8 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.outbox import OutboxRepository, PendingMessage
+from bot.ratelimit import RateLimiter
+from bot.storage.outbox import MAX_WORKER_LENGTH, PendingMessage
 from bot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -37,6 +51,12 @@ BATCH_SIZE = 50
 FIRST_BACKOFF = datetime.timedelta(seconds=5)
 MAX_BACKOFF = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 8
+# How long a sender's claim on the messages it is about to send keeps other senders off them.
+CLAIM_LEASE = datetime.timedelta(minutes=5)
+# A longer wait for a rate limit puts the message off instead of holding up the flush.
+MAX_RATE_WAIT = datetime.timedelta(seconds=2)
+
+Sleep = Callable[[float], Awaitable[object]]
 
 
 class _Outcome(enum.Enum):
@@ -50,6 +70,12 @@ def backoff(attempts: int) -> datetime.timedelta:
     return min(FIRST_BACKOFF * 2**attempts, MAX_BACKOFF)
 
 
+def default_worker_id() -> str:
+    """hostname-pid-random: unique per process, and readable in the claimed_by column."""
+    suffix = f"-{os.getpid()}-{secrets.token_hex(4)}"
+    return socket.gethostname()[: MAX_WORKER_LENGTH - len(suffix)] + suffix
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -57,11 +83,26 @@ class OutboxSender:
         sessions: async_sessionmaker[AsyncSession],
         platform: str,
         clock: Callable[[], datetime.datetime],
+        *,
+        worker: str | None = None,
+        lease: datetime.timedelta = CLAIM_LEASE,
+        limiter: RateLimiter | None = None,
+        sleep: Sleep = asyncio.sleep,
+        max_rate_wait: datetime.timedelta = MAX_RATE_WAIT,
     ) -> None:
         self._bot = bot
         self._sessions = sessions
         self._platform = platform
         self._clock = clock
+        self.worker = worker if worker is not None else default_worker_id()
+        if not self.worker or len(self.worker) > MAX_WORKER_LENGTH:
+            raise ValueError(f"a worker id must have 1 to {MAX_WORKER_LENGTH} characters")
+        if lease <= datetime.timedelta(0):
+            raise ValueError("the claim lease must be positive")
+        self._lease = lease
+        self._limiter = limiter if limiter is not None else RateLimiter()
+        self._sleep = sleep
+        self._max_rate_wait = max_rate_wait
         # Flushes never overlap. A flush requested while one runs waits for that one's next
         # pass, which starts after the request and therefore sees what was just committed.
         self._lock = asyncio.Lock()
@@ -103,22 +144,67 @@ class OutboxSender:
     async def _send_due(self) -> int:
         sent = 0
         seen: set[int] = set()
+        # Chats put off in this pass, and until when: their later messages wait as long.
+        put_off: dict[int, datetime.datetime] = {}
         while True:
             now = self._clock()
             if self._throttled_until is not None and now < self._throttled_until:
                 return sent
-            async with self._sessions() as session:
-                batch = await OutboxRepository(session).due(now, BATCH_SIZE)
-            fresh = [message for message in batch if message.id not in seen]
-            for message in fresh:
-                seen.add(message.id)
-                outcome = await self._deliver(message)
-                if outcome is _Outcome.SENT:
-                    sent += 1
-                elif outcome is _Outcome.THROTTLED:
-                    return sent
-            if not fresh or len(batch) < BATCH_SIZE:
+            batch = await self._claim(now)
+            # Back again in the same pass (its retry came due meanwhile): the next pass sends it.
+            pending = deque(message for message in batch if message.id not in seen)
+            stale = [message.id for message in batch if message.id in seen]
+            renew = False
+            try:
+                while pending:
+                    if self._clock() >= now + self._lease / 2:
+                        renew = True  # hand back the rest and claim afresh
+                        break
+                    message = pending.popleft()
+                    seen.add(message.id)
+                    outcome = await self._pace_and_deliver(message, put_off)
+                    if outcome is _Outcome.SENT:
+                        sent += 1
+                    elif outcome is _Outcome.THROTTLED:
+                        return sent
+            finally:
+                await self._release(stale + [message.id for message in pending])
+            if not renew and (len(stale) == len(batch) or len(batch) < BATCH_SIZE):
                 return sent
+
+    async def _claim(self, now: datetime.datetime) -> list[PendingMessage]:
+        async with UnitOfWork(self._sessions, self._platform) as uow:
+            batch = await uow.outbox.claim_due(now, self.worker, self._lease, BATCH_SIZE)
+            await uow.commit()
+        return batch
+
+    async def _release(self, message_ids: list[int]) -> None:
+        if not message_ids:
+            return
+        try:
+            async with UnitOfWork(self._sessions, self._platform) as uow:
+                await uow.outbox.release(message_ids, self.worker)
+                await uow.commit()
+        except Exception:
+            # Not fatal: the claims run out by themselves.
+            log.exception("outbox: could not release the claims on %s", message_ids)
+
+    async def _pace_and_deliver(
+        self, message: PendingMessage, put_off: dict[int, datetime.datetime]
+    ) -> _Outcome:
+        now = self._clock()
+        wait = self._limiter.delay(message.chat_id, now)
+        if message.chat_id in put_off or wait > self._max_rate_wait:
+            until = max(now + wait, put_off.get(message.chat_id, now))
+            put_off[message.chat_id] = until
+            log.info("outbox %s: rate limit, put off until %s", message.key, until)
+            await self._retry(message, until, None, count_attempt=False)
+            return _Outcome.DEFERRED
+        if wait > datetime.timedelta(0):
+            await self._sleep(wait.total_seconds())
+        # Counted before the call: a request Telegram refused still counts toward its limits.
+        self._limiter.record(message.chat_id, self._clock())
+        return await self._deliver(message)
 
     async def _deliver(self, message: PendingMessage) -> _Outcome:
         try:
@@ -204,7 +290,7 @@ class OutboxSender:
         self,
         message: PendingMessage,
         not_before: datetime.datetime,
-        error: str,
+        error: str | None,
         *,
         count_attempt: bool,
     ) -> None:

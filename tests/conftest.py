@@ -113,12 +113,19 @@ class RunningBot:
             await asyncio.wait_for(self.task, 10)
 
 
+async def dont_sleep(seconds: float) -> None:
+    """The outbox sender's pause for Telegram's rate limits: time moves only when a test
+    moves the clock, so sleeping for real would only make the suite slower."""
+
+
 async def start_bot(settings: Settings, api: FakeBotAPI, clock: Clock) -> RunningBot:
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, sleep=dont_sleep)
     await app.prepare()
     # handle_as_tasks=False: the next getUpdates means the previous update is fully handled,
     # which is what FakeBotAPI.drain waits for.
-    task = asyncio.create_task(app.run_polling(handle_as_tasks=False, handle_signals=False))
+    task = asyncio.create_task(
+        app.run_polling(handle_as_tasks=False, handle_signals=False, with_scheduler=False)
+    )
     return RunningBot(app, api, task)
 
 

@@ -286,7 +286,7 @@ def task_reminders(
             if _previous_working_day(due_on - datetime.timedelta(days=d), calendar) == today
         ]
         if leads:
-            lead = leads[0]
+            lead = leads[-1]
             dues.append(Due(ReminderKind.TASK_BEFORE, f"{due_on.isoformat()}-{lead}d", at))
 
     if today > due_on:

@@ -404,9 +404,7 @@ class GroupSettingsRow(Base):
 
     __tablename__ = "group_settings"
 
-    working_group_id: Mapped[int] = mapped_column(
-        ForeignKey("working_groups.id"), primary_key=True
-    )
+    working_group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"), primary_key=True)
     reminder_days: Mapped[list] = mapped_column(JSON)
     quiet_start: Mapped[str] = mapped_column(String(5))
     quiet_end: Mapped[str] = mapped_column(String(5))

@@ -3,6 +3,10 @@
 A row is due while it is neither sent nor failed and its `not_before` has passed. Its
 `dedupe_key` is unique, so enqueuing the same message twice (a retried update, a second
 process) stores it once and it is sent at most once.
+
+Several processes may send from one outbox: a sender first claims due rows for a lease
+(`claim_due`), and only the claimant sends them. Marking a row sent, failed or to retry later
+ends the claim; a crashed sender's claims simply run out.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import OutboxRow
 
 MAX_KEY_LENGTH = 200
+# The width of outbox.claimed_by.
+MAX_WORKER_LENGTH = 64
 # Error descriptions are kept for diagnosis; a bounded length keeps a runaway one harmless.
 MAX_ERROR_LENGTH = 1000
 
@@ -64,8 +70,16 @@ class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def enqueue(self, message: OutgoingMessage, now: datetime.datetime) -> bool:
-        """Store the message in the current transaction; False if its key is already there."""
+    async def enqueue(
+        self,
+        message: OutgoingMessage,
+        now: datetime.datetime,
+        not_before: datetime.datetime | None = None,
+    ) -> bool:
+        """Store the message in the current transaction; False if its key is already there.
+
+        `not_before` holds a message back, e.g. a reminder until the end of quiet hours.
+        """
         statement = (
             self._insert()(OutboxRow)
             .values(
@@ -79,7 +93,7 @@ class OutboxRepository:
                 card_subject_id=message.card_subject_id,
                 locale=message.locale,
                 created_at=now,
-                not_before=now,
+                not_before=not_before or now,
                 attempts=0,
             )
             # A duplicate is not an error, and must not break the caller's transaction.
@@ -89,43 +103,124 @@ class OutboxRepository:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def _insert(self) -> Any:
-        bind = self._session.bind
-        dialect = bind.dialect.name if bind is not None else "?"
+        dialect = self._dialect()
         try:
             return _INSERTS[dialect]
         except KeyError:
             raise NotImplementedError(f"outbox does not support the {dialect} dialect") from None
 
+    def _dialect(self) -> str:
+        bind = self._session.bind
+        return bind.dialect.name if bind is not None else "?"
+
     async def due(self, now: datetime.datetime, limit: int = 50) -> list[PendingMessage]:
-        """Unsent, not failed messages whose time has come, oldest first."""
+        """Unsent, not failed messages whose time has come, oldest first, claimed or not.
+
+        For looking only: a sender must send what `claim_due` gave it."""
         rows = await self._session.scalars(
-            select(OutboxRow)
-            .where(
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.failed_at.is_(None),
-                OutboxRow.not_before <= now,
-            )
-            .order_by(OutboxRow.id)
-            .limit(limit)
+            select(OutboxRow).where(*_due(now)).order_by(OutboxRow.id).limit(limit)
         )
         return [_pending(row) for row in rows.all()]
 
+    async def claim_due(
+        self,
+        now: datetime.datetime,
+        worker: str,
+        lease: datetime.timedelta,
+        limit: int = 50,
+    ) -> list[PendingMessage]:
+        """Claim up to `limit` due messages nobody holds a live claim on for `worker` until
+        `now + lease`, and return those, oldest first. Concurrent callers never get the same
+        row; the claim becomes visible to them when the caller commits, which it must do at
+        once (before sending)."""
+        if not worker or len(worker) > MAX_WORKER_LENGTH:
+            raise ValueError(f"a worker id must have 1 to {MAX_WORKER_LENGTH} characters")
+        if lease <= datetime.timedelta(0):
+            raise ValueError("a claim needs a positive lease")
+        claim = {"claimed_until": now + lease, "claimed_by": worker}
+        claimable = (*_due(now), _unclaimed(now))
+        dialect = self._dialect()
+        if dialect == "postgresql":
+            # Rows another transaction is claiming right now are skipped, not waited for; a row
+            # claimed and committed meanwhile is re-checked against the WHERE and left out.
+            candidates = (
+                select(OutboxRow.id)
+                .where(*claimable)
+                .order_by(OutboxRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            rows = await self._session.scalars(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(candidates), *claimable)
+                .values(**claim)
+                .returning(OutboxRow)
+                .execution_options(synchronize_session=False)
+            )
+            return sorted((_pending(row) for row in rows.all()), key=lambda m: m.id)
+        if dialect == "sqlite":
+            # One writer at a time: the first UPDATE takes the database's write lock, and each
+            # one re-checks its row, so a row another process claimed first is not taken.
+            ids = (
+                await self._session.scalars(
+                    select(OutboxRow.id).where(*claimable).order_by(OutboxRow.id).limit(limit)
+                )
+            ).all()
+            claimed = []
+            for message_id in ids:
+                result = await self._session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id == message_id, *claimable)
+                    .values(**claim)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount:  # type: ignore[attr-defined]
+                    claimed.append(message_id)
+            if not claimed:
+                return []
+            rows = await self._session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.id.in_(claimed))
+                .order_by(OutboxRow.id)
+                .execution_options(populate_existing=True)
+            )
+            return [_pending(row) for row in rows.all()]
+        raise NotImplementedError(f"outbox does not support the {dialect} dialect")
+
+    async def release(self, message_ids: list[int], worker: str) -> None:
+        """Give up `worker`'s claims on these messages unsent, so any sender may take them."""
+        if not message_ids:
+            return
+        await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id.in_(message_ids),
+                OutboxRow.claimed_by == worker,
+                OutboxRow.sent_at.is_(None),
+            )
+            .values(claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+
     async def mark_sent(self, message_id: int, now: datetime.datetime) -> None:
         await self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == message_id).values(sent_at=now)
+            update(OutboxRow).where(OutboxRow.id == message_id).values(sent_at=now, **_NO_CLAIM)
         )
 
     async def retry_later(
         self,
         message_id: int,
         not_before: datetime.datetime,
-        error: str,
+        error: str | None,
         *,
         count_attempt: bool = True,
     ) -> None:
         """Try again from `not_before`; `count_attempt=False` for throttling, which is not the
-        message's fault and must not bring it closer to being given up."""
-        values: dict[str, Any] = {"not_before": not_before, "last_error": _clip(error)}
+        message's fault and must not bring it closer to being given up. `error=None` keeps the
+        last error as it is (a postponement that is no failure)."""
+        values: dict[str, Any] = {"not_before": not_before, **_NO_CLAIM}
+        if error is not None:
+            values["last_error"] = _clip(error)
         if count_attempt:
             values["attempts"] = OutboxRow.attempts + 1
         await self._session.execute(
@@ -137,7 +232,12 @@ class OutboxRepository:
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == message_id)
-            .values(failed_at=now, last_error=_clip(error), attempts=OutboxRow.attempts + 1)
+            .values(
+                failed_at=now,
+                last_error=_clip(error),
+                attempts=OutboxRow.attempts + 1,
+                **_NO_CLAIM,
+            )
         )
 
     async def unsent_count(self) -> int:
@@ -148,6 +248,22 @@ class OutboxRepository:
             .where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
         )
         return int(count or 0)
+
+
+_NO_CLAIM: dict[str, Any] = {"claimed_until": None, "claimed_by": None}
+
+
+def _due(now: datetime.datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        OutboxRow.sent_at.is_(None),
+        OutboxRow.failed_at.is_(None),
+        OutboxRow.not_before <= now,
+    )
+
+
+def _unclaimed(now: datetime.datetime) -> ColumnElement[bool]:
+    # A claim holds until its moment; from then on anyone may claim the row again.
+    return or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until <= now)
 
 
 def _pending(row: OutboxRow) -> PendingMessage:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.clusters import ClusterRepository
 from bot.storage.outbox import OutboxRepository
+from bot.storage.reminders import ReminderRepository
 from bot.storage.repositories import (
     AuditRepository,
     CardRepository,
@@ -37,6 +38,7 @@ class UnitOfWork:
     clusters: ClusterRepository
     submissions: SubmissionRepository
     tasks: TaskRepository
+    reminders: ReminderRepository
     templates: TemplateRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
@@ -55,6 +57,7 @@ class UnitOfWork:
         self.clusters = ClusterRepository(self._session)
         self.submissions = SubmissionRepository(self._session)
         self.tasks = TaskRepository(self._session)
+        self.reminders = ReminderRepository(self._session)
         self.templates = TemplateRepository(self._session)
         return self
 

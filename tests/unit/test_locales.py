@@ -174,6 +174,11 @@ FAMILIES: dict[str, set[str]] = {
         for problem in ("is_command", "too_short", "too_long")
     }
     | {"file_type", "file_too_big", "too_many_files", "agency_not_listed"},
+    # Reminders (scheduler/reminders.py, handlers/reminders.py).
+    "reminder_kinds.": {"task_before", "task_due", "task_overdue"},
+    "reminders.": {"approval_waiting", "approval_escalation"},
+    "reminders.kind_": {"tasks", "approvals", "digest"},
+    "reminders.snooze_": {"tomorrow", "week"},
     # Tasks (handlers/tasks.py).
     "task_statuses.": {s.value for s in TaskStatus},
     "task_buttons.": {

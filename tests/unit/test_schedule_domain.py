@@ -493,6 +493,16 @@ def test_a_meeting_called_after_the_evening_gets_only_the_hour_reminder() -> Non
     assert [due.kind for due in reminders] == [ReminderKind.MEETING_HOUR]
 
 
+def test_a_meeting_called_right_at_a_reminders_moment_still_gets_it() -> None:
+    at_the_evening = meeting_reminders(MEETING, created_at=tehran("2026-11-23 18:00"))
+    assert [due.kind for due in at_the_evening] == [
+        ReminderKind.MEETING_EVENING,
+        ReminderKind.MEETING_HOUR,
+    ]
+    at_the_hour = meeting_reminders(MEETING, created_at=tehran("2026-11-24 09:00"))
+    assert [due.kind for due in at_the_hour] == [ReminderKind.MEETING_HOUR]
+
+
 def test_a_meeting_called_at_the_last_minute_gets_no_reminder_at_all() -> None:
     assert meeting_reminders(MEETING, created_at=tehran("2026-11-24 09:01")) == []
 

@@ -1,0 +1,316 @@
+"""What the scheduler sends: task reminders and escalations, waiting approvals, digests.
+
+Each run looks at the database as it is *now* and queues what is due today in the outbox,
+under keys of the form (kind, recipient, subject, period). Running twice, or in two
+processes, or again after a restart, therefore queues nothing new: the outbox refuses a key
+it already has. Timing rules (quiet hours, Fridays, holidays) come from bot/domain/schedule.py;
+a message that may not go yet is queued with a `not_before` and sent when its time comes.
+
+After downtime nothing floods: only what is due *today* is computed, so the warnings of the
+missed days are not sent one by one; today's combined message already says what is overdue.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.config import Settings
+from bot.domain import jalali
+from bot.domain import schedule as timing
+from bot.domain import submissions as submission_rules
+from bot.domain import tasks as task_rules
+from bot.domain.members import MemberStatus, Role
+from bot.domain.schedule import GroupSchedule, ReminderKind
+from bot.domain.tasks import TaskStatus
+from bot.domain.working_groups import WORKING_GROUPS
+from bot.handlers.reminders import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, Snooze
+from bot.handlers.submission_cards import SubmissionView, kind_name
+from bot.handlers.tasks import TaskOpen, task_line
+from bot.i18n import Catalogs
+from bot.services.members import review_chats
+from bot.services.submissions import stage_group
+from bot.storage.outbox import OutgoingMessage
+from bot.storage.tasks import Task
+from bot.storage.uow import UnitOfWork
+
+# Buttons in a combined reminder: beyond this the message says "and N more".
+MAX_TASK_BUTTONS = 8
+
+
+@dataclass
+class _MemberDues:
+    user_id: int
+    locale: str
+    working_group: str
+    items: list[tuple[Task, ReminderKind]] = field(default_factory=list)
+    # When today's reminders fall due: the group's morning.
+    at: datetime.datetime | None = None
+
+
+class ReminderRun:
+    """One pass of the scheduler over the database, in one unit of work."""
+
+    def __init__(
+        self, uow: UnitOfWork, catalogs: Catalogs, settings: Settings, now: datetime.datetime
+    ) -> None:
+        self.uow = uow
+        self.catalogs = catalogs
+        self.settings = settings
+        self.now = now
+        self.calendar = jalali.default_calendar()
+        self.today = jalali.tehran_today(now, settings.zone)
+        self._schedules: dict[str, GroupSchedule] = {}
+        self.queued = 0
+
+    async def schedule(self, working_group: str) -> GroupSchedule:
+        if working_group not in self._schedules:
+            self._schedules[working_group] = await self.uow.reminders.schedule_of(working_group)
+        return self._schedules[working_group]
+
+    async def _queue(
+        self,
+        key: str,
+        chat_id: int,
+        locale: str,
+        text: str,
+        markup: dict | None,
+        at: datetime.datetime,
+        schedule: GroupSchedule,
+    ) -> None:
+        """Queue for the first moment the group may be messaged, if that is still today.
+
+        A reminder that would only be allowed out on a later day (asked at 22:00, or on a
+        Friday) is not queued at all: that day's own run says what is due then, so nothing
+        arrives twice and stale news never piles up into a morning flood.
+        """
+        zone = self.settings.zone
+        not_before = timing.deliverable_at(max(at, self.now), schedule, self.calendar, zone)
+        if jalali.tehran_today(not_before, zone) != self.today:
+            return
+        message = OutgoingMessage(
+            key=key, chat_id=chat_id, text=text, locale=locale, reply_markup=markup
+        )
+        if await self.uow.outbox.enqueue(message, self.now, not_before=not_before):
+            self.queued += 1
+
+    def morning(self, schedule: GroupSchedule) -> datetime.datetime:
+        """Today at the group's morning hour, when news that is not urgent goes out."""
+        local = datetime.datetime.combine(self.today, schedule.morning, tzinfo=self.settings.zone)
+        return local.astimezone(datetime.UTC)
+
+    async def run(self) -> int:
+        await self.tasks()
+        await self.approvals()
+        await self.digests()
+        return self.queued
+
+    # --- tasks ----------------------------------------------------------------------------
+
+    async def tasks(self) -> None:
+        members: dict[int, _MemberDues] = {}
+        escalations: dict[str, list[Task]] = defaultdict(list)
+        for task in await self.uow.tasks.of_groups(None):
+            if task.due_on is None or task.status in (TaskStatus.DONE, TaskStatus.CANCELLED):
+                continue
+            schedule = await self.schedule(task.working_group)
+            dues = timing.task_reminders(
+                task.due_on, task.status, self.today, schedule, self.calendar, self.settings.zone
+            )
+            for due in dues:
+                if due.kind is ReminderKind.TASK_ESCALATION:
+                    escalations[task.working_group].append(task)
+                    continue
+                # Only those who have not reported done are reminded.
+                waiting = set(task_rules.still_due([a.state for a in task.assignees]))
+                for assignee in task.assignees:
+                    if assignee.member_id in waiting:
+                        entry = members.setdefault(
+                            assignee.member_id,
+                            _MemberDues(assignee.user_id, assignee.locale, task.working_group),
+                        )
+                        entry.items.append((task, due.kind))
+                        entry.at = due.at
+        for member_id, entry in members.items():
+            await self._remind_member(member_id, entry)
+        for group, overdue in escalations.items():
+            await self._escalate(group, overdue)
+
+    async def _remind_member(self, member_id: int, entry: _MemberDues) -> None:
+        if MUTE_TASKS in await self.uow.reminders.muted(member_id):
+            return
+        until = await self.uow.reminders.snoozed_until(member_id, MUTE_TASKS, 0)
+        if until is not None and until > self.now:
+            return
+        t = self.catalogs.translator(entry.locale)
+        schedule = await self.schedule(entry.working_group)
+        # One message per member per day, however many tasks: a flood teaches people to mute.
+        lines = [t("reminders.tasks_header", count=len(entry.items))]
+        builder = InlineKeyboardBuilder()
+        for task, kind in entry.items:
+            lines.append(t(f"reminder_kinds.{kind.value}") + " " + task_line(t, task, self.today))
+        for task, _ in entry.items[:MAX_TASK_BUTTONS]:
+            builder.button(
+                text=t("tasks.open", code=task.code or f"#{task.id}", title=task.title[:30]),
+                callback_data=TaskOpen(task_id=task.id),
+            )
+        for choice in ("tomorrow", "week"):
+            builder.button(
+                text=t(f"reminders.snooze_{choice}"),
+                callback_data=Snooze(kind=MUTE_TASKS, subject_id=0, choice=choice),
+            )
+        builder.adjust(*([1] * min(len(entry.items), MAX_TASK_BUTTONS)), 2)
+        await self._queue(
+            f"tasks:{entry.user_id}:{self.today.isoformat()}",
+            entry.user_id,
+            t.locale,
+            t.join(lines),
+            builder.as_markup().model_dump(exclude_none=True),
+            entry.at or self.now,
+            schedule,
+        )
+
+    async def _escalate(self, group: str, overdue: list[Task]) -> None:
+        """Weekly, the secretary and the chair hear what is overdue in their group."""
+        schedule = await self.schedule(group)
+        recipients = await self.uow.members.with_role(group, Role.SECRETARY)
+        recipients += await self.uow.members.with_role(group, Role.CHAIR)
+        label = self.today.isoformat()
+        for member in {m.user_id: m for m in recipients}.values():
+            t = self.catalogs.translator(member.locale)
+            lines = [
+                t(
+                    "reminders.escalation_header",
+                    group=t(f"working_groups.{group}"),
+                    count=len(overdue),
+                )
+            ]
+            lines += [task_line(t, task, self.today) for task in overdue[:30]]
+            await self._queue(
+                f"escalation:{group}:{label}:{member.user_id}",
+                member.user_id,
+                t.locale,
+                t.join(lines),
+                None,
+                self.morning(schedule),
+                schedule,
+            )
+
+    # --- approvals ------------------------------------------------------------------------
+
+    async def approvals(self) -> None:
+        for submission in await self.uow.submissions.in_review():
+            group = stage_group(submission)
+            schedule = await self.schedule(group)
+            for due in timing.approval_reminders(submission.stage_opened_at, self.now, schedule):
+                if due.kind is ReminderKind.APPROVAL_WAITING:
+                    chats = await review_chats(self.uow, group, self.settings.admin_ids)
+                else:
+                    chairs = await self.uow.members.with_role(group, Role.CHAIR)
+                    chats = [(m.user_id, m.locale) for m in chairs] or [
+                        (admin, None) for admin in sorted(self.settings.admin_ids)
+                    ]
+                for chat_id, locale in chats:
+                    if chat_id > 0 and await self._muted_user(chat_id, MUTE_APPROVALS):
+                        continue
+                    t = self.catalogs.translator(locale or self.settings.default_locale)
+                    builder = InlineKeyboardBuilder()
+                    builder.button(
+                        text=t("reminders.open_submission"),
+                        callback_data=SubmissionView(action="card", submission_id=submission.id),
+                    )
+                    text = t(
+                        f"reminders.{due.kind.value}",
+                        kind=kind_name(t, submission.kind),
+                        title=submission.title,
+                        cluster=submission.cluster_name,
+                        days=submission_rules.waiting_days(submission.stage_opened_at, self.now),
+                    )
+                    await self._queue(
+                        f"approval:{submission.id}:v{submission.version}:{due.period}:{chat_id}",
+                        chat_id,
+                        t.locale,
+                        text,
+                        builder.as_markup().model_dump(exclude_none=True),
+                        due.at,
+                        schedule,
+                    )
+
+    async def _muted_user(self, user_id: int, kind: str) -> bool:
+        member = await self.uow.members.by_user(user_id)
+        return member is not None and kind in await self.uow.reminders.muted(member.id)
+
+    # --- the Saturday digest ----------------------------------------------------------------
+
+    async def digests(self) -> None:
+        waiting = await self.uow.submissions.in_review()
+        tasks = await self.uow.tasks.of_groups(None)
+        for group in WORKING_GROUPS:
+            schedule = await self.schedule(group)
+            period = timing.digest_due(self.now, schedule, self.settings.zone)
+            if period is None:
+                continue
+            members = await self.uow.members.in_group(group, MemberStatus.APPROVED)
+            if not members:
+                continue
+            await self._digest(group, period, schedule, waiting, tasks)
+
+    async def _digest(
+        self, group: str, period: str, schedule: GroupSchedule, waiting: list, tasks: list[Task]
+    ) -> None:
+        week_ago = self.now - datetime.timedelta(days=7)
+        week_ahead = self.today + datetime.timedelta(days=7)
+        pending = [s for s in waiting if stage_group(s) == group]
+        new = [s for s in pending if s.stage_opened_at >= week_ago]
+        mine = [x for x in tasks if x.working_group == group]
+        due_soon = [
+            x for x in mine
+            if x.due_on and self.today <= x.due_on <= week_ahead
+            and x.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)
+        ]  # fmt: skip
+        late = [x for x in mine if task_rules.is_overdue(x.due_on, x.status, self.today)]
+        by_agency: dict[str, int] = defaultdict(int)
+        for task in late:
+            for agency in {a.agency_code or "" for a in task.assignees} or {""}:
+                by_agency[agency] += 1
+        chats = await review_chats(self.uow, group, self.settings.admin_ids)
+        for chat_id, locale in chats:
+            if chat_id > 0 and await self._muted_user(chat_id, MUTE_DIGEST):
+                continue
+            t = self.catalogs.translator(locale or self.settings.default_locale)
+            agency_lines = [
+                t(
+                    "reminders.digest_agency",
+                    agency=t(f"agencies.{a}") if a else t("tasks.no_agency"),
+                    count=n,
+                )
+                for a, n in sorted(by_agency.items(), key=lambda kv: -kv[1])
+            ]
+            text = t(
+                "reminders.digest",
+                group=t(f"working_groups.{group}"),
+                new=len(new),
+                pending=len(pending),
+                due=len(due_soon),
+                overdue=len(late),
+                agencies=t.join(agency_lines) if agency_lines else t("reminders.digest_no_overdue"),
+            )
+            await self._queue(
+                f"digest:{group}:{period}:{chat_id}",
+                chat_id,
+                t.locale,
+                text,
+                None,
+                self.morning(schedule),
+                schedule,
+            )
+
+
+async def run_reminders(
+    uow: UnitOfWork, catalogs: Catalogs, settings: Settings, now: datetime.datetime
+) -> int:
+    """Queue everything due now; returns how many new messages were queued."""
+    return await ReminderRun(uow, catalogs, settings, now).run()
