@@ -435,3 +435,62 @@ class SnoozeRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int] = mapped_column(Integer)
     until: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+class MeetingRow(Base):
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    working_group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"), index=True)
+    starts_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), index=True)
+    place: Mapped[str] = mapped_column(String(300))
+    agenda: Mapped[str] = mapped_column(Text)
+    created_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+
+
+class MeetingReplyRow(Base):
+    __tablename__ = "meeting_replies"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id", name="uq_meeting_reply"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    # "attending" or "not_attending"; a member may change their answer.
+    answer: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+class MeetingDecisionRow(Base):
+    """A decision recorded after a meeting; it may become a task."""
+
+    __tablename__ = "meeting_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+class KpiReportRow(Base):
+    """A cluster's monitoring figures (seed 001) for one Jalali month or quarter (F14)."""
+
+    __tablename__ = "kpi_reports"
+    __table_args__ = (UniqueConstraint("cluster_id", "period", name="uq_kpi_cluster_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
+    # "1405-09" for a month, "1405-Q3" for a quarter.
+    period: Mapped[str] = mapped_column(String(16))
+    firms: Mapped[int] = mapped_column(Integer)
+    networks: Mapped[int] = mapped_column(Integer)
+    bdsps: Mapped[int] = mapped_column(Integer)
+    employment: Mapped[int] = mapped_column(Integer)
+    sales_million_rials: Mapped[int] = mapped_column(BigInteger)
+    exports_usd: Mapped[int] = mapped_column(BigInteger)
+    narrative: Mapped[str | None] = mapped_column(Text)
+    reported_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    reported_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
