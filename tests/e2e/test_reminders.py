@@ -246,3 +246,29 @@ def test_the_scheduler_runs_the_reminder_and_vote_jobs_in_tehran_time() -> None:
     assert set(jobs) == {"reminders", "vote-deadlines"}
     assert jobs["reminders"].trigger.interval == datetime.timedelta(minutes=1)
     assert str(jobs["reminders"].trigger.timezone) == "Asia/Tehran"
+
+
+async def test_a_task_due_on_an_official_holiday_is_announced_the_working_day_before(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    await given_member(bot, ALI, "tehran", name="علی کریمی")
+    await given_cluster(bot, "خوشه مبلمان تهران")
+    # 22 Bahman 1405 (2027-02-11, a Thursday) is an official holiday.
+    await new_task(bot, "گزارش سالانه", "۱۴۰۵/۱۱/۲۲", "علی کریمی")
+
+    clock.now = datetime.datetime(2027, 2, 10, 6, 0, tzinfo=datetime.UTC)  # Wed 09:30 Tehran
+    await bot.app.tick()
+    sent = reminders_to(bot, ALI.id)
+    assert len(sent) == 1 and "📌 مهلت امروز: #1" in sent[0]
+
+    clock.now = datetime.datetime(2027, 2, 11, 6, 0, tzinfo=datetime.UTC)  # the holiday
+    await bot.app.tick()
+    clock.now = datetime.datetime(2027, 2, 12, 6, 0, tzinfo=datetime.UTC)  # Friday
+    await bot.app.tick()
+    assert len(reminders_to(bot, ALI.id)) == 1
+
+    clock.now = datetime.datetime(2027, 2, 13, 6, 0, tzinfo=datetime.UTC)  # Saturday
+    await bot.app.tick()
+    sent = reminders_to(bot, ALI.id)
+    assert len(sent) == 2 and "⚠️ معوق: #1" in sent[1]
