@@ -843,7 +843,9 @@ async def new_task(
         return
     await state.clear()
     sees_all = actor.is_superuser or CENTRAL in groups
-    clusters, _ = await uow.clusters.page(None if sees_all else groups, None, 0, 40)
+    listed, _ = await uow.clusters.page(None if sees_all else groups, None, 0, 200)
+    # Tasks are managed by the cluster's own province; list only what this person may manage.
+    clusters = [c for c in listed if rules.manage_refusal(actor, c.working_group) is None][:40]
     if not clusters:
         await message.answer(t("tasks.no_clusters"))
         return
@@ -1018,7 +1020,9 @@ async def plan_template(
     await state.update_data(template=callback_data.value)
     groups = managed_groups(actor, WORKING_GROUPS)
     sees_all = actor.is_superuser or CENTRAL in groups
-    clusters, _ = await uow.clusters.page(None if sees_all else groups, None, 0, 40)
+    listed, _ = await uow.clusters.page(None if sees_all else groups, None, 0, 200)
+    # Tasks are managed by the cluster's own province; list only what this person may manage.
+    clusters = [c for c in listed if rules.manage_refusal(actor, c.working_group) is None][:40]
     builder = InlineKeyboardBuilder()
     for c in clusters:
         builder.button(
@@ -1120,11 +1124,34 @@ async def plan_confirm(
     if made is None:
         await callback_message(query).answer(t(f"task_refusals.{result}"))
         return
+    await _tell_plan_assignees(uow, catalogs, made.task_ids, data["cluster_name"], now)
     text = t("tasks.plan_done", count=made.created, cluster=data["cluster_name"])
     if made.flagged:
         codes = t.join([t.escape(c) for c in made.flagged], t("cards.separator"))
         text = t.join([text, t("tasks.plan_flagged", codes=codes)])
     await callback_message(query).answer(text)
+
+
+async def _tell_plan_assignees(
+    uow: UnitOfWork, catalogs: Catalogs, task_ids: list[int], cluster: str, now: datetime.datetime
+) -> None:
+    """One message per person, however many tasks a template gave them."""
+    counts: dict[tuple[int, str], int] = {}
+    for task_id in task_ids:
+        task = await uow.tasks.get(task_id)
+        for a in task.assignees if task else ():
+            counts[(a.user_id, a.locale)] = counts.get((a.user_id, a.locale), 0) + 1
+    for (user_id, locale), count in counts.items():
+        t = catalogs.translator(locale)
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=f"plan-assigned:{task_ids[0]}:{user_id}",
+                chat_id=user_id,
+                text=t("tasks.plan_assigned", count=count, cluster=cluster),
+                locale=t.locale,
+            ),
+            now,
+        )
 
 
 # --- overdue, for the secretariat ---------------------------------------------------------------

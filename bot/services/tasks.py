@@ -20,6 +20,10 @@ from bot.storage.tasks import NewTask, Task
 from bot.storage.uow import UnitOfWork
 
 
+class TaskConflict(Exception):
+    """The task kept changing under a report; the update is rolled back and may be retried."""
+
+
 @dataclass(frozen=True)
 class TaskOutcome:
     # "done" (the action happened) or why not (a refusal reason, a locale key).
@@ -34,6 +38,7 @@ class Instantiated:
     created: int
     # Items whose agency has no representative: assigned to the secretariat and flagged.
     flagged: list[str] = field(default_factory=list)
+    task_ids: list[int] = field(default_factory=list)
 
 
 async def _assignable(
@@ -119,8 +124,12 @@ async def instantiate(
             actor.user_id, "template.instantiate", refusal, "cluster", cluster_id
         )
         return refusal, None
+    if await uow.tasks.from_template(cluster.id, template.code):
+        # A second run would give everyone every task twice.
+        return "plan_already_applied", None
     secretariat = await _secretariat(uow, cluster.working_group)
     flagged: list[str] = []
+    task_ids: list[int] = []
     for item in template.items:
         start_month, end_month = item_window(template, item)
         start_on, due_on = rules.phase_window(project_start, start_month, end_month)
@@ -147,6 +156,7 @@ async def instantiate(
         )
         for member_id, agency in people:
             await uow.tasks.add_assignee(task_id, member_id, agency, now)
+        task_ids.append(task_id)
         await uow.tasks.add_event(
             task_id,
             now,
@@ -163,7 +173,7 @@ async def instantiate(
         cluster_id,
         {"template": template.code, "tasks": len(template.items), "flagged": flagged},
     )
-    return "done", Instantiated(len(template.items), flagged)
+    return "done", Instantiated(len(template.items), flagged, task_ids)
 
 
 async def tasks_from_package(
@@ -235,10 +245,17 @@ async def report(
     except TaskRefused as refused:
         return TaskOutcome(refused.reason, task)
     await uow.tasks.set_assignee_state(task.id, new_state, now)
-    states = [new_state if a.member_id == mine.member_id else a.state for a in task.assignees]
-    status = rules.overall_status(states)
-    if not await uow.tasks.update(task.id, task.version, status=status):
-        return TaskOutcome("task_changed", await uow.tasks.get(task.id))
+    # Two assignees may report at the same moment: recompute the task's status from every
+    # share as stored now, and retry if another report moved the task in between, so the
+    # last "done" always completes the task.
+    for _ in range(3):
+        fresh = await uow.tasks.get(task.id)
+        assert fresh is not None
+        status = rules.overall_status([a.state for a in fresh.assignees])
+        if await uow.tasks.update(task.id, fresh.version, status=status):
+            break
+    else:
+        raise TaskConflict(task.id)
     await uow.tasks.add_event(
         task.id,
         now,
@@ -248,7 +265,7 @@ async def report(
         comment,
         {"progress": new_state.progress},
     )
-    completed = status is TaskStatus.DONE and task.status is not TaskStatus.DONE
+    completed = status is TaskStatus.DONE and fresh.status is not TaskStatus.DONE
     return TaskOutcome("done", await uow.tasks.get(task.id), completed)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.tasks import AssigneeState, TaskStatus
+from bot.domain.tasks import AssigneeState, TaskStatus, overall_progress
 from bot.storage.models import (
     ClusterRow,
     MemberRow,
@@ -19,6 +19,8 @@ from bot.storage.models import (
     TaskAttachmentRow,
     TaskEventRow,
     TaskRow,
+    TaskTemplateRow,
+    TemplateItemRow,
     WorkingGroupRow,
 )
 
@@ -64,9 +66,7 @@ class Task:
 
     @property
     def progress(self) -> int:
-        if not self.assignees:
-            return 0
-        return round(sum(a.progress for a in self.assignees) / len(self.assignees))
+        return overall_progress([a.state for a in self.assignees])
 
 
 @dataclass(frozen=True)
@@ -252,6 +252,17 @@ class TaskRepository:
             query = query.where(TaskRow.cluster_id == cluster_id)
         rows = (await self._session.execute(query.order_by(TaskRow.id))).all()
         return await self._with_assignees(list(rows))
+
+    async def from_template(self, cluster_id: int, template_code: str) -> bool:
+        """Whether the cluster already has tasks made from this template."""
+        found = await self._session.execute(
+            select(TaskRow.id)
+            .join(TemplateItemRow, TaskRow.template_item_id == TemplateItemRow.id)
+            .join(TaskTemplateRow, TemplateItemRow.template_id == TaskTemplateRow.id)
+            .where(TaskRow.cluster_id == cluster_id, TaskTemplateRow.code == template_code)
+            .limit(1)
+        )
+        return found.first() is not None
 
     async def by_package_item(self, item_id: int) -> int | None:
         return (

@@ -3,12 +3,15 @@ reassignment, plan templates with Jalali dates, the overdue list, and refusals."
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+from typing import Any
 
 from bot.domain.clusters import ClusterStage
-from bot.domain.members import Role
-from bot.domain.tasks import TaskStatus
+from bot.domain.members import Actor, Member, Role
+from bot.domain.tasks import Report, TaskStatus
 from bot.handlers.tasks import TaskAct
+from bot.services import tasks as task_service
 from tests.conftest import ALI, MINA, REZA, SARA, Clock, RunningBot, given_member
 from tests.e2e.helpers import last_answer, press, say
 from tests.e2e.test_submissions import LEILA, given_cluster
@@ -151,7 +154,10 @@ async def test_a_plan_template_becomes_dated_tasks_for_the_cluster(bot: RunningB
     preview = await say(bot, SARA, "۱۴۰۵/۱۰/۰۱")
     assert "۱ دی ۱۴۰۵" in preview
     await press(bot, SARA, "ارسال")
-    assert "وظیفه برای خوشه خوشه مبلمان تهران ساخته شد" in bot.api.last_message_to(SARA.id).plain()
+    assert any(
+        "وظیفه برای خوشه خوشه مبلمان تهران ساخته شد" in m.plain()
+        for m in bot.api.messages_to(SARA.id)
+    )
 
     async with bot.uow() as uow:
         tasks = {t.code: t for t in await uow.tasks.of_groups(None, cluster.id)}
@@ -170,6 +176,17 @@ async def test_a_plan_template_becomes_dated_tasks_for_the_cluster(bot: RunningB
     flagged = [t for t in tasks.values() if t.needs_assignee]
     assert flagged
     assert all([a.name for a in t.assignees] == ["سارا تهرانی"] for t in flagged)
+    # Each person hears once, with the number of tasks, not once per task.
+    told = [m.plain() for m in bot.api.messages_to(SARA.id) if "از الگوی برنامه" in m.plain()]
+    assert len(told) == 1
+
+    # Running the same template again for the same cluster is refused.
+    await say(bot, SARA, "/plan")
+    await press(bot, SARA, "موتور جستجو")
+    await press(bot, SARA, "خوشه مبلمان تهران")
+    await say(bot, SARA, "۱۴۰۵/۱۰/۰۱")
+    await press(bot, SARA, "ارسال")
+    assert "پیش‌تر برای این خوشه ساخته شده" in bot.api.last_message_to(SARA.id).plain()
 
 
 async def test_overdue_tasks_come_first_and_the_secretariat_sees_them_by_agency(
@@ -212,3 +229,36 @@ async def test_my_tasks_can_be_narrowed_to_one_cluster(bot: RunningBot) -> None:
     only = await say(bot, ALI, "/tasks کاشي")
     assert "وظیفه کاشی" in only and "وظیفه مبلمان" not in only
     assert "پیدا نشد" in await say(bot, ALI, "/tasks فرش")
+
+
+async def test_two_assignees_reporting_done_at_the_same_moment_complete_the_task(
+    bot: RunningBot,
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    ali = await given_member(bot, ALI, "tehran", name="علی کریمی")
+    leila = await given_member(bot, LEILA, "tehran", name="لیلا احمدی")
+    await given_cluster(bot, "خوشه مبلمان تهران")
+    await new_task(bot, "برگزاری جلسه", "۱۴۰۵/۰۹/۳۰", "علی کریمی", "لیلا احمدی")
+    both_have_read = asyncio.Barrier(2)
+
+    async def report_done(member: Member) -> bool:
+        actor = Actor(member.user_id, member.full_name, member, is_superuser=False)
+        async with bot.uow() as uow:
+            write = uow.tasks.set_assignee_state
+
+            async def after_both_read(*args: Any, **kwargs: Any) -> None:
+                await both_have_read.wait()
+                await write(*args, **kwargs)
+
+            uow.tasks.set_assignee_state = after_both_read  # type: ignore[method-assign]
+            outcome = await task_service.report(uow, actor, 1, Report.DONE, bot.app.clock())
+            await uow.commit()
+        assert outcome.result == "done"
+        return outcome.completed
+
+    completed = await asyncio.gather(report_done(ali), report_done(leila))
+
+    async with bot.uow() as uow:
+        task = await uow.tasks.get(1)
+    assert task is not None and task.status is TaskStatus.DONE
+    assert sorted(completed) == [False, True]

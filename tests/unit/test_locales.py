@@ -226,6 +226,7 @@ FAMILIES: dict[str, set[str]] = {
         "not_a_member",
         "cluster_gone",
         "template_gone",
+        "plan_already_applied",
     },
     "task_errors.": set(_INVALID_INPUT.findall(Path(tasks_domain.__file__).read_text("utf-8")))
     | {
