@@ -24,6 +24,8 @@ from bot.handlers import (
     clusters,
     common,
     fallback,
+    meetings,
+    monitoring,
     profile,
     registration,
     reminders,
@@ -56,6 +58,8 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     tasks.router,
     reminders.router,
     task_reports.router,
+    monitoring.router,
+    meetings.router,
     fallback.router,
 )
 
@@ -76,6 +80,10 @@ MENU_COMMANDS = (
     "overdue",
     "matrix",
     "plan",
+    "meeting",
+    "meetings",
+    "report",
+    "kpis",
     "mute",
     "reminders",
     "date",

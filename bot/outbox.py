@@ -160,9 +160,14 @@ class OutboxSender:
                     if self._clock() >= now + self._lease / 2:
                         renew = True  # hand back the rest and claim afresh
                         break
-                    message = pending.popleft()
+                    message = pending[0]
                     seen.add(message.id)
-                    outcome = await self._pace_and_deliver(message, put_off)
+                    go = await self._pace(message, put_off)
+                    # Past this point the message is sent, or marked: not to be released.
+                    pending.popleft()
+                    if not go:
+                        continue
+                    outcome = await self._deliver(message)
                     if outcome is _Outcome.SENT:
                         sent += 1
                     elif outcome is _Outcome.THROTTLED:
@@ -189,9 +194,9 @@ class OutboxSender:
             # Not fatal: the claims run out by themselves.
             log.exception("outbox: could not release the claims on %s", message_ids)
 
-    async def _pace_and_deliver(
-        self, message: PendingMessage, put_off: dict[int, datetime.datetime]
-    ) -> _Outcome:
+    async def _pace(self, message: PendingMessage, put_off: dict[int, datetime.datetime]) -> bool:
+        """Keep Telegram's rate limits: True once the message may go out (after a short wait),
+        False when it was put off (a long wait, or an earlier message to its chat was)."""
         now = self._clock()
         wait = self._limiter.delay(message.chat_id, now)
         if message.chat_id in put_off or wait > self._max_rate_wait:
@@ -199,12 +204,12 @@ class OutboxSender:
             put_off[message.chat_id] = until
             log.info("outbox %s: rate limit, put off until %s", message.key, until)
             await self._retry(message, until, None, count_attempt=False)
-            return _Outcome.DEFERRED
+            return False
         if wait > datetime.timedelta(0):
             await self._sleep(wait.total_seconds())
         # Counted before the call: a request Telegram refused still counts toward its limits.
         self._limiter.record(message.chat_id, self._clock())
-        return await self._deliver(message)
+        return True
 
     async def _deliver(self, message: PendingMessage) -> _Outcome:
         try:

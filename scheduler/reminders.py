@@ -20,6 +20,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
 from bot.domain import jalali
+from bot.domain import monitoring as kpi_rules
 from bot.domain import schedule as timing
 from bot.domain import submissions as submission_rules
 from bot.domain import tasks as task_rules
@@ -27,6 +28,7 @@ from bot.domain.members import MemberStatus, Role
 from bot.domain.schedule import GroupSchedule, ReminderKind
 from bot.domain.tasks import TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
+from bot.handlers import monitoring as monitoring_ui
 from bot.handlers.reminders import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, Snooze
 from bot.handlers.submission_cards import SubmissionView, kind_name
 from bot.handlers.tasks import TaskOpen, task_line
@@ -105,7 +107,9 @@ class ReminderRun:
     async def run(self) -> int:
         await self.tasks()
         await self.approvals()
+        await self.meetings()
         await self.digests()
+        await self.monitoring()
         return self.queued
 
     # --- tasks ----------------------------------------------------------------------------
@@ -242,6 +246,96 @@ class ReminderRun:
     async def _muted_user(self, user_id: int, kind: str) -> bool:
         member = await self.uow.members.by_user(user_id)
         return member is not None and kind in await self.uow.reminders.muted(member.id)
+
+    # --- monitoring (F14) -------------------------------------------------------------------
+
+    async def monitoring(self) -> None:
+        """KPI prompts on a period's first working day to each monitored cluster's CDA (to the
+        secretary when the cluster has none); while the period's report is missing, a reminder
+        on its 5th working day and an escalation to the secretary and the chair on the 10th."""
+        for cluster in await monitoring_ui.monitoring_candidates(self.uow):
+            schedule = await self.schedule(cluster.working_group)
+            period = kpi_rules.current_period(self.today, schedule.monitoring)
+            prompt = timing.monitoring_periods(self.today, schedule, self.calendar) == period
+            followup = timing.monitoring_followups(
+                kpi_rules.period_start(period), self.today, self.calendar
+            )
+            if not prompt and followup is None:
+                continue
+            if not await monitoring_ui.is_monitored(self.uow, cluster):
+                continue
+            if await self.uow.kpis.get(cluster.id, period) is not None:
+                continue
+            cda = None
+            if cluster.cda_member_id is not None:
+                cda = await self.uow.members.get(cluster.cda_member_id)
+                if cda is not None and cda.status is not MemberStatus.APPROVED:
+                    cda = None
+            secretaries = await self.uow.members.with_role(cluster.working_group, Role.SECRETARY)
+            chairs = await self.uow.members.with_role(cluster.working_group, Role.CHAIR)
+            if followup is ReminderKind.MONITORING_ESCALATION:
+                kind, recipients = "escalation", secretaries + chairs
+            else:
+                kind = "prompt" if prompt else "reminder"
+                recipients = [cda] if cda is not None else (secretaries or chairs)
+            for member in {m.user_id: m for m in recipients}.values():
+                t = self.catalogs.translator(member.locale)
+                key = f"kpi-{kind}:{cluster.id}:{period}"
+                if kind == "escalation" or cda is None:
+                    key += f":{member.user_id}"
+                markup = monitoring_ui.report_button(t, cluster.id, period)
+                await self._queue(
+                    key,
+                    member.user_id,
+                    t.locale,
+                    monitoring_ui.notice(t, kind, cluster, period, has_cda=cda is not None),
+                    markup.model_dump(exclude_none=True),
+                    self.morning(schedule),
+                    schedule,
+                )
+
+    # --- meetings ------------------------------------------------------------------------------
+
+    async def meetings(self) -> None:
+        """The evening before and an hour before, to everyone invited who did not decline.
+
+        Queued directly, not through `_queue`: quiet hours and Fridays must not hold back a
+        reminder of a meeting, or it would arrive after the meeting. A reminder is due from
+        its moment until what it announces begins (fold_catch_up: the evening one stops at
+        the hour one); its key makes it go once.
+        """
+        from bot.domain.meetings import should_remind
+        from bot.handlers.meetings import outbox_key, reply_keyboard, when
+
+        zone = self.settings.zone
+        for meeting in await self.uow.meetings.upcoming(None, self.now):
+            dues = timing.meeting_reminders(meeting.starts_at, meeting.created_at, zone)
+            useful, _ = timing.fold_catch_up(dues, self.now, zone=zone)
+            due_now = [due for due in useful if due.at <= self.now < meeting.starts_at]
+            if not due_now:
+                continue
+            answers = {r.member_id: r.answer for r in await self.uow.meetings.replies(meeting.id)}
+            members = await self.uow.members.in_group(meeting.working_group, MemberStatus.APPROVED)
+            for due in due_now:
+                for member in members:
+                    if not should_remind(answers.get(member.id)):
+                        continue
+                    t = self.catalogs.translator(member.locale)
+                    text = t(
+                        f"meetings.{due.kind.value}",
+                        group=t(f"working_groups.{meeting.working_group}"),
+                        when=when(t, meeting.starts_at, zone),
+                        place=meeting.place,
+                    )
+                    message = OutgoingMessage(
+                        key=outbox_key(due.kind, meeting, member.user_id),
+                        chat_id=member.user_id,
+                        text=text,
+                        locale=t.locale,
+                        reply_markup=reply_keyboard(t, meeting.id).model_dump(exclude_none=True),
+                    )
+                    if await self.uow.outbox.enqueue(message, self.now):
+                        self.queued += 1
 
     # --- the Saturday digest ----------------------------------------------------------------
 

@@ -143,39 +143,53 @@ class OutboxRepository:
         if dialect == "postgresql":
             # Rows another transaction is claiming right now are skipped, not waited for; a row
             # claimed and committed meanwhile is re-checked against the WHERE and left out.
+            # The candidates are a MATERIALIZED CTE: as `id IN (subquery)` the planner may run
+            # the subquery more than once, and SKIP LOCKED then yields new rows each time (they
+            # are locked by the first run), claiming more than `limit`.
             candidates = (
                 select(OutboxRow.id)
                 .where(*claimable)
                 .order_by(OutboxRow.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
+                .cte("candidates")
+                .prefix_with("MATERIALIZED")
             )
             rows = await self._session.scalars(
                 update(OutboxRow)
-                .where(OutboxRow.id.in_(candidates), *claimable)
+                .where(OutboxRow.id == candidates.c.id, *claimable)
                 .values(**claim)
                 .returning(OutboxRow)
                 .execution_options(synchronize_session=False)
             )
             return sorted((_pending(row) for row in rows.all()), key=lambda m: m.id)
         if dialect == "sqlite":
-            # One writer at a time: the first UPDATE takes the database's write lock, and each
-            # one re-checks its row, so a row another process claimed first is not taken.
-            ids = (
-                await self._session.scalars(
-                    select(OutboxRow.id).where(*claimable).order_by(OutboxRow.id).limit(limit)
-                )
-            ).all()
-            claimed = []
-            for message_id in ids:
-                result = await self._session.execute(
-                    update(OutboxRow)
-                    .where(OutboxRow.id == message_id, *claimable)
-                    .values(**claim)
-                    .execution_options(synchronize_session=False)
-                )
-                if result.rowcount:  # type: ignore[attr-defined]
-                    claimed.append(message_id)
+            # One writer at a time: each UPDATE re-checks its row, so a row another process
+            # claimed since the SELECT is not taken. The first UPDATE takes the write lock
+            # until commit, so at most one more round fills up what was lost to another.
+            claimed: list[int] = []
+            tried: set[int] = set()
+            while len(claimed) < limit:
+                ids = (
+                    await self._session.scalars(
+                        select(OutboxRow.id)
+                        .where(*claimable, OutboxRow.id.not_in(sorted(tried)))
+                        .order_by(OutboxRow.id)
+                        .limit(limit - len(claimed))
+                    )
+                ).all()
+                if not ids:
+                    break
+                for message_id in ids:
+                    tried.add(message_id)
+                    result = await self._session.execute(
+                        update(OutboxRow)
+                        .where(OutboxRow.id == message_id, *claimable)
+                        .values(**claim)
+                        .execution_options(synchronize_session=False)
+                    )
+                    if result.rowcount:  # type: ignore[attr-defined]
+                        claimed.append(message_id)
             if not claimed:
                 return []
             rows = await self._session.scalars(

@@ -9,6 +9,8 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.clusters import ClusterRepository
+from bot.storage.meetings import MeetingRepository
+from bot.storage.monitoring import KpiRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.reminders import ReminderRepository
 from bot.storage.repositories import (
@@ -40,6 +42,8 @@ class UnitOfWork:
     tasks: TaskRepository
     reminders: ReminderRepository
     templates: TemplateRepository
+    meetings: MeetingRepository
+    kpis: KpiRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
         self._sessions = sessions
@@ -59,6 +63,8 @@ class UnitOfWork:
         self.tasks = TaskRepository(self._session)
         self.reminders = ReminderRepository(self._session)
         self.templates = TemplateRepository(self._session)
+        self.meetings = MeetingRepository(self._session)
+        self.kpis = KpiRepository(self._session)
         return self
 
     async def __aexit__(

@@ -5,22 +5,41 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Callable
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject, Update
 from sqlalchemy import select
 
+import bot.outbox as outbox_module
 from bot.config import Settings
 from bot.middlewares import UnitOfWorkMiddleware
-from bot.outbox import MAX_ATTEMPTS, OutboxSender, backoff
+from bot.outbox import CLAIM_LEASE, MAX_ATTEMPTS, OutboxSender, backoff, default_worker_id
 from bot.storage import db
 from bot.storage.models import OutboxRow
-from bot.storage.outbox import OutgoingMessage
+from bot.storage.outbox import OutboxRepository, OutgoingMessage
 from bot.storage.repositories import CardCopy
 from bot.storage.uow import UnitOfWork
-from tests.conftest import ALI, JOHN, MINA, SARA, Clock, RunningBot, start_bot
+from tests.conftest import (
+    ADMIN,
+    ALI,
+    JOHN,
+    MINA,
+    SARA,
+    TEHRAN_CHAT,
+    Clock,
+    RunningBot,
+    dont_sleep,
+    start_bot,
+)
 from tests.fakebot import CallContext, FakeBotAPI, FakeUser, SentMessage
 
 CARD = "outbox-test-card"
@@ -93,6 +112,58 @@ async def have_started(running: RunningBot, *users: FakeUser) -> None:
     await running.api.drain()
 
 
+class FakeSleep:
+    """The sender's pause for rate limits: moves the test clock instead of sleeping."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.slept: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.clock.now += datetime.timedelta(seconds=seconds)
+
+
+def own_sender(running: RunningBot, clock: Clock, **options: Any) -> OutboxSender:
+    """A sender of our own on the running bot's database and Bot API connection. Stop the bot
+    first (`running.stop()`), so that its own sender does not flush in between."""
+    options.setdefault("sleep", dont_sleep)
+    return OutboxSender(
+        running.app.bot,
+        db.session_factory(running.app.engine),
+        running.app.settings.bot_platform.value,
+        clock,
+        **options,
+    )
+
+
+@asynccontextmanager
+async def another_process(
+    running: RunningBot, clock: Clock, worker: str
+) -> AsyncIterator[OutboxSender]:
+    """A second bot process on the same database and bot token: its own engine and Bot."""
+    settings = running.app.settings
+    assert settings.bot_token is not None
+    engine = db.create_engine(settings.database_url)
+    other_bot = Bot(
+        settings.bot_token.get_secret_value(),
+        session=AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url)),
+        default=DefaultBotProperties(parse_mode=running.app.profile.parse_mode),
+    )
+    try:
+        yield OutboxSender(
+            other_bot,
+            db.session_factory(engine),
+            settings.bot_platform.value,
+            clock,
+            worker=worker,
+            sleep=dont_sleep,
+        )
+    finally:
+        await other_bot.session.close()
+        await engine.dispose()
+
+
 # --- stories ---------------------------------------------------------------------------------
 
 
@@ -118,7 +189,9 @@ async def test_a_committed_card_arrives_once_with_its_keyboard_and_its_copy_is_r
     assert await card_copies(bot, 7) == [CardCopy(ALI.id, message.message_id, "fa")]
     async with bot.uow() as uow:
         assert await uow.outbox.unsent_count() == 0
-    assert (await outbox_rows(bot))["card:7:1"].sent_at == clock.now
+    row = (await outbox_rows(bot))["card:7:1"]
+    assert row.sent_at == clock.now
+    assert row.claimed_by is None and row.claimed_until is None
 
 
 async def test_any_update_sends_what_is_due_before_it_counts_as_handled(
@@ -197,6 +270,8 @@ async def test_flood_control_holds_every_message_until_the_named_time_and_loses_
     assert rows["n:1"].not_before == clock.now + datetime.timedelta(seconds=30)
     assert rows["n:1"].attempts == 0  # throttling is not the message's fault
     assert rows["n:2"].not_before == clock.now
+    # Neither stays claimed: another process may send them once the time has come.
+    assert [(r.claimed_by, r.claimed_until) for r in rows.values()] == [(None, None)] * 2
 
     # While throttled, nobody gets anything, and the Bot API is not even asked.
     calls = len(bot.api.calls_to("sendMessage"))
@@ -225,6 +300,7 @@ async def test_an_unreachable_recipient_is_given_up_at_once_and_others_still_get
     assert rows["n:1"].failed_at == clock.now
     assert "blocked" in (rows["n:1"].last_error or "")
     assert rows["n:2"].failed_at == clock.now
+    assert all(row.claimed_by is None and row.claimed_until is None for row in rows.values())
     async with bot.uow() as uow:
         assert await uow.outbox.unsent_count() == 0
 
@@ -248,6 +324,7 @@ async def test_a_server_error_is_retried_after_a_backoff_without_holding_up_the_
     assert row.attempts == 1
     assert row.not_before == clock.now + datetime.timedelta(seconds=5)
     assert row.failed_at is None
+    assert row.claimed_by is None and row.claimed_until is None
 
     clock.now += datetime.timedelta(seconds=4)
     assert await sender.flush() == 0
@@ -392,6 +469,237 @@ async def test_overlapping_flushes_send_each_message_once_and_miss_nothing_commi
     assert delivered_when_returned == [1, 1]
     assert len(received(bot.api, ALI, "n:1")) == 1
     assert len(received(bot.api, SARA, "n:2")) == 1
+
+
+# --- several processes: claims --------------------------------------------------------------
+
+
+async def test_two_processes_sharing_the_database_send_each_message_exactly_once(
+    bot: RunningBot, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = [FakeUser(id=6000 + i, first_name=f"Person{i}") for i in range(8)]
+    await have_started(bot, *users)
+    await bot.stop()  # only the two processes below send
+    # Small claims, so that the two take turns many times while the other one is sending.
+    monkeypatch.setattr(outbox_module, "BATCH_SIZE", 4)
+    keys = [f"m:{i}" for i in range(48)]
+    await enqueue(bot, clock.now, *(note(key, users[i % 8]) for i, key in enumerate(keys)))
+
+    async with (
+        another_process(bot, clock, "process-1") as first,
+        another_process(bot, clock, "process-2") as second,
+    ):
+        results = await asyncio.wait_for(asyncio.gather(first.flush(), second.flush()), 60)
+        assert await first.flush() == 0
+        assert await second.flush() == 0
+
+    assert sum(results) == len(keys)
+    assert all(result > 0 for result in results), results  # both did take part
+    for i, key in enumerate(keys):
+        assert send_attempts(bot.api, users[i % 8], key) == 1, key
+        assert len(received(bot.api, users[i % 8], key)) == 1, key
+    rows = await outbox_rows(bot)
+    assert all(row.sent_at == clock.now for row in rows.values())
+    assert all(row.claimed_by is None and row.claimed_until is None for row in rows.values())
+
+
+async def test_concurrent_claims_never_hand_out_a_message_twice(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await bot.stop()
+    keys = {f"c:{i}" for i in range(40)}
+    await enqueue(bot, clock.now, *(note(key, ALI) for key in sorted(keys)))
+    lease = datetime.timedelta(minutes=5)
+
+    async def claimer(worker: str) -> list[str]:
+        got: list[str] = []
+        while True:
+            async with bot.uow() as uow:
+                batch = await uow.outbox.claim_due(clock.now, worker, lease, 3)
+                await uow.commit()
+            if not batch:
+                return got
+            assert [m.id for m in batch] == sorted(m.id for m in batch)
+            got += [m.key for m in batch]
+            await asyncio.sleep(0)
+
+    workers = [f"worker-{i}" for i in range(6)]
+    claimed = await asyncio.wait_for(asyncio.gather(*map(claimer, workers)), 60)
+
+    everything = [key for keys_of_one in claimed for key in keys_of_one]
+    assert sorted(everything) == sorted(keys)  # all claimed, none twice
+    rows = await outbox_rows(bot)
+    for worker, keys_of_one in zip(workers, claimed, strict=True):
+        for key in keys_of_one:
+            assert rows[key].claimed_by == worker
+            assert rows[key].claimed_until == clock.now + lease
+
+    # Nobody gets them again while the claims hold; once they have run out, anybody may.
+    async with bot.uow() as uow:
+        late = clock.now + lease - datetime.timedelta(microseconds=1)
+        assert await uow.outbox.claim_due(late, "latecomer", lease, 50) == []
+        expired = await uow.outbox.claim_due(clock.now + lease, "latecomer", lease, 50)
+        await uow.commit()
+    assert sorted(m.key for m in expired) == sorted(keys)
+
+
+async def test_a_message_another_process_claimed_is_left_alone_until_its_claim_runs_out(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    await bot.stop()
+    await enqueue(bot, clock.now, note("n:1", ALI), note("n:2", ALI))
+    # A process claimed n:1 and then died.
+    async with bot.uow() as uow:
+        claimed = await uow.outbox.claim_due(clock.now, "crashed-1-abc", CLAIM_LEASE, 1)
+        await uow.commit()
+    assert [m.key for m in claimed] == ["n:1"]
+    sender = own_sender(bot, clock)
+
+    assert await sender.flush() == 1
+    assert received(bot.api, ALI, "n:1") == []
+    assert len(received(bot.api, ALI, "n:2")) == 1
+
+    clock.now += CLAIM_LEASE - datetime.timedelta(seconds=1)
+    assert await sender.flush() == 0
+    clock.now += datetime.timedelta(seconds=1)
+    assert await sender.flush() == 1
+    assert len(received(bot.api, ALI, "n:1")) == 1
+    row = (await outbox_rows(bot))["n:1"]
+    assert row.sent_at == clock.now
+    assert row.claimed_by is None and row.claimed_until is None
+
+
+async def test_a_sender_whose_claims_get_old_hands_back_the_rest_and_claims_afresh(
+    bot: RunningBot, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await have_started(bot, ALI)
+    await bot.stop()
+    await enqueue(bot, clock.now, *(note(f"n:{i}", ALI) for i in range(1, 5)))
+    claims: list[datetime.datetime] = []
+    claim_due = OutboxRepository.claim_due
+
+    async def recording_claim_due(
+        self: OutboxRepository, now: datetime.datetime, *args: Any, **kwargs: Any
+    ) -> Any:
+        claims.append(now)
+        return await claim_due(self, now, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxRepository, "claim_due", recording_claim_due)
+    start = clock.now
+    # One message a second to Ali: the third send starts 2 s in, when a 3 s lease is half gone.
+    sender = own_sender(
+        bot, clock, lease=datetime.timedelta(seconds=3), sleep=FakeSleep(clock), worker="slow"
+    )
+
+    assert await sender.flush() == 4
+
+    assert claims == [start, start + datetime.timedelta(seconds=2)]
+    rows = await outbox_rows(bot)
+    assert [row.sent_at - start for row in rows.values()] == [
+        datetime.timedelta(seconds=s) for s in (0, 1, 2, 3)
+    ]
+    assert [m.plain() for m in bot.api.messages_to(ALI.id)[-4:]] == [
+        f"Note n:{i}" for i in range(1, 5)
+    ]
+
+
+async def test_a_sender_stopped_while_it_waits_gives_its_claims_back(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    await bot.stop()
+    await enqueue(bot, clock.now, note("n:1", ALI), note("n:2", ALI), note("n:3", ALI))
+    waiting = asyncio.Event()
+
+    async def sleep_until_cancelled(seconds: float) -> None:
+        waiting.set()
+        await asyncio.Event().wait()
+
+    flush = asyncio.create_task(own_sender(bot, clock, sleep=sleep_until_cancelled).flush())
+    await asyncio.wait_for(waiting.wait(), 10)  # n:1 went out; n:2 waits for its second
+    flush.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await flush
+
+    rows = await outbox_rows(bot)
+    assert rows["n:1"].sent_at == clock.now
+    assert [(rows[k].sent_at, rows[k].claimed_by) for k in ("n:2", "n:3")] == [(None, None)] * 2
+    # So another process (or this one, restarted) sends them at once.
+    assert await own_sender(bot, clock).flush() == 2
+
+
+def test_a_default_worker_id_names_the_host_and_process_and_differs_per_sender() -> None:
+    first, second = default_worker_id(), default_worker_id()
+    assert first != second
+    assert first.startswith(socket.gethostname()[:40])
+    assert f"-{os.getpid()}-" in first
+    assert len(first) <= 64
+
+
+# --- Telegram's rate limits ----------------------------------------------------------------
+
+
+async def test_messages_to_one_person_go_out_a_second_apart_without_holding_up_others(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI, JOHN)
+    await bot.stop()
+    start = clock.now
+    await enqueue(
+        bot, clock.now, note("n:1", ALI), note("n:2", ALI), note("n:3", JOHN), note("n:4", ALI)
+    )
+    sleep = FakeSleep(clock)
+
+    assert await own_sender(bot, clock, sleep=sleep).flush() == 4
+
+    assert sleep.slept == [1.0, 1.0]
+    sent_at = {key: row.sent_at for key, row in (await outbox_rows(bot)).items()}
+    second = datetime.timedelta(seconds=1)
+    assert sent_at == {
+        "n:1": start,
+        "n:2": start + second,
+        "n:3": start + second,
+        "n:4": start + 2 * second,
+    }
+
+
+async def test_a_group_gets_twenty_messages_a_minute_and_the_rest_wait_in_order(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    bot.api.bot_added_to_group(TEHRAN_CHAT, ADMIN)
+    await bot.api.drain()
+    await bot.stop()
+    group = [
+        OutgoingMessage(key=f"g:{i}", chat_id=TEHRAN_CHAT.id, text=f"Group g:{i}", locale="fa")
+        for i in range(1, 26)
+    ]
+    await enqueue(bot, clock.now, *group, note("n:1", ALI))
+    sleep = FakeSleep(clock)
+    sender = own_sender(bot, clock, sleep=sleep)
+    start = clock.now
+
+    # The 21st would have to wait a minute: it and the four after it are put off instead,
+    # which costs them no attempt; Ali's message is not held up by the group's.
+    assert await sender.flush() == 21
+    assert sleep.slept == []
+    assert len(received(bot.api, ALI, "n:1")) == 1
+    rows = await outbox_rows(bot)
+    for i in range(21, 26):
+        row = rows[f"g:{i}"]
+        assert row.sent_at is None
+        assert row.not_before == start + datetime.timedelta(minutes=1)
+        assert (row.attempts, row.last_error, row.claimed_by) == (0, None, None)
+
+    clock.now += datetime.timedelta(seconds=59)
+    assert await sender.flush() == 0
+    clock.now += datetime.timedelta(seconds=1)
+    assert await sender.flush() == 5
+    texts = [m.plain() for m in bot.api.messages_to(TEHRAN_CHAT.id)]
+    assert [text for text in texts if text.startswith("Group")] == [
+        f"Group g:{i}" for i in range(1, 26)
+    ]
 
 
 # --- the unit-of-work middleware's after-commit hook ---------------------------------------

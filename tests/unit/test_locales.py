@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from bot.app import MENU_COMMANDS
+from bot.domain import meetings as meetings_domain
 from bot.domain import members, submissions
+from bot.domain import monitoring as monitoring_domain
 from bot.domain import tasks as tasks_domain
 from bot.domain.agencies import AGENCIES, OTHER
 from bot.domain.jalali import DateError
+from bot.domain.meetings import Answer as MeetingAnswer
 from bot.domain.members import (
     Actor,
     Member,
@@ -259,6 +262,36 @@ FAMILIES: dict[str, set[str]] = {
     # The task matrix and the task file (handlers/task_reports.py).
     "task_columns.": set(TASK_COLUMNS),
     "task_table_errors.": set(TABLE_ERROR_REASONS),
+    # Monitoring (handlers/monitoring.py).
+    "kpi_fields.": set(monitoring_domain.KPI_FIELDS),
+    "monitoring.jump_": set(monitoring_domain.JUMP_REASONS),
+    "monitoring_errors.": set(
+        _INVALID_INPUT.findall(Path(monitoring_domain.__file__).read_text("utf-8"))
+    )
+    | {"members_only", "not_your_cluster", "cluster_gone", "not_monitored"},
+    # Meetings (handlers/meetings.py, scheduler/reminders.py).
+    "meeting_answers.": {a.value for a in MeetingAnswer},
+    "meetings.": {"meeting_evening", "meeting_hour"},
+    "meeting_errors.": set(
+        _INVALID_INPUT.findall(Path(meetings_domain.__file__).read_text("utf-8"))
+    )
+    | {
+        f"{field}_{problem}"
+        for field in ("place", "agenda", "decision")
+        for problem in ("is_command", "too_short", "too_long")
+    }
+    | {
+        # bot/domain/meetings.py refusals
+        "meeting_cancelled",
+        "not_invited",
+        "meeting_started",
+        "secretaries_only",
+        "not_started",
+        # handlers/meetings.py
+        "meeting_gone",
+        "decision_gone",
+        "already_a_task",
+    },
 }
 
 

@@ -1,0 +1,206 @@
+"""Working-group meetings: when, where, about what, who comes, and what was decided.
+
+Pure rules: nothing here reads a clock or a database. The handlers ask these functions to read
+what a secretary typed and whether a person may do something with a meeting; the scheduler
+asks bot/domain/schedule.py for the reminders.
+
+`InvalidInput.reason` values (what a person typed cannot be used; each is a locale key under
+``meeting_errors``):
+    meeting_in_past, time_invalid,
+    place_is_command, place_too_short, place_too_long,
+    agenda_is_command, agenda_too_short, agenda_too_long,
+    decision_is_command, decision_too_short, decision_too_long
+
+Refusal reasons (returned by the `*_refusal` functions; also keys under ``meeting_errors``):
+    meeting_gone, meeting_cancelled, not_invited, meeting_started, secretaries_only,
+    not_started
+
+A date that cannot be read raises `jalali.DateParseError` unchanged; its `DateError` reason
+already has a text of its own.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from bot.domain import jalali
+from bot.domain.digits import normalize_persian, strip_invisible, to_latin_digits
+from bot.domain.members import Actor, InvalidInput, can_manage_group
+
+__all__ = [
+    "Answer",
+    "answer_refusal",
+    "clean_agenda",
+    "clean_decision",
+    "clean_place",
+    "decisions_refusal",
+    "manage_refusal",
+    "meeting_start",
+    "parse_clock",
+    "parse_meeting_day",
+    "parse_meeting_time",
+    "should_remind",
+    "tally",
+]
+
+
+class Answer(enum.StrEnum):
+    """A member's reply to an invitation; it may be changed until the meeting starts."""
+
+    ATTENDING = "attending"
+    NOT_ATTENDING = "not_attending"
+
+
+# 10:30, ۱۰:۳۰, 9.30, 10 (a whole hour); a colon typed on a Persian keyboard is still a colon.
+_CLOCK = re.compile(r"^(?P<hour>\d{1,2})(?:\s*[:.٫：]\s*(?P<minute>\d{2}))?$")
+
+
+# --- when -------------------------------------------------------------------------------------
+
+
+def parse_clock(text: str) -> datetime.time:
+    """A wall-clock time typed as HH:MM (or a whole hour), in Persian or Latin digits."""
+    body = to_latin_digits(strip_invisible(text)).strip()
+    match = _CLOCK.match(body)
+    if match is None:
+        raise InvalidInput("time_invalid")
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise InvalidInput("time_invalid")
+    return datetime.time(hour, minute)
+
+
+def parse_meeting_day(text: str, today: datetime.date) -> datetime.date:
+    """The meeting's Jalali date; today is allowed (the time decides), a past day is not."""
+    day = jalali.parse_date(text, today)
+    if day < today:
+        raise InvalidInput("meeting_in_past")
+    return day
+
+
+def meeting_start(
+    day: datetime.date,
+    at: datetime.time,
+    zone: ZoneInfo = jalali.TEHRAN,
+    now: datetime.datetime | None = None,
+) -> datetime.datetime:
+    """The wall-clock time ``at`` on ``day`` in ``zone``, as an aware UTC datetime.
+
+    With ``now``, a moment not after it is refused: a meeting is announced before it starts.
+    """
+    start = datetime.datetime.combine(day, at, tzinfo=zone).astimezone(datetime.UTC)
+    if now is not None and start <= now:
+        raise InvalidInput("meeting_in_past")
+    return start
+
+
+def parse_meeting_time(
+    date_text: str,
+    time_text: str,
+    today: datetime.date,
+    zone: ZoneInfo = jalali.TEHRAN,
+    now: datetime.datetime | None = None,
+) -> datetime.datetime:
+    """A meeting's start from a typed Jalali date and an HH:MM time, in UTC.
+
+    A day before ``today`` is refused with ``meeting_in_past``, and so is, when ``now`` is
+    given, a time already gone on today's date. A time that cannot be read is refused with
+    ``time_invalid``; a date that cannot be read raises `jalali.DateParseError`.
+    """
+    day = parse_meeting_day(date_text, today)
+    return meeting_start(day, parse_clock(time_text), zone, now)
+
+
+# --- what people type -------------------------------------------------------------------------
+
+
+def _normalize_multiline(text: str) -> str:
+    # An agenda has items on lines of their own; normalize_persian alone would fold them.
+    lines = [normalize_persian(line) for line in strip_invisible(text).splitlines()]
+    paragraphs = "\n".join(lines).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", paragraphs)
+
+
+def _check_length(value: str, field: str, shortest: int, longest: int) -> str:
+    # A person who taps a command mid-conversation wants the command, not to save "/cancel".
+    if value.startswith("/"):
+        raise InvalidInput(f"{field}_is_command")
+    if len(value) < shortest:
+        raise InvalidInput(f"{field}_too_short")
+    if len(value) > longest:
+        raise InvalidInput(f"{field}_too_long")
+    return value
+
+
+def clean_place(text: str) -> str:
+    """An address or a link to an online meeting; one line."""
+    return _check_length(normalize_persian(text), "place", 2, 300)
+
+
+def clean_agenda(text: str) -> str:
+    return _check_length(_normalize_multiline(text), "agenda", 3, 2000)
+
+
+def clean_decision(text: str) -> str:
+    return _check_length(_normalize_multiline(text), "decision", 3, 1000)
+
+
+# --- who may do what --------------------------------------------------------------------------
+
+
+def manage_refusal(actor: Actor, working_group: str) -> str | None:
+    """Schedule a meeting, see every reply, record decisions: the secretariat's work."""
+    return None if can_manage_group(actor, working_group) else "secretaries_only"
+
+
+def answer_refusal(
+    actor: Actor,
+    working_group: str,
+    starts_at: datetime.datetime,
+    cancelled: bool,
+    now: datetime.datetime,
+) -> str | None:
+    """Why this person may not answer this meeting's invitation now, or None if they may.
+
+    Only approved members of the meeting's own working group are invited; a button pressed
+    in the group's shared chat by anyone else is refused, not counted.
+    """
+    if cancelled:
+        return "meeting_cancelled"
+    if not actor.is_member or actor.working_group != working_group:
+        return "not_invited"
+    if now >= starts_at:
+        return "meeting_started"
+    return None
+
+
+def decisions_refusal(
+    actor: Actor, working_group: str, starts_at: datetime.datetime, now: datetime.datetime
+) -> str | None:
+    """Decisions are recorded by the secretariat, once the meeting has begun."""
+    refusal = manage_refusal(actor, working_group)
+    if refusal is not None:
+        return refusal
+    if now < starts_at:
+        return "not_started"
+    return None
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+
+def tally(answers: Iterable[Answer | str]) -> dict[Answer, int]:
+    """How many said each answer; every answer is present, with zero when nobody chose it."""
+    counts = dict.fromkeys(Answer, 0)
+    for answer in answers:
+        counts[Answer(answer)] += 1
+    return counts
+
+
+def should_remind(answer: Answer | str | None) -> bool:
+    """Reminders go to everyone invited except those who said they will not come."""
+    return answer is None or Answer(answer) is not Answer.NOT_ATTENDING

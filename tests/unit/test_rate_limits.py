@@ -1,0 +1,154 @@
+"""Telegram's sending limits as the outbox sender sees them: how long to wait before the next
+message to a chat, asked of a limiter driven by a fake clock (nothing sleeps)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from bot.ratelimit import Limit, RateLimiter
+from tests.conftest import Clock
+
+T0 = datetime.datetime(2026, 11, 23, 6, 30, tzinfo=datetime.UTC)
+NO_WAIT = datetime.timedelta(0)
+
+GROUP = -100500
+OTHER_GROUP = -100600
+
+
+def ms(milliseconds: float) -> datetime.timedelta:
+    return datetime.timedelta(milliseconds=milliseconds)
+
+
+def seconds(value: float) -> datetime.timedelta:
+    return datetime.timedelta(seconds=value)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(T0)
+
+
+def send(limiter: RateLimiter, clock: Clock, chat_id: int) -> datetime.timedelta:
+    """Ask how long to wait, then send at once (the caller has waited): the wait asked."""
+    wait = limiter.delay(chat_id, clock.now)
+    limiter.record(chat_id, clock.now)
+    return wait
+
+
+def test_the_31st_message_within_a_second_waits_for_the_first_to_leave_the_window(
+    clock: Clock,
+) -> None:
+    limiter = RateLimiter()
+    waits = []
+    for chat_id in range(1, 31):  # thirty different people, 10 ms apart
+        waits.append(send(limiter, clock, chat_id))
+        clock.now += ms(10)
+    assert waits == [NO_WAIT] * 30
+
+    clock.now = T0 + ms(500)
+    assert limiter.delay(31, clock.now) == ms(500)  # the first went out at T0
+    clock.now = T0 + seconds(1)
+    assert limiter.delay(31, clock.now) == NO_WAIT
+    limiter.record(31, clock.now)
+    # Now the second (T0 + 10 ms) is the oldest of the last thirty.
+    assert limiter.delay(32, clock.now) == ms(10)
+
+
+def test_a_second_message_to_the_same_person_waits_a_second_and_others_do_not(
+    clock: Clock,
+) -> None:
+    limiter = RateLimiter()
+    assert send(limiter, clock, 3001) == NO_WAIT
+
+    assert limiter.delay(3001, clock.now) == seconds(1)
+    assert limiter.delay(3002, clock.now) == NO_WAIT
+    clock.now += ms(400)
+    assert limiter.delay(3001, clock.now) == ms(600)
+    clock.now = T0 + seconds(1)
+    assert send(limiter, clock, 3001) == NO_WAIT
+    assert limiter.delay(3001, clock.now) == seconds(1)
+
+
+def test_the_21st_message_to_a_group_within_a_minute_waits_until_the_minute_has_passed(
+    clock: Clock,
+) -> None:
+    limiter = RateLimiter()
+    waits = []
+    for _ in range(20):  # two seconds apart: a group has no per-second spacing of its own
+        waits.append(send(limiter, clock, GROUP))
+        clock.now += seconds(2)
+    assert waits == [NO_WAIT] * 20
+
+    assert clock.now == T0 + seconds(40)
+    assert limiter.delay(GROUP, clock.now) == seconds(20)  # until T0 + 1 minute
+    assert limiter.delay(OTHER_GROUP, clock.now) == NO_WAIT
+    assert limiter.delay(3001, clock.now) == NO_WAIT
+
+    clock.now = T0 + seconds(60)
+    assert send(limiter, clock, GROUP) == NO_WAIT
+    # The next slot opens when the second message (T0 + 2 s) leaves the minute.
+    assert limiter.delay(GROUP, clock.now) == seconds(2)
+
+
+def test_twenty_messages_to_a_group_at_once_are_allowed(clock: Clock) -> None:
+    limiter = RateLimiter()
+    assert [send(limiter, clock, GROUP) for _ in range(20)] == [NO_WAIT] * 20
+    assert limiter.delay(GROUP, clock.now) == seconds(60)
+
+
+def test_the_longest_of_the_applicable_waits_counts(clock: Clock) -> None:
+    limiter = RateLimiter()
+    for chat_id in range(1, 30):
+        send(limiter, clock, chat_id)
+    clock.now += ms(500)
+    send(limiter, clock, 3001)
+    clock.now += ms(100)
+    # 3001: 900 ms for the person, 400 ms overall; somebody new: 400 ms overall only.
+    assert limiter.delay(3001, clock.now) == ms(900)
+    assert limiter.delay(4001, clock.now) == ms(400)
+
+
+def test_a_clock_that_jumps_back_never_stalls_a_chat_for_longer_than_its_window(
+    clock: Clock,
+) -> None:
+    limiter = RateLimiter()
+    for _ in range(20):
+        send(limiter, clock, GROUP)
+    send(limiter, clock, 3001)
+
+    clock.now -= datetime.timedelta(hours=1)
+    assert limiter.delay(GROUP, clock.now) == seconds(60)
+    assert limiter.delay(3001, clock.now) == seconds(1)
+
+
+def test_limits_can_be_tuned_and_must_make_sense(clock: Clock) -> None:
+    limiter = RateLimiter(
+        overall=Limit(2, seconds(1)),
+        private_chat=Limit(2, seconds(10)),
+        group_chat=Limit(1, seconds(3)),
+    )
+    assert send(limiter, clock, GROUP) == NO_WAIT
+    assert limiter.delay(GROUP, clock.now) == seconds(3)
+    assert send(limiter, clock, 3001) == NO_WAIT
+    assert limiter.delay(3002, clock.now) == seconds(1)  # two a second overall
+    clock.now += seconds(1)
+    assert send(limiter, clock, 3001) == NO_WAIT  # two per ten seconds for a person
+    assert limiter.delay(3001, clock.now) == seconds(9)
+
+    with pytest.raises(ValueError):
+        Limit(0, seconds(1))
+    with pytest.raises(ValueError):
+        Limit(1, NO_WAIT)
+
+
+def test_chats_that_went_quiet_are_forgotten(clock: Clock) -> None:
+    limiter = RateLimiter()
+    for chat_id in range(1, 2001):
+        send(limiter, clock, chat_id)
+        clock.now += ms(100)
+    # Only the people written to within the last second can still be waited for.
+    remembered = len(limiter._chats)
+    assert remembered < 600
+    assert limiter.delay(2000, clock.now) == ms(900)
