@@ -59,7 +59,12 @@ async def _assignable(
             people.append((cda_member_id, None))
         elif role in (Role.SECRETARY.value, Role.CHAIR.value):
             people += [(m.id, None) for m in await uow.members.with_role(working_group, Role(role))]
-    return list(dict.fromkeys(people))
+    # One share per person: someone may be named both as an agency's representative and by
+    # role; the agency is the more telling label, and it comes first.
+    first: dict[int, str | None] = {}
+    for member_id, agency in people:
+        first.setdefault(member_id, agency)
+    return list(first.items())
 
 
 async def _secretariat(uow: UnitOfWork, working_group: str) -> list[tuple[int, str | None]]:

@@ -262,3 +262,33 @@ async def test_two_assignees_reporting_done_at_the_same_moment_complete_the_task
         task = await uow.tasks.get(1)
     assert task is not None and task.status is TaskStatus.DONE
     assert sorted(completed) == [False, True]
+
+
+async def test_the_process_matrix_template_assigns_each_sub_process_to_its_agencies(
+    bot: RunningBot,
+) -> None:
+    await given_member(
+        bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی", agency="governorates"
+    )
+    await given_member(bot, ALI, "tehran", name="علی کریمی", agency="tpo")
+    cluster = await given_cluster(bot, "خوشه مبلمان تهران")
+
+    await say(bot, SARA, "/plan")
+    await press(bot, SARA, "ماتریس وظایف")
+    await press(bot, SARA, "خوشه مبلمان تهران")
+    await say(bot, SARA, "۱ اسفند ۱۴۰۵")  # 1405 is a common year: Esfand has 29 days
+    await press(bot, SARA, "ارسال")
+
+    async with bot.uow() as uow:
+        tasks = {t.code: t for t in await uow.tasks.of_groups(None, cluster.id)}
+    assert {"F1-1", "F3-4", "F8", "F13"} <= set(tasks)
+    # The matrix gives no months: three Jalali months from the start, ending 1406/02/31.
+    license_task = tasks["F8"]
+    assert (license_task.start_on, license_task.due_on) == (
+        datetime.date(2027, 2, 20),
+        datetime.date(2027, 5, 21),
+    )
+    # F8 is TPO's alone; F3-4 is TPO's and the secretariat's.
+    assert [a.name for a in license_task.assignees] == ["علی کریمی"]
+    assert {a.name for a in tasks["F3-4"].assignees} == {"علی کریمی", "سارا تهرانی"}
+    assert not license_task.needs_assignee
