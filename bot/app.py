@@ -41,7 +41,7 @@ from bot.platform import PROFILES, PlatformProfile
 from bot.storage import db
 from bot.storage.fsm import DatabaseStorage
 from bot.storage.uow import UnitOfWork
-from scheduler.reminders import run_reminders
+from scheduler.reminders import fold_stale_reminders, run_reminders
 from scheduler.runner import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,10 @@ class App:
         what a previous run committed but did not get to send, sent."""
         await db.upgrade(self.engine)
         await db.sync_shipped_templates(self.engine)
+        sessions = db.session_factory(self.engine)
+        async with UnitOfWork(sessions, self.settings.bot_platform.value) as uow:
+            await fold_stale_reminders(uow, self.catalogs, self.settings, self.clock())
+            await uow.commit()
         await self.outbox.flush()
         # Pending updates are kept, not dropped: messages sent while the bot was down count.
         await self.bot.delete_webhook(drop_pending_updates=False)

@@ -408,3 +408,43 @@ async def run_reminders(
 ) -> int:
     """Queue everything due now; returns how many new messages were queued."""
     return await ReminderRun(uow, catalogs, settings, now).run()
+
+
+# Reminder keys by their first word; see the `_queue` calls above and in the features.
+REMINDER_PREFIXES = ("tasks:", "escalation:", "approval:", "digest:", "kpi-")
+# Only the reminders before a meeting go stale; an invitation is still wanted late.
+MEETING_PREFIXES = ("meeting:meeting_evening:", "meeting:meeting_hour:")
+# Past this, a reminder the bot could not send is news no longer (bot/domain/schedule.py).
+STALE_AFTER = datetime.timedelta(hours=36)
+
+
+async def fold_stale_reminders(
+    uow: UnitOfWork, catalogs: Catalogs, settings: Settings, now: datetime.datetime
+) -> int:
+    """After downtime: reminders queued long ago and never sent are not sent one by one.
+
+    Each recipient gets one catch-up message instead, saying how many were missed and where
+    to look now; meeting reminders whose meeting has passed are simply dropped. Returns how
+    many stale messages were folded.
+    """
+    stale = await uow.outbox.unsent_older_than(
+        now - STALE_AFTER, (*REMINDER_PREFIXES, *MEETING_PREFIXES)
+    )
+    missed: dict[tuple[int, str], int] = defaultdict(int)
+    for message in stale:
+        await uow.outbox.mark_failed(message.id, now, "stale after downtime; folded")
+        if not message.key.startswith(MEETING_PREFIXES):
+            missed[(message.chat_id, message.locale)] += 1
+    today = jalali.tehran_today(now, settings.zone).isoformat()
+    for (chat_id, locale), count in missed.items():
+        t = catalogs.translator(locale)
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=f"catch-up:{chat_id}:{today}",
+                chat_id=chat_id,
+                text=t("reminders.catch_up", count=count),
+                locale=t.locale,
+            ),
+            now,
+        )
+    return len(stale)

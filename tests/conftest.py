@@ -4,6 +4,7 @@ real bot (the same `create_app` the entry point uses) polling that fake over HTT
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import os
 from collections.abc import AsyncIterator, Callable
@@ -108,8 +109,15 @@ class RunningBot:
         return UnitOfWork(sessions, self.app.settings.bot_platform.value)
 
     async def stop(self) -> None:
-        if not self.task.done():
+        if self.task.done():
+            return
+        try:
             await self.app.dispatcher.stop_polling()
+        except RuntimeError:
+            # Stopped before the polling task even began (e.g. a failed assertion right
+            # after a start): cancel it instead.
+            self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(self.task, 10)
 
 

@@ -254,6 +254,22 @@ class OutboxRepository:
             )
         )
 
+    async def unsent_older_than(
+        self, before: datetime.datetime, key_prefixes: tuple[str, ...]
+    ) -> list[PendingMessage]:
+        """Unsent messages queued before `before` whose keys start with one of the prefixes."""
+        rows = await self._session.execute(
+            select(OutboxRow)
+            .where(
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed_at.is_(None),
+                OutboxRow.created_at < before,
+                or_(*(OutboxRow.dedupe_key.startswith(p) for p in key_prefixes)),
+            )
+            .order_by(OutboxRow.id)
+        )
+        return [_pending(row) for row in rows.scalars()]
+
     async def unsent_count(self) -> int:
         """Messages still to be sent (failed ones are not counted)."""
         count = await self._session.scalar(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.domain.members import Role
 from bot.domain.tasks import AssigneeState, TaskStatus
+from bot.storage.outbox import OutgoingMessage
 from scheduler.runner import build_scheduler
 from tests.conftest import ALI, REZA, SARA, Clock, RunningBot, given_member, start_bot
 from tests.e2e.helpers import last_answer, press, say
@@ -272,3 +273,43 @@ async def test_a_task_due_on_an_official_holiday_is_announced_the_working_day_be
     await bot.app.tick()
     sent = reminders_to(bot, ALI.id)
     assert len(sent) == 2 and "⚠️ معوق: #1" in sent[1]
+
+
+async def test_after_downtime_stale_reminders_are_folded_into_one_catch_up_message(
+    make_settings: Callable[..., Settings], fake_api: FakeBotAPI, clock: Clock
+) -> None:
+    settings = make_settings()
+    bot = await start_bot(settings, fake_api, clock)
+    try:
+        await given_member(bot, ALI, "tehran", name="علی کریمی")
+        await bot.stop()
+        await bot.app.close()
+
+        # While the bot was down, three reminders queued days ago were never sent, and one
+        # queued an hour ago is still news.
+        async with bot.uow() as uow:
+            for days, key in (
+                (3, "tasks:3001:a"),
+                (3, "approval:9:v1:after-3:3001"),
+                (2, "digest:tehran:w:3001"),
+            ):
+                await uow.outbox.enqueue(
+                    OutgoingMessage(key=key, chat_id=ALI.id, text=f"old {key}", locale="fa"),
+                    clock.now - datetime.timedelta(days=days),
+                )
+            await uow.outbox.enqueue(
+                OutgoingMessage(
+                    key="tasks:3001:b", chat_id=ALI.id, text="fresh reminder", locale="fa"
+                ),
+                clock.now - datetime.timedelta(hours=1),
+            )
+            await uow.commit()
+
+        bot = await start_bot(settings, fake_api, clock)
+        texts = [m.plain() for m in fake_api.messages_to(ALI.id)]
+        assert not any(text.startswith("old ") for text in texts)
+        assert "fresh reminder" in texts
+        assert sum("۳ یادآوری فرستاده نشد" in text for text in texts) == 1
+    finally:
+        await bot.stop()
+        await bot.app.close()
