@@ -50,7 +50,10 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 50
 FIRST_BACKOFF = datetime.timedelta(seconds=5)
 MAX_BACKOFF = datetime.timedelta(minutes=10)
-MAX_ATTEMPTS = 8
+# Network and server failures are retried for about two days (backoff capped at ten minutes):
+# an outage of the Bot API must not lose messages. Reminders older than that are folded into
+# a catch-up message at start anyway (scheduler/reminders.py).
+MAX_ATTEMPTS = 300
 # How long a sender's claim on the messages it is about to send keeps other senders off them.
 CLAIM_LEASE = datetime.timedelta(minutes=5)
 # A longer wait for a rate limit puts the message off instead of holding up the flush.
@@ -63,11 +66,13 @@ class _Outcome(enum.Enum):
     SENT = "sent"
     DEFERRED = "deferred"  # to be tried again later, or given up
     THROTTLED = "throttled"  # flood control: stop sending for now
+    UNREACHABLE = "unreachable"  # 403: this chat gets nothing more
 
 
 def backoff(attempts: int) -> datetime.timedelta:
     """Delay before the next try of a message that already failed `attempts` times."""
-    return min(FIRST_BACKOFF * 2**attempts, MAX_BACKOFF)
+    # Capping the exponent first: 2**300 seconds is not a timedelta.
+    return min(FIRST_BACKOFF * 2 ** min(attempts, 16), MAX_BACKOFF)
 
 
 def default_worker_id() -> str:
@@ -146,6 +151,8 @@ class OutboxSender:
         seen: set[int] = set()
         # Chats put off in this pass, and until when: their later messages wait as long.
         put_off: dict[int, datetime.datetime] = {}
+        # Chats that answered 403 in this pass: the rest of their messages are already given up.
+        unreachable: set[int] = set()
         while True:
             now = self._clock()
             if self._throttled_until is not None and now < self._throttled_until:
@@ -162,12 +169,17 @@ class OutboxSender:
                         break
                     message = pending[0]
                     seen.add(message.id)
+                    if message.chat_id in unreachable:
+                        pending.popleft()
+                        continue
                     go = await self._pace(message, put_off)
                     # Past this point the message is sent, or marked: not to be released.
                     pending.popleft()
                     if not go:
                         continue
                     outcome = await self._deliver(message)
+                    if outcome is _Outcome.UNREACHABLE:
+                        unreachable.add(message.chat_id)
                     if outcome is _Outcome.SENT:
                         sent += 1
                     elif outcome is _Outcome.THROTTLED:
@@ -221,10 +233,12 @@ class OutboxSender:
             await self._retry(message, until, error.message, count_attempt=False)
             return _Outcome.THROTTLED
         except (TelegramForbiddenError, TelegramMigrateToChat) as error:
-            # Blocked, never started, kicked, or the group moved: retrying cannot help.
+            # Blocked, never started, kicked, or the group moved: retrying cannot help, and
+            # neither can sending the rest of what waits for that chat.
             log.info("outbox %s: recipient unreachable: %s", message.key, error.message)
             await self._fail(message, error.message)
-            return _Outcome.DEFERRED
+            await self._fail_chat(message.chat_id, error.message)
+            return _Outcome.UNREACHABLE
         except TelegramBadRequest as error:
             if "message is not modified" in error.message:
                 await self._mark_sent(message, None)
@@ -278,6 +292,11 @@ class OutboxSender:
                     result.message_id,
                     message.locale,
                 )
+            await uow.commit()
+
+    async def _fail_chat(self, chat_id: int, error: str) -> None:
+        async with UnitOfWork(self._sessions, self._platform) as uow:
+            await uow.outbox.fail_unsent_to(chat_id, self._clock(), error)
             await uow.commit()
 
     async def _retry_with_backoff(self, message: PendingMessage, error: str) -> None:

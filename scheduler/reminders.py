@@ -39,7 +39,7 @@ from bot.storage.outbox import OutgoingMessage
 from bot.storage.tasks import Task
 from bot.storage.uow import UnitOfWork
 
-# Buttons in a combined reminder: beyond this the message says "and N more".
+# Open buttons in a combined reminder; the text still lists every task.
 MAX_TASK_BUTTONS = 8
 
 
@@ -82,16 +82,22 @@ class ReminderRun:
         markup: dict | None,
         at: datetime.datetime,
         schedule: GroupSchedule,
+        *,
+        may_wait_days: bool = False,
     ) -> None:
-        """Queue for the first moment the group may be messaged, if that is still today.
+        """Queue what is due by now, for the first moment the group may be messaged.
 
-        A reminder that would only be allowed out on a later day (asked at 22:00, or on a
-        Friday) is not queued at all: that day's own run says what is due then, so nothing
-        arrives twice and stale news never piles up into a morning flood.
+        Nothing is built before it is due (a reminder built at midnight for the morning would
+        still list a task finished at 8). A reminder that could only go out on a later day
+        (due at 22:00, or on a Friday) is not queued at all: that day's own run says what is
+        due then, so nothing arrives twice and stale news never piles up into a morning
+        flood. Only the weekly digest may wait for the next working morning.
         """
+        if at > self.now:
+            return
         zone = self.settings.zone
-        not_before = timing.deliverable_at(max(at, self.now), schedule, self.calendar, zone)
-        if jalali.tehran_today(not_before, zone) != self.today:
+        not_before = timing.deliverable_at(self.now, schedule, self.calendar, zone)
+        if not may_wait_days and jalali.tehran_today(not_before, zone) != self.today:
             return
         message = OutgoingMessage(
             key=key, chat_id=chat_id, text=text, locale=locale, reply_markup=markup
@@ -366,6 +372,14 @@ class ReminderRun:
             and x.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)
         ]  # fmt: skip
         late = [x for x in mine if task_rules.is_overdue(x.due_on, x.status, self.today)]
+        # Monitored clusters of this group whose report for the running period has not come.
+        monitored = [
+            c
+            for c in await monitoring_ui.monitoring_candidates(self.uow)
+            if c.working_group == group and await monitoring_ui.is_monitored(self.uow, c)
+        ]
+        period_now = kpi_rules.current_period(self.today, schedule.monitoring)
+        missing = await self.uow.kpis.missing([c.id for c in monitored], period_now)
         by_agency: dict[str, int] = defaultdict(int)
         for task in late:
             for agency in {a.agency_code or "" for a in task.assignees} or {""}:
@@ -390,6 +404,7 @@ class ReminderRun:
                 pending=len(pending),
                 due=len(due_soon),
                 overdue=len(late),
+                missing=len(missing),
                 agencies=t.join(agency_lines) if agency_lines else t("reminders.digest_no_overdue"),
             )
             await self._queue(
@@ -400,6 +415,7 @@ class ReminderRun:
                 None,
                 self.morning(schedule),
                 schedule,
+                may_wait_days=True,
             )
 
 

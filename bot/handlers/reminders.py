@@ -3,7 +3,8 @@
 - the Snooze buttons on a reminder: until tomorrow morning, or for a week;
 - /mute: toggle the kinds of reminders one receives (tasks, approvals, the weekly digest);
 - /reminders: the working group's timing, e.g. `/reminders days 7 3 1`,
-  `/reminders quiet 21:00 08:00`, `/reminders morning 09:00`, `/reminders approval 3`.
+  `/reminders quiet 21:00 08:00`, `/reminders morning 09:00`, `/reminders approval 3`,
+  `/reminders monitoring quarterly`.
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ async def group_timing(
             quiet_end=t.digits(schedule.quiet_end.strftime("%H:%M")),
             morning=t.digits(schedule.morning.strftime("%H:%M")),
             approval=schedule.approval_days,
+            monitoring=t(f"reminders.monitoring_{schedule.monitoring}"),
         )
         + "\n\n"
         + t("reminders.usage")
@@ -166,6 +168,8 @@ def changed_schedule(schedule: GroupSchedule, words: list[str]) -> GroupSchedule
         return dataclasses.replace(schedule, morning=_clock(values[0]))
     if what == "approval" and len(values) == 1:
         return dataclasses.replace(schedule, approval_days=int(values[0]))
+    if what == "monitoring" and len(values) == 1:
+        return dataclasses.replace(schedule, monitoring=values[0])
     raise ValueError(f"unknown setting {what!r}")
 
 

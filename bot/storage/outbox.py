@@ -254,6 +254,19 @@ class OutboxRepository:
             )
         )
 
+    async def fail_unsent_to(self, chat_id: int, now: datetime.datetime, error: str) -> int:
+        """Give up everything still waiting for a chat that cannot be reached."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed_at.is_(None),
+            )
+            .values(failed_at=now, last_error=_clip(error), **_NO_CLAIM)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def unsent_older_than(
         self, before: datetime.datetime, key_prefixes: tuple[str, ...]
     ) -> list[PendingMessage]:

@@ -335,10 +335,11 @@ async def test_a_server_error_is_retried_after_a_backoff_without_holding_up_the_
     assert len(received(bot.api, ALI, "n:1")) == 1
 
 
-async def test_a_message_that_keeps_failing_is_given_up_after_eight_attempts(
+async def test_a_message_that_keeps_failing_is_retried_for_about_two_days_then_given_up(
     bot: RunningBot, clock: Clock
 ) -> None:
     await have_started(bot, ALI)
+    started = clock.now
     await enqueue(bot, clock.now, note("n:1", ALI))
     for _ in range(MAX_ATTEMPTS):
         bot.api.fail_next("sendMessage", 502, "Bad Gateway")
@@ -354,7 +355,10 @@ async def test_a_message_that_keeps_failing_is_given_up_after_eight_attempts(
         delays.append(row.not_before - clock.now)
         clock.now = row.not_before
 
-    assert [d.total_seconds() for d in delays] == [5, 10, 20, 40, 80, 160, 320]
+    # Backing off to ten minutes, then every ten minutes: an outage of a day loses nothing.
+    assert [d.total_seconds() for d in delays[:8]] == [5, 10, 20, 40, 80, 160, 320, 600]
+    assert all(d.total_seconds() == 600 for d in delays[8:])
+    assert clock.now - started > datetime.timedelta(days=2)
     assert row.failed_at == clock.now
     assert "Bad Gateway" in (row.last_error or "")
     assert send_attempts(bot.api, ALI, "n:1") == MAX_ATTEMPTS
@@ -363,6 +367,19 @@ async def test_a_message_that_keeps_failing_is_given_up_after_eight_attempts(
     assert await sender.flush() == 0
     assert send_attempts(bot.api, ALI, "n:1") == MAX_ATTEMPTS
     assert received(bot.api, ALI, "n:1") == []
+
+
+async def test_after_a_403_nothing_else_waiting_for_that_person_is_tried(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    bot.api.block_user(ALI.id)
+    await enqueue(bot, clock.now, note("n:1", ALI), note("n:2", ALI))
+    await sender_of(bot).flush()
+
+    rows = await outbox_rows(bot)
+    assert rows["n:1"].failed_at is not None and rows["n:2"].failed_at is not None
+    assert send_attempts(bot.api, ALI, "n:1") + send_attempts(bot.api, ALI, "n:2") == 1
 
 
 def test_the_backoff_doubles_from_five_seconds_up_to_ten_minutes() -> None:

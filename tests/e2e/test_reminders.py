@@ -313,3 +313,33 @@ async def test_after_downtime_stale_reminders_are_folded_into_one_catch_up_messa
     finally:
         await bot.stop()
         await bot.app.close()
+
+
+async def test_a_reminder_is_built_at_the_morning_hour_not_before(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    ali = await given_member(bot, ALI, "tehran", name="علی کریمی")
+    await given_member(bot, LEILA, "tehran", name="لیلا احمدی")
+    await given_cluster(bot, "خوشه مبلمان تهران")
+    await new_task(bot, "تهیه گزارش", "۱۴۰۵/۰۹/۰۴", "علی کریمی", "لیلا احمدی")
+
+    tehran(clock, 3, 0, 5)  # just after midnight
+    await bot.app.tick()
+    async with bot.uow() as uow:  # Ali finishes his share at 8, before the reminders go
+        await uow.tasks.set_assignee_state(
+            1, AssigneeState(ali.id, TaskStatus.DONE, 100), clock.now
+        )
+        await uow.commit()
+    tehran(clock, 3, 9, 1)
+    await bot.app.tick()
+
+    assert reminders_to(bot, ALI.id) == []
+    assert len(reminders_to(bot, LEILA.id)) == 1
+
+
+async def test_a_secretary_makes_monitoring_quarterly(bot: RunningBot) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    assert "پایش خوشه‌ها: ماهانه" in await say(bot, SARA, "/reminders")
+    assert "پایش خوشه‌ها: فصلی" in await say(bot, SARA, "/reminders monitoring quarterly")
+    assert "تغییر:" in await say(bot, SARA, "/reminders monitoring yearly")

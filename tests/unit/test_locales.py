@@ -182,6 +182,7 @@ FAMILIES: dict[str, set[str]] = {
     "reminders.": {"approval_waiting", "approval_escalation"},
     "reminders.kind_": {"tasks", "approvals", "digest"},
     "reminders.snooze_": {"tomorrow", "week"},
+    "reminders.monitoring_": {"monthly", "quarterly"},
     # Tasks (handlers/tasks.py).
     "task_statuses.": {s.value for s in TaskStatus},
     "task_buttons.": {
