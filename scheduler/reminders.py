@@ -39,7 +39,10 @@ from bot.storage.outbox import OutgoingMessage
 from bot.storage.tasks import Task
 from bot.storage.uow import UnitOfWork
 
-# Open buttons in a combined reminder; the text still lists every task.
+# A reminder lists this many items and says how many more there are: one message must stay
+# under Telegram's 4096 characters, and /tasks shows the rest.
+MAX_LISTED = 15
+# Open buttons in a combined reminder.
 MAX_TASK_BUTTONS = 8
 
 
@@ -160,8 +163,10 @@ class ReminderRun:
         # One message per member per day, however many tasks: a flood teaches people to mute.
         lines = [t("reminders.tasks_header", count=len(entry.items))]
         builder = InlineKeyboardBuilder()
-        for task, kind in entry.items:
+        for task, kind in entry.items[:MAX_LISTED]:
             lines.append(t(f"reminder_kinds.{kind.value}") + " " + task_line(t, task, self.today))
+        if len(entry.items) > MAX_LISTED:
+            lines.append(t("reminders.and_more", count=len(entry.items) - MAX_LISTED))
         for task, _ in entry.items[:MAX_TASK_BUTTONS]:
             builder.button(
                 text=t("tasks.open", code=task.code or f"#{task.id}", title=task.title[:30]),
@@ -198,7 +203,9 @@ class ReminderRun:
                     count=len(overdue),
                 )
             ]
-            lines += [task_line(t, task, self.today) for task in overdue[:30]]
+            lines += [task_line(t, task, self.today) for task in overdue[:MAX_LISTED]]
+            if len(overdue) > MAX_LISTED:
+                lines.append(t("reminders.and_more", count=len(overdue) - MAX_LISTED))
             await self._queue(
                 f"escalation:{group}:{label}:{member.user_id}",
                 member.user_id,

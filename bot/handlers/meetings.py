@@ -38,7 +38,7 @@ from bot.domain.members import Actor, InvalidInput, MemberStatus, managed_groups
 from bot.domain.schedule import ReminderKind
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.keyboards import GroupPick, group_keyboard
-from bot.handlers.shared import callback_message
+from bot.handlers.shared import answer_long, callback_message
 from bot.handlers.tasks import card_keyboard, task_card, tell_assignees
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services import tasks as task_service
@@ -648,7 +648,7 @@ async def decisions_done(
             callback_data=DecisionTask(decision_id=d.id),
         )
     builder.adjust(2)
-    await callback_message(query).answer(t.join(lines), reply_markup=builder.as_markup())
+    await answer_long(callback_message(query), t.join(lines), reply_markup=builder.as_markup())
 
 
 # --- a decision becomes a task ------------------------------------------------------------------

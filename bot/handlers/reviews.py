@@ -20,7 +20,7 @@ from bot.domain import submissions as rules
 from bot.domain.members import Actor, InvalidInput, managed_groups
 from bot.domain.submissions import Decision, SubmissionKind, Vote
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.handlers.shared import callback_message, send_files
+from bot.handlers.shared import answer_long, callback_message, send_files
 from bot.handlers.submission_cards import (
     DECISIVE_EVENTS,
     CardPrinter,
@@ -40,8 +40,6 @@ from bot.storage.submissions import Submission
 from bot.storage.uow import UnitOfWork
 
 router = Router(name="reviews")
-
-MESSAGE_LIMIT = 4000
 
 
 class ReviewComment(StatesGroup):
@@ -275,8 +273,10 @@ async def inbox(
             callback_data=SubmissionView(action="card", submission_id=submission.id),
         )
     builder.adjust(4)
-    await message.answer(
-        t("inbox.header", count=len(waiting), lines=t.join(lines)), reply_markup=builder.as_markup()
+    await answer_long(
+        message,
+        t("inbox.header", count=len(waiting), lines=t.join(lines)),
+        reply_markup=builder.as_markup(),
     )
 
 
@@ -395,8 +395,7 @@ async def details(
             full=True,
         ),
     ]
-    for chunk in _chunks(lines):
-        await callback_message(query).answer(chunk)
+    await answer_long(callback_message(query), t.join(lines))
 
 
 @router.callback_query(SubmissionView.filter(F.action == "files"))
@@ -444,8 +443,7 @@ async def timeline(
         )
         if event.comment and event.action != "acknowledged":
             lines.append(t("cards.comment", comment=event.comment))
-    for chunk in _chunks(lines):
-        await callback_message(query).answer(chunk)
+    await answer_long(callback_message(query), t.join(lines))
 
 
 @router.callback_query(SubmissionView.filter(F.action == "license"))
@@ -511,24 +509,6 @@ async def acknowledge(
         + t("package.acknowledged_by", name=actor.display_name, at=t.moment(now)),
         reply_markup=None,
     )
-
-
-def _chunks(lines: list[str]) -> list[str]:
-    """Join lines into messages under Telegram's length limit."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        while len(line) > MESSAGE_LIMIT:
-            chunks.append(line[:MESSAGE_LIMIT])
-            line = line[MESSAGE_LIMIT:]
-        if current and len(current) + 1 + len(line) > MESSAGE_LIMIT:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 async def close_expired_votes(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.i18n import Translator
 from bot.services.submissions import NewAttachment
@@ -12,6 +12,45 @@ from bot.services.submissions import NewAttachment
 # Photos have no file name; we name them so, and must resend them as photos: Telegram refuses
 # a photo's file id in sendDocument.
 PHOTO_PREFIX = "photo-"
+
+
+# Telegram refuses texts over 4096 characters; a little room for what a client adds.
+MESSAGE_LIMIT = 4000
+
+
+def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split a rendered text at line breaks into messages Telegram accepts.
+
+    Our templates open and close their tags on one line, so a split between lines never
+    breaks the markup. Only a single line longer than the limit is cut inside.
+    """
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        parts.append(current)
+    return parts
+
+
+async def answer_long(
+    message: Message, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer with as many messages as the text needs; the buttons go on the last."""
+    parts = split_text(text) or [text]
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        await message.answer(part, reply_markup=reply_markup if last else None)
 
 
 def callback_message(query: CallbackQuery) -> Message:

@@ -36,6 +36,8 @@ def card_subject(stage_index: int) -> str:
 # Telegram allows 4096 characters; a card keeps the summary short and offers "Details".
 SUMMARY_ON_CARD = 700
 NOTE_ON_CARD = 90
+ITEMS_ON_CARD = 8
+COMMENT_ON_CARD = 300
 
 
 class Review(CallbackData, prefix="rv"):
@@ -111,7 +113,8 @@ def content_lines(
         lines.append(t("cards.budget", amount=budget))
     if duration is not None:
         lines.append(t("cards.duration", months=duration))
-    for position, (agency, action) in enumerate(items, start=1):
+    shown = items if full else items[:ITEMS_ON_CARD]
+    for position, (agency, action) in enumerate(shown, start=1):
         lines.append(
             t(
                 "cards.item",
@@ -120,6 +123,8 @@ def content_lines(
                 action=action if full else _short(action, 200),
             )
         )
+    if len(shown) < len(items):
+        lines.append(t("cards.more_items", count=len(items) - len(shown)))
     return lines
 
 
@@ -175,7 +180,7 @@ def render_card(
         name, at, comment = last_event
         lines.append(t("cards.last_event", name=name, at=at))
         if comment:
-            lines.append(t("cards.comment", comment=comment))
+            lines.append(t("cards.comment", comment=_short(comment, COMMENT_ON_CARD)))
     return t.join(lines)
 
 

@@ -35,7 +35,7 @@ from bot.domain.members import Actor, InvalidInput, MemberStatus, managed_groups
 from bot.domain.submissions import attachment_refusal
 from bot.domain.tasks import Report, TaskStatus
 from bot.domain.working_groups import CENTRAL, WORKING_GROUPS
-from bot.handlers.shared import callback_message, incoming_file, send_files
+from bot.handlers.shared import answer_long, callback_message, incoming_file, send_files
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services import tasks as service
 from bot.services.members import review_chats
@@ -605,7 +605,7 @@ async def history(
             lines.append(
                 t("tasks.due_now", date=t.date(datetime.date.fromisoformat(event.details["to"])))
             )
-    await callback_message(query).answer(t.join(lines[:60]))
+    await answer_long(callback_message(query), t.join(lines))
 
 
 @router.callback_query(TaskAct.filter(F.action == "files"))
@@ -1196,4 +1196,4 @@ async def overdue(
     for label, entries in by_agency.items():
         lines.append(t("tasks.agency_header", agency=label, count=len(entries)))
         lines.extend(entries)
-    await message.answer(t("tasks.overdue_header", count=len(late), lines=t.join(lines[:80])))
+    await answer_long(message, t("tasks.overdue_header", count=len(late), lines=t.join(lines)))

@@ -155,6 +155,15 @@ async def decide(
             await uow.audit.record(
                 actor.user_id, f"submission.{decision.value}", refusal, "submission", submission_id
             )
+    if refusal is None and decision is not Decision.RETURN:
+        assert submission is not None
+        rule = await uow.submissions.rule_for(stage_group(submission))
+        # While the members vote, nobody decides for them (an old card or a forged button
+        # must not cut the vote short); a tie at the deadline is the secretary's.
+        if rule.mode is rules.RuleMode.VOTE and not rules.vote_deadline_passed(
+            rule, submission.stage_opened_at, now
+        ):
+            refusal = "vote_in_progress"
     if refusal is not None:
         return Outcome(refusal, submission)
     assert submission is not None

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.domain.members import Role
 from bot.domain.tasks import AssigneeState, TaskStatus
 from bot.storage.outbox import OutgoingMessage
+from bot.storage.tasks import NewTask
 from scheduler.runner import build_scheduler
 from tests.conftest import ALI, REZA, SARA, Clock, RunningBot, given_member, start_bot
 from tests.e2e.helpers import last_answer, press, say
@@ -343,3 +344,30 @@ async def test_a_secretary_makes_monitoring_quarterly(bot: RunningBot) -> None:
     assert "پایش خوشه‌ها: ماهانه" in await say(bot, SARA, "/reminders")
     assert "پایش خوشه‌ها: فصلی" in await say(bot, SARA, "/reminders monitoring quarterly")
     assert "تغییر:" in await say(bot, SARA, "/reminders monitoring yearly")
+
+
+async def test_a_long_list_of_due_tasks_fits_one_message_and_says_how_many_more(
+    bot: RunningBot,
+) -> None:
+    ali = await given_member(bot, ALI, "tehran", name="علی کریمی")
+    cluster = await given_cluster(bot, "خوشه مبلمان تهران")
+    async with bot.uow() as uow:
+        for number in range(20):
+            task_id = await uow.tasks.create(
+                NewTask(
+                    title="فعالیتی با عنوانی نسبتاً بلند برای آزمودن اندازه پیام " * 3 + str(number),
+                    cluster_id=cluster.id,
+                    due_on=datetime.date(2026, 11, 24),  # tomorrow
+                ),
+                0,
+                bot.app.clock(),
+            )
+            await uow.tasks.add_assignee(task_id, ali.id, "tpo", bot.app.clock())
+        await uow.commit()
+
+    await bot.app.tick()
+
+    sent = reminders_to(bot, ALI.id)
+    assert len(sent) == 1
+    assert "۵ مورد دیگر" in sent[0]
+    assert not bot.api.errors()

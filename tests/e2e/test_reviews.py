@@ -188,3 +188,23 @@ async def test_a_vote_tied_at_its_deadline_goes_to_the_secretary_who_decides(
     assert "✅ تأیید" in labels and "👍 موافقم" not in labels
     await press(bot, SARA, "تأیید")
     assert last_answer(bot, SARA) == "تأیید شد و برای بررسی مرکز فرستاده شد."
+
+
+async def test_during_a_vote_an_old_approve_button_cannot_cut_the_vote_short(
+    bot: RunningBot,
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی")
+    await given_member(bot, ALI, "tehran", name="علی کریمی")
+    await given_cluster(bot, "خوشه مبلمان تهران")
+    await submit_feasibility_plan(bot, ALI, "خوشه مبلمان تهران")
+    await press(bot, ALI, "ارسال")
+    approve = with_button(bot, SARA.id, "تأیید").button("تأیید")  # posted before the vote
+    await say(bot, SARA, "/rules vote ۳ ۷")
+
+    bot.api.callback(SARA, bot.api.last_message_to(SARA.id), approve)
+    await bot.api.drain()
+
+    assert "رأی‌گیری اعضا" in last_answer(bot, SARA)
+    async with bot.uow() as uow:
+        submission = await uow.submissions.get(1)
+    assert submission is not None and submission.status is SubmissionStatus.IN_REVIEW

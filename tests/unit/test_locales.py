@@ -258,6 +258,7 @@ FAMILIES: dict[str, set[str]] = {
         "submission_gone",
         "not_voting",
         "already_voted",
+        "vote_in_progress",
         "not_yours_to_see",
     },
     # The task matrix and the task file (handlers/task_reports.py).
