@@ -112,6 +112,18 @@ class Translator:
             template = _TAG.sub("", template)
         return Markup(template.format(**{k: self._value(v) for k, v in values.items()}))
 
+    def plain(self, key: str, **values: Any) -> str:
+        """For button labels and pop-up alerts, which Telegram shows as typed: no markup, and
+        values as they are (escaping would show "&amp;" to the reader)."""
+        template = _TAG.sub("", self._catalogs.template(self.locale, key))
+        rendered = {
+            k: (to_persian_digits(str(v)) if self.locale == "fa" else str(v))
+            if isinstance(v, int | float) and not isinstance(v, bool)
+            else str(v)
+            for k, v in values.items()
+        }
+        return template.format(**rendered)
+
     def digits(self, text: str) -> Markup:
         """Numbers inside free text (phone numbers, ids) in the reader's digits."""
         return Markup(self.escape(to_persian_digits(text) if self.locale == "fa" else text))

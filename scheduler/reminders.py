@@ -169,7 +169,7 @@ class ReminderRun:
             lines.append(t("reminders.and_more", count=len(entry.items) - MAX_LISTED))
         for task, _ in entry.items[:MAX_TASK_BUTTONS]:
             builder.button(
-                text=t("tasks.open", code=task.code or f"#{task.id}", title=task.title[:30]),
+                text=t.plain("tasks.open", code=task.code or f"#{task.id}", title=task.title[:30]),
                 callback_data=TaskOpen(task_id=task.id),
             )
         for choice in ("tomorrow", "week"):

@@ -38,7 +38,9 @@ KINDS = ("matrix", "phases")
 ROLES = ("cda", "secretary", "chair")
 # Ten years, the longest program the decree imagines (as parse_months in submissions.py).
 MAX_MONTH = 120
-MAX_CODE = 64
+# A template is picked with a button that carries its code; Telegram's 64 bytes of button
+# data leave room for 40.
+MAX_CODE = 40
 MAX_ITEM_CODE = 32
 MAX_NAME = 300
 MAX_TITLE = 300

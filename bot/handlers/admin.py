@@ -176,7 +176,7 @@ async def _list_members(
             for role in Role:
                 if role is not member.role:
                     builder.button(
-                        text=t(
+                        text=t.plain(
                             "members.make", name=member.full_name, role=t(f"roles.{role.value}")
                         ),
                         callback_data=AppointRole(member_id=member.id, role=role.value),
@@ -212,7 +212,9 @@ async def appoint_pressed(
         return
     assert outcome.applicant is not None
     await query.answer(
-        t("members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}"))
+        t.plain(
+            "members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}")
+        )
     )
     await _tell_appointed(bot, catalogs, outcome.applicant)
 

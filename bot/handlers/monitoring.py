@@ -208,7 +208,7 @@ async def report(
     builder = InlineKeyboardBuilder()
     for cluster in clusters[:MAX_CLUSTER_BUTTONS]:
         builder.button(
-            text=t(
+            text=t.plain(
                 "dialog.cluster_button",
                 name=cluster.name,
                 province=t(f"working_groups.{cluster.working_group}"),
@@ -470,7 +470,7 @@ async def kpis(
     builder = InlineKeyboardBuilder()
     for cluster in clusters[:MAX_CLUSTER_BUTTONS]:
         builder.button(
-            text=t(
+            text=t.plain(
                 "dialog.cluster_button",
                 name=cluster.name,
                 province=t(f"working_groups.{cluster.working_group}"),

@@ -148,7 +148,7 @@ async def kind_chosen(
     await state.set_state(SubmissionForm.cluster)
     builder = InlineKeyboardBuilder()
     for cluster in clusters[:MAX_CLUSTER_BUTTONS]:
-        label = t(
+        label = t.plain(
             "dialog.cluster_button",
             name=cluster.name,
             province=t(f"working_groups.{cluster.working_group}"),

@@ -85,7 +85,7 @@ async def matrix(
     builder = InlineKeyboardBuilder()
     for c in clusters:
         builder.button(
-            text=t(
+            text=t.plain(
                 "dialog.cluster_button",
                 name=c.name,
                 province=t(f"working_groups.{c.working_group}"),

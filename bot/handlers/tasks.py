@@ -262,7 +262,7 @@ async def _list(
     builder = InlineKeyboardBuilder()
     for task in shown:
         builder.button(
-            text=t("tasks.open", code=task.code or f"#{task.id}", title=task.title[:40]),
+            text=t.plain("tasks.open", code=task.code or f"#{task.id}", title=task.title[:40]),
             callback_data=TaskOpen(task_id=task.id),
         )
     sizes = [1] * len(shown)
@@ -853,7 +853,7 @@ async def new_task(
     builder = InlineKeyboardBuilder()
     for c in clusters:
         builder.button(
-            text=t(
+            text=t.plain(
                 "dialog.cluster_button",
                 name=c.name,
                 province=t(f"working_groups.{c.working_group}"),
@@ -999,7 +999,7 @@ async def plan(
     builder = InlineKeyboardBuilder()
     for code, name, _kind, count in templates:
         builder.button(
-            text=t("tasks.template_button", name=name, count=count),
+            text=t.plain("tasks.template_button", name=name, count=count),
             callback_data=PlanPick(field="template", value=code),
         )
     builder.adjust(1)
@@ -1026,7 +1026,7 @@ async def plan_template(
     builder = InlineKeyboardBuilder()
     for c in clusters:
         builder.button(
-            text=t(
+            text=t.plain(
                 "dialog.cluster_button",
                 name=c.name,
                 province=t(f"working_groups.{c.working_group}"),

@@ -17,11 +17,15 @@ async def link_chat(
     title: str | None,
     now: datetime.datetime,
 ) -> bool:
-    if not can_manage_group(actor, working_group):
+    linked_to = await uow.working_groups.by_chat(chat_id)
+    # Taking over a chat that serves another working group is that group's decision too:
+    # its cards (with applicants' phone numbers) would go to the new group's members.
+    taking_over = linked_to is not None and not can_manage_group(actor, linked_to)
+    if not can_manage_group(actor, working_group) or taking_over:
         await uow.audit.record(
             actor.user_id,
             "group.link",
-            "not_allowed",
+            "chat_taken" if taking_over else "not_allowed",
             details={"working_group": working_group, "chat_id": chat_id},
         )
         return False

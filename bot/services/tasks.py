@@ -334,11 +334,12 @@ async def reassign(
         if member is None or member.status is not MemberStatus.APPROVED:
             return TaskOutcome("not_a_member", task)
         members.append(member)
-    await uow.tasks.replace_assignees(task.id, [(m.id, m.agency_code) for m in members], now)
+    # The version check first: if someone changed the task meanwhile, nothing is replaced.
     if not await uow.tasks.update(
         task.id, task.version, status=TaskStatus.TODO, needs_assignee=not members
     ):
         return TaskOutcome("task_changed", await uow.tasks.get(task.id))
+    await uow.tasks.replace_assignees(task.id, [(m.id, m.agency_code) for m in members], now)
     await uow.tasks.add_event(
         task.id,
         now,

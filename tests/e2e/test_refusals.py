@@ -18,6 +18,7 @@ from tests.conftest import (
     given_member,
 )
 from tests.e2e.helpers import last_answer, press, register, say, with_button
+from tests.fakebot import FakeChat
 
 
 async def _status(bot: RunningBot, user_id: int) -> MemberStatus | None:
@@ -236,12 +237,14 @@ async def test_a_secretary_links_her_group_chat_and_a_superuser_picks_the_group(
         assert await uow.working_groups.chat_of("tehran") == TEHRAN_CHAT.id
         assert await uow.working_groups.chat_of("fars") == FARS_CHAT.id
 
-    # Moving Tehran's link to the Fars chat frees the old one: one chat, one group.
-    await say(bot, SARA, "/link", chat=FARS_CHAT)
+    # Moving Tehran's link to a new chat frees the old one: one chat, one group.
+    new_chat = FakeChat(id=-100700, type="supergroup", title="کارگروه تهران (تازه)")
+    await say(bot, SARA, "/link", chat=new_chat)
     async with bot.uow() as uow:
-        assert await uow.working_groups.chat_of("tehran") == FARS_CHAT.id
-        assert await uow.working_groups.chat_of("fars") is None
-    assert "برداشته شد" in await say(bot, SARA, "/unlink", chat=FARS_CHAT)
+        assert await uow.working_groups.chat_of("tehran") == new_chat.id
+        assert await uow.working_groups.by_chat(TEHRAN_CHAT.id) is None
+        assert await uow.working_groups.chat_of("fars") == FARS_CHAT.id
+    assert "برداشته شد" in await say(bot, SARA, "/unlink", chat=new_chat)
 
 
 async def test_a_superuser_appoints_a_secretary_who_then_sees_pending_requests(
@@ -296,3 +299,16 @@ async def test_when_the_reply_fails_the_change_is_rolled_back_and_the_user_is_to
     async with bot.uow() as uow:
         assert await uow.working_groups.chat_of("tehran") is None
     assert "خطایی پیش آمد" in bot.api.last_message_to(TEHRAN_CHAT.id).plain()
+
+
+async def test_a_secretary_cannot_take_over_a_chat_linked_to_another_group(bot: RunningBot) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    await given_member(bot, REZA, "fars", role=Role.SECRETARY)
+    await given_linked_chat(bot, TEHRAN_CHAT, "tehran")
+
+    assert "فقط از دبیر" in await say(bot, REZA, "/link", chat=TEHRAN_CHAT)
+
+    async with bot.uow() as uow:
+        assert await uow.working_groups.chat_of("tehran") == TEHRAN_CHAT.id
+        assert await uow.working_groups.chat_of("fars") is None
+    assert ("group.link", "chat_taken") in await _audit(bot, REZA.id)

@@ -366,3 +366,12 @@ async def test_a_second_feasibility_plan_for_the_same_cluster_waits_for_the_firs
     assert "طرح توجیهی در جریان است" in last_answer(bot, LEILA)
     async with bot.uow() as uow:
         assert await uow.submissions.get(2) is None
+
+
+async def test_button_labels_show_names_as_typed_not_escaped(bot: RunningBot) -> None:
+    await given_member(bot, ALI, "tehran", name="علی کریمی")
+    await given_cluster(bot, "خوشه چرم & کفش <تبریز>")
+    await say(bot, ALI, "/submit")
+    await press(bot, ALI, "طرح توجیهی")
+    labels = [label for label, _ in bot.api.last_message_to(ALI.id).buttons()]
+    assert "خوشه چرم & کفش <تبریز> (تهران)" in labels

@@ -36,3 +36,10 @@ def test_every_button_the_bot_builds_fits_in_64_bytes() -> None:
     ]
     too_long = [data for data in packed if not _fits(data)]
     assert too_long == []
+
+
+def test_the_longest_template_code_still_fits_a_button() -> None:
+    from bot.domain.templates import MAX_CODE
+    from bot.handlers.tasks import PlanPick
+
+    assert _fits(PlanPick(field="template", value="x" * MAX_CODE).pack())

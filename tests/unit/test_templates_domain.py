@@ -218,7 +218,7 @@ def test_an_error_reads_as_line_and_reason() -> None:
         ('name = "نمونه"', 'name = "  "', NAME, "field 'name' is empty"),
         ('kind = "phases"', 'kind = "tree"', KIND, "unknown kind 'tree'"),
         ('code = "demo"', 'code = "Demo_1"', CODE, "code 'Demo_1' may use only lowercase"),
-        ('code = "demo"', f'code = "{"x" * 65}"', CODE, "longer than 64 characters"),
+        ('code = "demo"', f'code = "{"x" * 41}"', CODE, "longer than 40 characters"),
         ('source = "test"', "owner = 'x'", 4, "unknown field 'owner'"),
         ('source = "test"', "default_months = 0", 4, "default_months 0 is outside 1..120"),
         # Phases.
