@@ -31,7 +31,7 @@ from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers import monitoring as monitoring_ui
 from bot.handlers.reminders import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, Snooze
 from bot.handlers.submission_cards import SubmissionView, kind_name
-from bot.handlers.tasks import TaskOpen, task_line
+from bot.handlers.tasks import TaskOpen, task_label, task_line
 from bot.i18n import Catalogs
 from bot.services.members import review_chats
 from bot.services.submissions import stage_group
@@ -169,7 +169,7 @@ class ReminderRun:
             lines.append(t("reminders.and_more", count=len(entry.items) - MAX_LISTED))
         for task, _ in entry.items[:MAX_TASK_BUTTONS]:
             builder.button(
-                text=t.plain("tasks.open", code=task.code or f"#{task.id}", title=task.title[:30]),
+                text=t.plain("tasks.open", code=task_label(t, task), title=task.title[:30]),
                 callback_data=TaskOpen(task_id=task.id),
             )
         for choice in ("tomorrow", "week"):

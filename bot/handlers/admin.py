@@ -30,6 +30,7 @@ from bot.domain.members import (
 )
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.keyboards import GroupPick, group_keyboard
+from bot.handlers.shared import echo
 from bot.i18n import Catalogs, Translator
 from bot.services import groups as group_service
 from bot.services import members as member_service
@@ -244,7 +245,7 @@ async def appoint_command(
     else:
         target = await uow.members.by_username(who)
     if target is None:
-        await message.answer(t("members.not_found", who=who))
+        await message.answer(t("members.not_found", who=echo(who)))
         return
     outcome = await member_service.appoint(uow, actor=actor, member_id=target.id, role=role)
     if outcome.result != "done" or outcome.applicant is None:

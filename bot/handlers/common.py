@@ -11,6 +11,7 @@ from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.domain import jalali
 from bot.domain.members import Actor, help_topics
+from bot.handlers.shared import date_error
 from bot.i18n import Translator
 
 router = Router(name="common")
@@ -45,7 +46,7 @@ async def date(
     try:
         day = jalali.parse_date(command.args, today)
     except jalali.DateParseError as error:
-        await message.answer(t(f"dates.errors.{error.reason.value}", text=error.text))
+        await message.answer(date_error(t, error))
         return
     await message.answer(describe_date(t, day, today))
 

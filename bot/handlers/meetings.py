@@ -38,8 +38,8 @@ from bot.domain.members import Actor, InvalidInput, MemberStatus, managed_groups
 from bot.domain.schedule import ReminderKind
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.keyboards import GroupPick, group_keyboard
-from bot.handlers.shared import answer_long, callback_message
-from bot.handlers.tasks import card_keyboard, task_card, tell_assignees
+from bot.handlers.shared import answer_long, callback_message, date_error
+from bot.handlers.tasks import card_keyboard, task_card, task_label, tell_assignees
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services import tasks as task_service
 from bot.storage.meetings import Decision, Meeting, Reply
@@ -224,7 +224,7 @@ async def meeting_date(
     try:
         day = rules.parse_meeting_day(message.text or "", t.today(now))
     except jalali.DateParseError as error:
-        await message.answer(t(f"dates.errors.{error.reason.value}", text=error.text))
+        await message.answer(date_error(t, error))
         return
     except InvalidInput as error:
         await message.answer(t(f"meeting_errors.{error.reason}"))
@@ -249,7 +249,7 @@ async def meeting_time(
             data["date"], message.text or "", t.today(now), settings.zone, now
         )
     except jalali.DateParseError as error:
-        await message.answer(t(f"dates.errors.{error.reason.value}", text=error.text))
+        await message.answer(date_error(t, error))
         return
     except InvalidInput as error:
         await message.answer(t(f"meeting_errors.{error.reason}"))
@@ -741,7 +741,7 @@ async def task_due(
     try:
         due_on = task_rules.parse_due_date(message.text or "", t.today(now))
     except jalali.DateParseError as error:
-        await message.answer(t(f"dates.errors.{error.reason.value}", text=error.text))
+        await message.answer(date_error(t, error))
         return
     except InvalidInput as error:
         await message.answer(t(f"task_errors.{error.reason}"))
@@ -858,7 +858,7 @@ async def task_save(
         t(
             "meetings.task_made",
             position=decision.position,
-            code=outcome.task.code or f"#{outcome.task.id}",
+            code=task_label(t, outcome.task),
         )
     )
     await message.answer(

@@ -6,7 +6,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.i18n import Translator
+from bot.domain.jalali import DateParseError
+from bot.i18n import Markup, Translator
 from bot.services.submissions import NewAttachment
 
 # Photos have no file name; we name them so, and must resend them as photos: Telegram refuses
@@ -51,6 +52,21 @@ async def answer_long(
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         await message.answer(part, reply_markup=reply_markup if last else None)
+
+
+# What a person typed, echoed back in an error, is cut to this: a pasted page must not make
+# the answer longer than Telegram allows.
+ECHO_LIMIT = 60
+
+
+def echo(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
+
+
+def date_error(t: Translator, error: DateParseError) -> Markup:
+    """Why a typed date was not understood, quoting (the start of) what was typed."""
+    return t(f"dates.errors.{error.reason.value}", text=echo(error.text))
 
 
 def callback_message(query: CallbackQuery) -> Message:

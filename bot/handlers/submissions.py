@@ -136,6 +136,9 @@ async def kind_chosen(
     actor: Actor,
     t: Translator,
 ) -> None:
+    if callback_data.kind not in set(SubmissionKind):
+        await query.answer(t("errors.stale_button"), show_alert=True)
+        return
     kind = SubmissionKind(callback_data.kind)
     clusters = await _eligible_clusters(uow, actor, kind)
     await query.answer()

@@ -35,7 +35,14 @@ from bot.domain.members import Actor, InvalidInput, MemberStatus, managed_groups
 from bot.domain.submissions import attachment_refusal
 from bot.domain.tasks import Report, TaskStatus
 from bot.domain.working_groups import CENTRAL, WORKING_GROUPS
-from bot.handlers.shared import answer_long, callback_message, incoming_file, send_files
+from bot.handlers.shared import (
+    answer_long,
+    callback_message,
+    date_error,
+    echo,
+    incoming_file,
+    send_files,
+)
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services import tasks as service
 from bot.services.members import review_chats
@@ -46,6 +53,7 @@ from bot.storage.uow import UnitOfWork
 router = Router(name="tasks")
 private = F.chat.type == ChatType.PRIVATE
 PAGE = 8
+TASK_VIEWS = ("open", "overdue", "all")
 
 
 class TaskList(CallbackData, prefix="tl"):
@@ -101,6 +109,11 @@ class PlanForm(StatesGroup):
 # --- rendering ------------------------------------------------------------------------------
 
 
+def task_label(t: Translator, task: Task) -> Markup:
+    """A task's code from its template (F3-4, 1-2-7), or its number in the reader's digits."""
+    return Markup(t.escape(task.code)) if task.code else t("tasks.number", id=task.id)
+
+
 def status_text(t: Translator, task: Task, today: datetime.date) -> Markup:
     if rules.is_overdue(task.due_on, task.status, today):
         assert task.due_on is not None
@@ -112,7 +125,7 @@ def task_line(t: Translator, task: Task, today: datetime.date) -> Markup:
     due = t.date(task.due_on) if task.due_on else t("tasks.no_due")
     return t(
         "tasks.line",
-        code=task.code or f"#{task.id}",
+        code=task_label(t, task),
         title=task.title,
         due=due,
         status=status_text(t, task, today),
@@ -122,7 +135,7 @@ def task_line(t: Translator, task: Task, today: datetime.date) -> Markup:
 
 def task_card(t: Translator, task: Task, today: datetime.date) -> Markup:
     lines = [
-        t("tasks.card_header", code=task.code or f"#{task.id}", title=task.title),
+        t("tasks.card_header", code=task_label(t, task), title=task.title),
         t(
             "tasks.card_cluster",
             cluster=task.cluster_name,
@@ -203,7 +216,7 @@ async def my_tasks(
         mine = await service.my_tasks(uow, actor, t.today(now))
         matching = {x.cluster_id for x in mine if name_matches(x.cluster_name, command.args)}
         if len(matching) != 1:
-            await message.answer(t("tasks.cluster_not_found", query=command.args))
+            await message.answer(t("tasks.cluster_not_found", query=echo(command.args)))
             return
         cluster_id = matching.pop()
     await _list(
@@ -249,6 +262,8 @@ async def _list(
     edit: bool,
 ) -> None:
     view, page, cluster_id = shown_list.view, shown_list.page, shown_list.cluster_id
+    if view not in TASK_VIEWS:
+        view = "open"  # a button from an older version of the bot
     tasks = await service.my_tasks(uow, actor, today)
     if cluster_id:
         tasks = [x for x in tasks if x.cluster_id == cluster_id]
@@ -262,7 +277,7 @@ async def _list(
     builder = InlineKeyboardBuilder()
     for task in shown:
         builder.button(
-            text=t.plain("tasks.open", code=task.code or f"#{task.id}", title=task.title[:40]),
+            text=t.plain("tasks.open", code=task_label(t, task), title=task.title[:40]),
             callback_data=TaskOpen(task_id=task.id),
         )
     sizes = [1] * len(shown)
@@ -277,7 +292,7 @@ async def _list(
         )
     for text, data in navigation:
         builder.button(text=text, callback_data=data)
-    filters = [v for v in ("open", "overdue", "all") if v != view]
+    filters = [v for v in TASK_VIEWS if v != view]
     for v in filters:
         builder.button(
             text=t(f"tasks.view_{v}"), callback_data=TaskList(view=v, page=0, cluster_id=cluster_id)
@@ -524,7 +539,7 @@ async def _tell_secretariat(
                 text=t(
                     "tasks.blocked_notice",
                     name=actor.display_name,
-                    code=task.code or f"#{task.id}",
+                    code=task_label(t, task),
                     title=task.title,
                     reason=reason,
                 ),
@@ -546,7 +561,7 @@ async def _tell_completed(
                 chat_id=chat_id,
                 text=t(
                     "tasks.completed_notice",
-                    code=task.code or f"#{task.id}",
+                    code=task_label(t, task),
                     title=task.title,
                     cluster=task.cluster_name,
                 ),
@@ -588,7 +603,7 @@ async def history(
     task = await _visible(query, uow, actor, t, callback_data.task_id)
     if task is None:
         return
-    lines = [t("tasks.history_header", code=task.code or f"#{task.id}", title=task.title)]
+    lines = [t("tasks.history_header", code=task_label(t, task), title=task.title)]
     for event in await uow.tasks.events(task.id):
         name = t("tasks.package_actor") if event.actor_name == "package" else event.actor_name
         lines.append(
@@ -642,7 +657,7 @@ async def due_typed(
     try:
         due_on = rules.parse_due_date(message.text or "", t.today(now))
     except jalali.DateParseError as error:
-        await message.answer(t(f"dates.errors.{error.reason.value}", text=error.text))
+        await message.answer(date_error(t, error))
         return
     except InvalidInput as error:
         await message.answer(t(f"task_errors.{error.reason}"))
@@ -818,7 +833,7 @@ async def tell_assignees(
                 chat_id=a.user_id,
                 text=t(
                     "tasks.assigned_notice",
-                    code=task.code or f"#{task.id}",
+                    code=task_label(t, task),
                     title=task.title,
                     cluster=task.cluster_name,
                     due=due,
@@ -934,7 +949,7 @@ async def new_task_due(
     try:
         due_on = rules.parse_due_date(message.text or "", t.today(now))
     except jalali.DateParseError as error:
-        await message.answer(t(f"dates.errors.{error.reason.value}", text=error.text))
+        await message.answer(date_error(t, error))
         return
     except InvalidInput as error:
         await message.answer(t(f"task_errors.{error.reason}"))
@@ -1068,7 +1083,7 @@ async def plan_start(
     try:
         start = jalali.parse_date(message.text or "", t.today(now))
     except jalali.DateParseError as error:
-        await message.answer(t(f"dates.errors.{error.reason.value}", text=error.text))
+        await message.answer(date_error(t, error))
         return
     data = await state.update_data(start=start.isoformat())
     template = await uow.templates.get(data["template"])

@@ -51,15 +51,15 @@ async def test_a_member_gets_one_combined_reminder_a_day_and_no_duplicates(
     sent = reminders_to(bot, ALI.id)
     assert len(sent) == 1
     assert "(۲ مورد)" in sent[0]
-    assert "⏰ نزدیک مهلت: #1 — تهیه گزارش" in sent[0]
-    assert "⏰ نزدیک مهلت: #2 — تماس با بانک" in sent[0]
+    assert "⏰ نزدیک مهلت: #۱ — تهیه گزارش" in sent[0]
+    assert "⏰ نزدیک مهلت: #۲ — تماس با بانک" in sent[0]
 
     # The next day: one new message, with "due today" for the task due then
     tehran(clock, 3, 9, 5)
     await bot.app.tick()
     sent = reminders_to(bot, ALI.id)
     assert len(sent) == 2
-    assert "📌 مهلت امروز: #2" in sent[1]
+    assert "📌 مهلت امروز: #۲" in sent[1]
 
 
 async def test_nothing_goes_out_at_night_or_on_a_friday(bot: RunningBot, clock: Clock) -> None:
@@ -82,7 +82,7 @@ async def test_nothing_goes_out_at_night_or_on_a_friday(bot: RunningBot, clock: 
     tehran(clock, 7, 9, 0)
     await bot.app.tick()
     sent = reminders_to(bot, ALI.id)
-    assert len(sent) == 1 and "⚠️ معوق: #1" in sent[0]
+    assert len(sent) == 1 and "⚠️ معوق: #۱" in sent[0]
 
 
 async def test_only_assignees_who_have_not_reported_done_are_reminded(bot: RunningBot) -> None:
@@ -262,7 +262,7 @@ async def test_a_task_due_on_an_official_holiday_is_announced_the_working_day_be
     clock.now = datetime.datetime(2027, 2, 10, 6, 0, tzinfo=datetime.UTC)  # Wed 09:30 Tehran
     await bot.app.tick()
     sent = reminders_to(bot, ALI.id)
-    assert len(sent) == 1 and "📌 مهلت امروز: #1" in sent[0]
+    assert len(sent) == 1 and "📌 مهلت امروز: #۱" in sent[0]
 
     clock.now = datetime.datetime(2027, 2, 11, 6, 0, tzinfo=datetime.UTC)  # the holiday
     await bot.app.tick()
@@ -273,7 +273,7 @@ async def test_a_task_due_on_an_official_holiday_is_announced_the_working_day_be
     clock.now = datetime.datetime(2027, 2, 13, 6, 0, tzinfo=datetime.UTC)  # Saturday
     await bot.app.tick()
     sent = reminders_to(bot, ALI.id)
-    assert len(sent) == 2 and "⚠️ معوق: #1" in sent[1]
+    assert len(sent) == 2 and "⚠️ معوق: #۱" in sent[1]
 
 
 async def test_after_downtime_stale_reminders_are_folded_into_one_catch_up_message(
