@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime
 import logging
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
@@ -34,6 +33,7 @@ from bot.handlers.shared import echo
 from bot.i18n import Catalogs, Translator
 from bot.services import groups as group_service
 from bot.services import members as member_service
+from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
 
 router = Router(name="admin")
@@ -194,11 +194,11 @@ async def _list_members(
 async def appoint_pressed(
     query: CallbackQuery,
     callback_data: AppointRole,
-    bot: Bot,
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
     t: Translator,
+    now: datetime.datetime,
 ) -> None:
     try:
         role = Role(callback_data.role)
@@ -217,18 +217,18 @@ async def appoint_pressed(
             "members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}")
         )
     )
-    await _tell_appointed(bot, catalogs, outcome.applicant)
+    await _tell_appointed(uow, catalogs, outcome.applicant, now)
 
 
 @router.message(Command("appoint"))
 async def appoint_command(
     message: Message,
     command: CommandObject,
-    bot: Bot,
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
     t: Translator,
+    now: datetime.datetime,
 ) -> None:
     if not can_appoint(actor):
         await uow.audit.record(actor.user_id, "member.appoint", "not_allowed")
@@ -254,19 +254,23 @@ async def appoint_command(
     await message.answer(
         t("members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}"))
     )
-    await _tell_appointed(bot, catalogs, outcome.applicant)
+    await _tell_appointed(uow, catalogs, outcome.applicant, now)
 
 
-async def _tell_appointed(bot: Bot, catalogs: Catalogs, member: Member) -> None:
+async def _tell_appointed(
+    uow: UnitOfWork, catalogs: Catalogs, member: Member, now: datetime.datetime
+) -> None:
     t = catalogs.translator(member.locale)
-    try:
-        await bot.send_message(
-            member.user_id,
-            t(
+    await uow.outbox.enqueue(
+        OutgoingMessage(
+            key=f"role:{member.id}:{member.role.value}:{now.isoformat()}",
+            chat_id=member.user_id,
+            text=t(
                 "members.you_are_now",
                 role=t(f"roles.{member.role.value}"),
                 group=t(f"working_groups.{member.working_group}"),
             ),
-        )
-    except TelegramAPIError as error:
-        log.warning("member %s not told of the new role: %s", member.id, error)
+            locale=t.locale,
+        ),
+        now,
+    )

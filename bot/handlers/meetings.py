@@ -833,7 +833,8 @@ async def task_save(
         actor,
         cluster_id=int(data["cluster_id"]),
         title=_task_title(decision.text),
-        description=t(
+        # Stored as plain text: the task card and the Excel export escape it themselves.
+        description=t.plain(
             "meetings.task_details",
             group=t(f"working_groups.{meeting.working_group}"),
             when=when(t, meeting.starts_at, settings.zone),

@@ -8,6 +8,8 @@ Each step saves at once and shows the profile again.
 
 from __future__ import annotations
 
+import datetime
+
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -111,13 +113,14 @@ async def name_typed(
     actor: Actor,
     t: Translator,
     catalogs: Catalogs,
+    now: datetime.datetime,
 ) -> None:
     try:
         name = clean_full_name(message.text or "")
     except InvalidInput as error:
         await message.answer(t(f"errors.{error.reason}"))
         return
-    await _save(message, state, uow, actor, t, catalogs, full_name=name)
+    await _save(message, state, uow, actor, t, catalogs, now, full_name=name)
 
 
 @router.callback_query(ProfileEdit.agency, AgencyPick.filter())
@@ -129,6 +132,7 @@ async def agency_chosen(
     actor: Actor,
     t: Translator,
     catalogs: Catalogs,
+    now: datetime.datetime,
 ) -> None:
     try:
         code = check_agency(callback_data.code)
@@ -142,7 +146,7 @@ async def agency_chosen(
         await state.set_state(ProfileEdit.agency_other)
         await message.answer(t("registration.ask_agency_name"))
         return
-    await _save(message, state, uow, actor, t, catalogs, agency_code=code, agency_other=None)
+    await _save(message, state, uow, actor, t, catalogs, now, agency_code=code, agency_other=None)
 
 
 @router.message(ProfileEdit.agency_other, F.text)
@@ -153,13 +157,16 @@ async def agency_typed(
     actor: Actor,
     t: Translator,
     catalogs: Catalogs,
+    now: datetime.datetime,
 ) -> None:
     try:
         name = clean_agency_name(message.text or "")
     except InvalidInput as error:
         await message.answer(t(f"errors.{error.reason}"))
         return
-    await _save(message, state, uow, actor, t, catalogs, agency_code="other", agency_other=name)
+    await _save(
+        message, state, uow, actor, t, catalogs, now, agency_code="other", agency_other=name
+    )
 
 
 @router.message(ProfileEdit.phone, F.text | F.contact)
@@ -170,6 +177,7 @@ async def phone_typed(
     actor: Actor,
     t: Translator,
     catalogs: Catalogs,
+    now: datetime.datetime,
 ) -> None:
     contact = message.contact
     if contact is not None and message.from_user and contact.user_id != message.from_user.id:
@@ -181,7 +189,7 @@ async def phone_typed(
     except InvalidInput as error:
         await message.answer(t(f"errors.{error.reason}"))
         return
-    await _save(message, state, uow, actor, t, catalogs, phone=phone)
+    await _save(message, state, uow, actor, t, catalogs, now, phone=phone)
 
 
 async def _save(
@@ -191,14 +199,15 @@ async def _save(
     actor: Actor,
     t: Translator,
     catalogs: Catalogs,
+    now: datetime.datetime,
     **fields: str | None,
 ) -> None:
     assert actor.member is not None
     await state.clear()
     member = await member_service.update_profile(uow, actor.member, **fields)
-    if member.status is MemberStatus.PENDING and message.bot is not None:
+    if member.status is MemberStatus.PENDING:
         # The secretariat is looking at this application: show them what it says now.
-        await refresh_cards(message.bot, uow, catalogs, member)
+        await refresh_cards(uow, catalogs, member, now)
     await message.answer(t("profile.saved"), reply_markup=ReplyKeyboardRemove())
     await _show(message, t, member)
 
@@ -219,6 +228,7 @@ async def language_chosen(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    now: datetime.datetime,
 ) -> None:
     t = catalogs.translator(callback_data.code)
     if actor.member is not None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import logging
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -58,6 +59,7 @@ from bot.handlers.keyboards import (
 )
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services import members as member_service
+from bot.storage.outbox import OutgoingMessage
 from bot.storage.repositories import Application
 from bot.storage.uow import UnitOfWork
 
@@ -266,7 +268,6 @@ async def cancel_application(query: CallbackQuery, state: FSMContext, t: Transla
 async def send_application(
     query: CallbackQuery,
     state: FSMContext,
-    bot: Bot,
     uow: UnitOfWork,
     settings: Settings,
     catalogs: Catalogs,
@@ -294,7 +295,7 @@ async def send_application(
         t("registration.sent", group=t(f"working_groups.{application.working_group}"))
     )
     chats = [(chat, locale or settings.default_locale) for chat, locale in submitted.review_chats]
-    await post_cards(bot, uow, catalogs, submitted.member, chats, now)
+    await post_cards(uow, catalogs, submitted.member, chats, now)
 
 
 def _application(data: dict) -> Application:
@@ -368,45 +369,55 @@ def decision_keyboard(t: Translator, member: Member) -> InlineKeyboardMarkup | N
 
 
 async def post_cards(
-    bot: Bot,
     uow: UnitOfWork,
     catalogs: Catalogs,
     member: Member,
     chats: list[tuple[int, str]],
     now: datetime.datetime,
-) -> int:
-    """Send the card to each chat and remember where it went; returns how many arrived."""
-    delivered = 0
+) -> None:
+    """Queue the card for each chat; the outbox sends it after the commit and remembers where
+    each copy landed, so that the decision can update them all."""
     for chat_id, locale in chats:
         t = catalogs.translator(locale)
-        try:
-            sent = await bot.send_message(
-                chat_id, application_card(t, member), reply_markup=decision_keyboard(t, member)
-            )
-        except TelegramAPIError as error:
-            # A secretary who blocked the bot must not stop the others from getting the card.
-            log.warning("card for member %s not delivered to %s: %s", member.id, chat_id, error)
-            continue
-        await uow.cards.add(CARD_SUBJECT, member.id, chat_id, sent.message_id, locale)
-        delivered += 1
-    return delivered
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                # The moment makes each posting its own: /pending may post a card again.
+                key=f"application:{member.id}:{now.isoformat()}:{chat_id}",
+                chat_id=chat_id,
+                text=application_card(t, member),
+                locale=t.locale,
+                reply_markup=_markup(decision_keyboard(t, member)),
+                card_subject=CARD_SUBJECT,
+                card_subject_id=member.id,
+            ),
+            now,
+        )
 
 
-async def refresh_cards(bot: Bot, uow: UnitOfWork, catalogs: Catalogs, member: Member) -> None:
+async def refresh_cards(
+    uow: UnitOfWork, catalogs: Catalogs, member: Member, now: datetime.datetime
+) -> None:
+    """Every copy of the card shows the application as it is now."""
     for copy in await uow.cards.copies(CARD_SUBJECT, member.id):
         t = catalogs.translator(copy.locale)
-        try:
-            await bot.edit_message_text(
-                text=application_card(t, member),
+        text = application_card(t, member)
+        # Keyed by the content: the same card is edited once, a changed one again.
+        digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=f"application-edit:{copy.chat_id}:{copy.message_id}:{digest}",
                 chat_id=copy.chat_id,
-                message_id=copy.message_id,
-                reply_markup=decision_keyboard(t, member),
-            )
-        except TelegramBadRequest as error:
-            if "not modified" not in error.message:
-                log.warning("card copy %s/%s not updated: %s", copy.chat_id, copy.message_id, error)
-        except TelegramAPIError as error:
-            log.warning("card copy %s/%s not updated: %s", copy.chat_id, copy.message_id, error)
+                text=text,
+                locale=copy.locale,
+                reply_markup=_markup(decision_keyboard(t, member)),
+                edit_message_id=copy.message_id,
+            ),
+            now,
+        )
+
+
+def _markup(keyboard: InlineKeyboardMarkup | None) -> dict | None:
+    return keyboard.model_dump(exclude_none=True) if keyboard is not None else None
 
 
 # --- the secretariat's decision ------------------------------------------------------------
@@ -416,7 +427,6 @@ async def refresh_cards(bot: Bot, uow: UnitOfWork, catalogs: Catalogs, member: M
 async def approve(
     query: CallbackQuery,
     callback_data: ApplicationDecision,
-    bot: Bot,
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
@@ -431,7 +441,7 @@ async def approve(
         reason=None,
         now=now,
     )
-    await _after_decision(query, bot, uow, catalogs, t, outcome)
+    await _after_decision(query, uow, catalogs, t, outcome, now)
 
 
 @router.callback_query(ApplicationDecision.filter(F.action == "reject"))
@@ -441,13 +451,13 @@ async def reject_pressed(
     state: FSMContext,
     uow: UnitOfWork,
     actor: Actor,
-    bot: Bot,
     catalogs: Catalogs,
     t: Translator,
+    now: datetime.datetime,
 ) -> None:
     check = await member_service.check_decision(uow, actor, callback_data.member_id)
     if check.result != "allowed":
-        await _answer_refusal(query, bot, uow, catalogs, t, check)
+        await _answer_refusal(query, uow, catalogs, t, check, now)
         return
     assert check.applicant is not None
     await state.set_state(RejectionReason.reason)
@@ -464,7 +474,6 @@ async def reject_pressed(
 async def reason_typed(
     message: Message,
     state: FSMContext,
-    bot: Bot,
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
@@ -483,41 +492,50 @@ async def reason_typed(
     )
     if outcome.result == "decided":
         await message.answer(t("decisions.rejected_done"))
-        await _announce(bot, uow, catalogs, outcome)
+        await _announce(uow, catalogs, outcome, now)
         return
     await message.answer(_refusal_text(t, outcome))
 
 
 async def _after_decision(
     query: CallbackQuery,
-    bot: Bot,
     uow: UnitOfWork,
     catalogs: Catalogs,
     t: Translator,
     outcome: member_service.DecisionOutcome,
+    now: datetime.datetime,
 ) -> None:
     if outcome.result != "decided":
-        await _answer_refusal(query, bot, uow, catalogs, t, outcome)
+        await _answer_refusal(query, uow, catalogs, t, outcome, now)
         return
     await query.answer(t("decisions.approved_done"))
-    await _announce(bot, uow, catalogs, outcome)
+    await _announce(uow, catalogs, outcome, now)
 
 
 async def _announce(
-    bot: Bot, uow: UnitOfWork, catalogs: Catalogs, outcome: member_service.DecisionOutcome
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    outcome: member_service.DecisionOutcome,
+    now: datetime.datetime,
 ) -> None:
     member = outcome.applicant
     assert member is not None
-    await refresh_cards(bot, uow, catalogs, member)
+    await refresh_cards(uow, catalogs, member, now)
     t = catalogs.translator(member.locale)
     if member.status is MemberStatus.APPROVED:
         text = t("decisions.you_are_approved", group=t(f"working_groups.{member.working_group}"))
     else:
         text = t("decisions.you_are_rejected", reason=member.rejection_reason or "-")
-    try:
-        await bot.send_message(member.user_id, text)
-    except TelegramAPIError as error:
-        log.warning("applicant %s not told of the decision: %s", member.id, error)
+    decided = member.decided_at.isoformat() if member.decided_at else now.isoformat()
+    await uow.outbox.enqueue(
+        OutgoingMessage(
+            key=f"application-decision:{member.id}:{decided}",
+            chat_id=member.user_id,
+            text=text,
+            locale=t.locale,
+        ),
+        now,
+    )
 
 
 def _refusal_text(t: Translator, outcome: member_service.DecisionOutcome) -> Markup:
@@ -536,16 +554,16 @@ def _refusal_text(t: Translator, outcome: member_service.DecisionOutcome) -> Mar
 
 async def _answer_refusal(
     query: CallbackQuery,
-    bot: Bot,
     uow: UnitOfWork,
     catalogs: Catalogs,
     t: Translator,
     outcome: member_service.DecisionOutcome,
+    now: datetime.datetime,
 ) -> None:
     await query.answer(_refusal_text(t, outcome), show_alert=True)
     if outcome.result == "already_decided" and outcome.applicant is not None:
         # The pressed copy may be stale (e.g. it failed to update earlier): fix it now.
-        await refresh_cards(bot, uow, catalogs, outcome.applicant)
+        await refresh_cards(uow, catalogs, outcome.applicant, now)
 
 
 # --- pending applications on demand ----------------------------------------------------------
@@ -554,7 +572,6 @@ async def _answer_refusal(
 @router.message(Command("pending"))
 async def pending(
     message: Message,
-    bot: Bot,
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
@@ -571,7 +588,7 @@ async def pending(
         return
     await message.answer(t("pending.header", count=len(waiting)))
     for member in waiting:
-        await post_cards(bot, uow, catalogs, member, [(message.chat.id, t.locale)], now)
+        await post_cards(uow, catalogs, member, [(message.chat.id, t.locale)], now)
 
 
 async def _close_buttons(query: CallbackQuery) -> None:
