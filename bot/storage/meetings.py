@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.meetings import Answer
+from bot.storage.dialects import upsert_insert
 from bot.storage.models import (
     MeetingDecisionRow,
     MeetingReplyRow,
@@ -18,8 +18,6 @@ from bot.storage.models import (
     MemberRow,
     WorkingGroupRow,
 )
-
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 @dataclass(frozen=True)
@@ -177,7 +175,7 @@ class MeetingRepository:
         two devices) leave one row with one of the answers, never an error.
         """
         previous = await self.answer_of(meeting_id, member_id)
-        statement = self._insert()(MeetingReplyRow).values(
+        statement = upsert_insert(self._session)(MeetingReplyRow).values(
             meeting_id=meeting_id, member_id=member_id, answer=answer.value, at=now
         )
         statement = statement.on_conflict_do_update(
@@ -186,14 +184,6 @@ class MeetingRepository:
         )
         await self._session.execute(statement)
         return previous
-
-    def _insert(self) -> Any:
-        bind = self._session.bind
-        dialect = bind.dialect.name if bind is not None else "?"
-        try:
-            return _INSERTS[dialect]
-        except KeyError:
-            raise NotImplementedError(f"meetings do not support the {dialect} dialect") from None
 
     async def replies(self, meeting_id: int) -> list[Reply]:
         """Every answer given, with the member's name, in the order they were first given."""

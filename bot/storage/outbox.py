@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.dialects import dialect_of, upsert_insert
 from bot.storage.models import OutboxRow
 
 MAX_KEY_LENGTH = 200
@@ -26,8 +26,6 @@ MAX_KEY_LENGTH = 200
 MAX_WORKER_LENGTH = 64
 # Error descriptions are kept for diagnosis; a bounded length keeps a runaway one harmless.
 MAX_ERROR_LENGTH = 1000
-
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 @dataclass(frozen=True)
@@ -103,15 +101,10 @@ class OutboxRepository:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def _insert(self) -> Any:
-        dialect = self._dialect()
-        try:
-            return _INSERTS[dialect]
-        except KeyError:
-            raise NotImplementedError(f"outbox does not support the {dialect} dialect") from None
+        return upsert_insert(self._session)
 
     def _dialect(self) -> str:
-        bind = self._session.bind
-        return bind.dialect.name if bind is not None else "?"
+        return dialect_of(self._session)
 
     async def due(self, now: datetime.datetime, limit: int = 50) -> list[PendingMessage]:
         """Unsent, not failed messages whose time has come, oldest first, claimed or not.

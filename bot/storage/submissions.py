@@ -19,6 +19,7 @@ from bot.domain.submissions import (
     Transition,
     Vote,
 )
+from bot.storage.dialects import upsert_insert
 from bot.storage.models import (
     AttachmentRow,
     ClusterRow,
@@ -466,18 +467,20 @@ class SubmissionRepository:
     async def next_license_sequence(self, jalali_year: int) -> int:
         # A counter row per year, incremented in the same transaction as the approval: two
         # approvals at once serialise on that row instead of handing out one number twice.
+        # The row is created with ON CONFLICT DO NOTHING, so the year's first two approvals
+        # cannot both try to create it.
+        await self._session.execute(
+            upsert_insert(self._session)(LicenseCounterRow)
+            .values(year=jalali_year, last=0)
+            .on_conflict_do_nothing(index_elements=["year"])
+        )
         result = await self._session.execute(
             update(LicenseCounterRow)
             .where(LicenseCounterRow.year == jalali_year)
             .values(last=LicenseCounterRow.last + 1)
             .returning(LicenseCounterRow.last)
         )
-        value = result.scalar_one_or_none()
-        if value is not None:
-            return int(value)
-        self._session.add(LicenseCounterRow(year=jalali_year, last=1))
-        await self._session.flush()
-        return 1
+        return int(result.scalar_one())
 
     async def add_license(
         self, number: str, cluster_id: int, submission_id: int, now: datetime.datetime
