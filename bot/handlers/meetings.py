@@ -32,13 +32,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Settings
 from bot.domain import jalali
 from bot.domain import meetings as rules
-from bot.domain import tasks as task_rules
 from bot.domain.meetings import Answer
 from bot.domain.members import Actor, InvalidInput, MemberStatus, managed_groups
 from bot.domain.schedule import ReminderKind
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.keyboards import GroupPick, group_keyboard
-from bot.handlers.shared import answer_long, callback_message, date_error
+from bot.handlers.shared import answer_long, callback_message, date_error, read_due_date
 from bot.handlers.tasks import card_keyboard, task_card, task_label, tell_assignees
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services import tasks as task_service
@@ -738,13 +737,8 @@ async def task_cluster(
 async def task_due(
     message: Message, state: FSMContext, uow: UnitOfWork, t: Translator, now: datetime.datetime
 ) -> None:
-    try:
-        due_on = task_rules.parse_due_date(message.text or "", t.today(now))
-    except jalali.DateParseError as error:
-        await message.answer(date_error(t, error))
-        return
-    except InvalidInput as error:
-        await message.answer(t(f"task_errors.{error.reason}"))
+    due_on = await read_due_date(message, t, now)
+    if due_on is None:
         return
     data = await state.update_data(due=due_on.isoformat())
     await state.set_state(DecisionTaskForm.members)

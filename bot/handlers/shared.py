@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.domain.jalali import DateParseError
+from bot.domain.members import InvalidInput
+from bot.domain.tasks import parse_due_date
 from bot.i18n import Markup, Translator
 from bot.services.submissions import NewAttachment
 
@@ -67,6 +71,19 @@ def echo(text: str) -> str:
 def date_error(t: Translator, error: DateParseError) -> Markup:
     """Why a typed date was not understood, quoting (the start of) what was typed."""
     return t(f"dates.errors.{error.reason.value}", text=echo(error.text))
+
+
+async def read_due_date(
+    message: Message, t: Translator, now: datetime.datetime
+) -> datetime.date | None:
+    """A due date typed in Jalali, or None after telling the person what is wrong with it."""
+    try:
+        return parse_due_date(message.text or "", t.today(now))
+    except DateParseError as error:
+        await message.answer(date_error(t, error))
+    except InvalidInput as error:
+        await message.answer(t(f"task_errors.{error.reason}"))
+    return None
 
 
 def callback_message(query: CallbackQuery) -> Message:

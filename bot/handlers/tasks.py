@@ -41,6 +41,7 @@ from bot.handlers.shared import (
     date_error,
     echo,
     incoming_file,
+    read_due_date,
     send_files,
 )
 from bot.i18n import Catalogs, Markup, Translator
@@ -654,13 +655,8 @@ async def due_typed(
     t: Translator,
     now: datetime.datetime,
 ) -> None:
-    try:
-        due_on = rules.parse_due_date(message.text or "", t.today(now))
-    except jalali.DateParseError as error:
-        await message.answer(date_error(t, error))
-        return
-    except InvalidInput as error:
-        await message.answer(t(f"task_errors.{error.reason}"))
+    due_on = await read_due_date(message, t, now)
+    if due_on is None:
         return
     task_id = int((await state.get_data())["task_id"])
     await state.clear()
@@ -946,13 +942,8 @@ async def _ask_new_due(message: Message, state: FSMContext, t: Translator) -> No
 async def new_task_due(
     message: Message, state: FSMContext, uow: UnitOfWork, t: Translator, now: datetime.datetime
 ) -> None:
-    try:
-        due_on = rules.parse_due_date(message.text or "", t.today(now))
-    except jalali.DateParseError as error:
-        await message.answer(date_error(t, error))
-        return
-    except InvalidInput as error:
-        await message.answer(t(f"task_errors.{error.reason}"))
+    due_on = await read_due_date(message, t, now)
+    if due_on is None:
         return
     data = await state.update_data(due=due_on.isoformat())
     await state.set_state(NewTaskForm.members)
