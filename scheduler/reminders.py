@@ -389,7 +389,9 @@ class ReminderRun:
         missing = await self.uow.kpis.missing([c.id for c in monitored], period_now)
         by_agency: dict[str, int] = defaultdict(int)
         for task in late:
-            for agency in {a.agency_code or "" for a in task.assignees} or {""}:
+            for agency in task_rules.late_agencies(
+                (a.agency_code, a.status) for a in task.assignees
+            ):
                 by_agency[agency] += 1
         chats = await review_chats(self.uow, group, self.settings.admin_ids)
         for chat_id, locale in chats:

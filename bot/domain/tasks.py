@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime
 import enum
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain import jalali
@@ -49,6 +49,7 @@ __all__ = [
     "clean_task_title",
     "days_left",
     "is_overdue",
+    "late_agencies",
     "manage_refusal",
     "my_tasks_order",
     "overall_progress",
@@ -209,6 +210,14 @@ def view_refusal(actor: Actor, task_group: str, assignee_member_ids: Collection[
 
 
 # --- due dates --------------------------------------------------------------------------------
+
+
+def late_agencies(shares: Iterable[tuple[str | None, TaskStatus]]) -> list[str]:
+    """The agencies an overdue task is late *for*: those of assignees who have not reported
+    done (an agency that did its part is not to blame). "" stands for no agency, e.g. a task
+    the secretariat holds. Given each assignee's (agency code, status)."""
+    late = {agency or "" for agency, status in shares if status is not TaskStatus.DONE}
+    return sorted(late) if late else [""]
 
 
 def is_overdue(due_on: datetime.date | None, status: TaskStatus, today: datetime.date) -> bool:

@@ -1192,10 +1192,7 @@ async def overdue(
         return
     by_agency: dict[str, list[str]] = {}
     for task in sorted(late, key=lambda x: (x.due_on or today, x.id)):
-        agencies = {
-            a.agency_code or "" for a in task.assignees if a.status is not TaskStatus.DONE
-        } or {""}
-        for agency in agencies:
+        for agency in rules.late_agencies((a.agency_code, a.status) for a in task.assignees):
             label = t(f"agencies.{agency}") if agency else t("tasks.no_agency")
             by_agency.setdefault(label, []).append(task_line(t, task, today))
     lines = []

@@ -24,6 +24,7 @@ from bot.domain.tasks import (
     clean_task_title,
     days_left,
     is_overdue,
+    late_agencies,
     manage_refusal,
     my_tasks_order,
     overall_progress,
@@ -653,3 +654,10 @@ def test_a_block_reason_is_one_line() -> None:
 )
 def test_unusable_block_reasons(text: str, reason: str) -> None:
     assert refused_input(lambda: clean_block_reason(text)) == reason
+
+
+def test_an_overdue_task_is_late_for_the_agencies_that_have_not_reported_done() -> None:
+    shares = [("tpo", TaskStatus.DONE), ("banks", TaskStatus.IN_PROGRESS), (None, TaskStatus.TODO)]
+    assert late_agencies(shares) == ["", "banks"]
+    assert late_agencies([("tpo", TaskStatus.DONE)]) == [""]
+    assert late_agencies([]) == [""]
