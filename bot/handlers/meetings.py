@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -38,7 +37,15 @@ from bot.domain.schedule import ReminderKind
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.keyboards import GroupPick, group_keyboard
 from bot.handlers.shared import answer_long, callback_message, date_error, read_due_date
-from bot.handlers.tasks import card_keyboard, task_card, task_label, tell_assignees
+from bot.handlers.tasks import (
+    MemberToggle,
+    card_keyboard,
+    member_toggled,
+    members_picker,
+    task_card,
+    task_label,
+    tell_assignees,
+)
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services import tasks as task_service
 from bot.storage.meetings import Decision, Meeting, Reply
@@ -71,7 +78,7 @@ class DecisionTask(CallbackData, prefix="mdt"):
 
 
 class MeetingPick(CallbackData, prefix="mp"):
-    field: str  # confirm | cluster | skip | member (0: save)
+    field: str  # confirm | cluster | skip
     value: int
 
 
@@ -742,7 +749,7 @@ async def task_due(
         return
     data = await state.update_data(due=due_on.isoformat())
     await state.set_state(DecisionTaskForm.members)
-    await _members_picker(message, uow, t, data["group"], set())
+    await members_picker(message, uow, t, data["group"], set())
 
 
 @router.callback_query(DecisionTaskForm.due, MeetingPick.filter(F.field == "skip"))
@@ -752,57 +759,16 @@ async def task_no_due(
     await query.answer()
     data = await state.get_data()
     await state.set_state(DecisionTaskForm.members)
-    await _members_picker(callback_message(query), uow, t, data["group"], set())
+    await members_picker(callback_message(query), uow, t, data["group"], set())
 
 
-async def _members_picker(
-    message: Message,
-    uow: UnitOfWork,
-    t: Translator,
-    group: str,
-    chosen: set[int],
-    *,
-    edit: bool = False,
-) -> None:
-    people = await uow.members.in_group(group, MemberStatus.APPROVED)
-    builder = InlineKeyboardBuilder()
-    for m in people[:40]:
-        mark = "✅ " if m.id in chosen else ""
-        builder.button(
-            text=f"{mark}{m.full_name}", callback_data=MeetingPick(field="member", value=m.id)
-        )
-    builder.button(text=t("tasks.save_members"), callback_data=MeetingPick(field="member", value=0))
-    builder.adjust(2)
-    text = t("tasks.ask_members", count=len(chosen))
-    if edit:
-        try:
-            await message.edit_text(text, reply_markup=builder.as_markup())
-            return
-        except TelegramAPIError:
-            pass
-    await message.answer(text, reply_markup=builder.as_markup())
-
-
-@router.callback_query(
-    DecisionTaskForm.members, MeetingPick.filter((F.field == "member") & (F.value != 0))
+# Choosing the task's members is the same picker as /task_new, with its buttons.
+router.callback_query(DecisionTaskForm.members, MemberToggle.filter(F.member_id != 0))(
+    member_toggled
 )
-async def task_member_toggled(
-    query: CallbackQuery,
-    callback_data: MeetingPick,
-    state: FSMContext,
-    uow: UnitOfWork,
-    t: Translator,
-) -> None:
-    data = await state.get_data()
-    chosen = set(data.get("chosen") or []) ^ {callback_data.value}
-    await state.update_data(chosen=sorted(chosen))
-    await query.answer()
-    await _members_picker(callback_message(query), uow, t, data["group"], chosen, edit=True)
 
 
-@router.callback_query(
-    DecisionTaskForm.members, MeetingPick.filter((F.field == "member") & (F.value == 0))
-)
+@router.callback_query(DecisionTaskForm.members, MemberToggle.filter(F.member_id == 0))
 async def task_save(
     query: CallbackQuery,
     state: FSMContext,

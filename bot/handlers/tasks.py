@@ -744,12 +744,12 @@ async def reassign_start(
     await state.update_data(
         task_id=task.id, group=task.working_group, chosen=sorted(task.assignee_ids)
     )
-    await _members_picker(
+    await members_picker(
         callback_message(query), uow, t, task.working_group, set(task.assignee_ids)
     )
 
 
-async def _members_picker(
+async def members_picker(
     message: Message,
     uow: UnitOfWork,
     t: Translator,
@@ -789,7 +789,7 @@ async def member_toggled(
     chosen ^= {callback_data.member_id}
     await state.update_data(chosen=sorted(chosen))
     await query.answer()
-    await _members_picker(callback_message(query), uow, t, data["group"], chosen, edit=True)
+    await members_picker(callback_message(query), uow, t, data["group"], chosen, edit=True)
 
 
 @router.callback_query(TaskForm.members, MemberToggle.filter(F.member_id == 0))
@@ -947,7 +947,7 @@ async def new_task_due(
         return
     data = await state.update_data(due=due_on.isoformat())
     await state.set_state(NewTaskForm.members)
-    await _members_picker(message, uow, t, data["group"], set())
+    await members_picker(message, uow, t, data["group"], set())
 
 
 @router.callback_query(NewTaskForm.due, PlanPick.filter(F.field == "skip"))
@@ -957,7 +957,7 @@ async def new_task_no_due(
     await query.answer()
     data = await state.get_data()
     await state.set_state(NewTaskForm.members)
-    await _members_picker(callback_message(query), uow, t, data["group"], set())
+    await members_picker(callback_message(query), uow, t, data["group"], set())
 
 
 @router.callback_query(NewTaskForm.members, MemberToggle.filter(F.member_id == 0))
