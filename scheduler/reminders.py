@@ -153,6 +153,8 @@ class ReminderRun:
             await self._escalate(group, overdue)
 
     async def _remind_member(self, member_id: int, entry: _MemberDues) -> None:
+        if entry.at is not None and entry.at > self.now:
+            return  # not the group's morning yet: nothing to look up or render
         if MUTE_TASKS in await self.uow.reminders.muted(member_id):
             return
         until = await self.uow.reminders.snoozed_until(member_id, MUTE_TASKS, 0)
@@ -353,16 +355,21 @@ class ReminderRun:
     # --- the Saturday digest ----------------------------------------------------------------
 
     async def digests(self) -> None:
-        waiting = await self.uow.submissions.in_review()
-        tasks = await self.uow.tasks.of_groups(None)
+        due: list[tuple[str, str, GroupSchedule]] = []
         for group in WORKING_GROUPS:
             schedule = await self.schedule(group)
             period = timing.digest_due(self.now, schedule, self.settings.zone)
-            if period is None:
+            # Due all Saturday from the morning on: once queued, later runs skip the group
+            # before loading anything.
+            if period is None or await self.uow.outbox.has_prefix(f"digest:{group}:{period}:"):
                 continue
-            members = await self.uow.members.in_group(group, MemberStatus.APPROVED)
-            if not members:
-                continue
+            if await self.uow.members.in_group(group, MemberStatus.APPROVED):
+                due.append((group, period, schedule))
+        if not due:
+            return
+        waiting = await self.uow.submissions.in_review()
+        tasks = await self.uow.tasks.of_groups(None)
+        for group, period, schedule in due:
             await self._digest(group, period, schedule, waiting, tasks)
 
     async def _digest(

@@ -41,6 +41,7 @@ from bot.domain.clusters import (
 from bot.domain.digits import normalize_persian
 from bot.domain.members import Actor, InvalidInput
 from bot.handlers.keyboards import GroupPick, group_keyboard
+from bot.handlers.shared import close_buttons
 from bot.i18n import Markup, Translator
 from bot.services import clusters as cluster_service
 from bot.storage.uow import UnitOfWork
@@ -158,13 +159,6 @@ def _label(t: Translator, number: int, name: str) -> str:
     """A button's text: not markup, so the name goes in as it is (only shortened)."""
     short = name if len(name) <= 48 else name[:47] + "…"
     return f"{t.digits(str(number))}. {short}"
-
-
-async def _close_buttons(query: CallbackQuery) -> None:
-    """Remove the keyboard a choice was made on, so it cannot be pressed twice."""
-    if isinstance(query.message, Message):
-        with contextlib.suppress(TelegramBadRequest):
-            await query.message.edit_reply_markup(reply_markup=None)
 
 
 # --- the list ----------------------------------------------------------------------------------
@@ -623,7 +617,7 @@ async def group_chosen(
         await query.answer(t("cluster_errors.cluster_group_unknown"), show_alert=True)
         return
     await query.answer()
-    await _close_buttons(query)
+    await close_buttons(query)
     await state.update_data(working_group=callback_data.code)
     assert isinstance(query.message, Message)
     await _ask_name(query.message, state, t)
@@ -690,7 +684,7 @@ async def firm_count_skipped(
     query: CallbackQuery, state: FSMContext, uow: UnitOfWork, t: Translator
 ) -> None:
     await query.answer()
-    await _close_buttons(query)
+    await close_buttons(query)
     await state.update_data(firm_count=None)
     assert isinstance(query.message, Message)
     await _ask_cda(query.message, state, uow, t)
@@ -739,7 +733,7 @@ async def cda_picked_for_form(
             return
         cda_name = member.full_name
     await query.answer()
-    await _close_buttons(query)
+    await close_buttons(query)
     data = await state.update_data(cda_member_id=callback_data.member_id or None, cda_name=cda_name)
     await state.set_state(ClusterForm.confirm)
     builder = InlineKeyboardBuilder()
@@ -756,7 +750,7 @@ async def cda_picked_for_form(
 async def form_cancelled(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
     await query.answer()
-    await _close_buttons(query)
+    await close_buttons(query)
     assert isinstance(query.message, Message)
     await query.message.answer(t("clusters.cancelled"))
 
@@ -790,7 +784,7 @@ async def form_saved(
     if outcome.result == "cda_not_eligible":
         # The chosen agent left the group meanwhile: choose again.
         await query.answer(_error(t, outcome.result), show_alert=True)
-        await _close_buttons(query)
+        await close_buttons(query)
         assert isinstance(query.message, Message)
         await _ask_cda(query.message, state, uow, t)
         return
@@ -799,7 +793,7 @@ async def form_saved(
         await query.answer(_error(t, outcome.result), show_alert=True)
         return
     await query.answer(t("clusters.created"))
-    await _close_buttons(query)
+    await close_buttons(query)
     assert isinstance(query.message, Message)
     await query.message.answer(t("clusters.created"))
     await _send_card(query.message, t, actor, outcome.cluster)

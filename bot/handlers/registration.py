@@ -9,14 +9,12 @@ shows the outcome and the applicant is told.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import logging
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -57,6 +55,7 @@ from bot.handlers.keyboards import (
     group_keyboard,
     language_keyboard,
 )
+from bot.handlers.shared import close_buttons
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services import members as member_service
 from bot.storage.outbox import OutgoingMessage
@@ -127,7 +126,7 @@ async def language_chosen(
     await state.update_data(locale=t.locale)
     await state.set_state(Registration.full_name)
     await query.answer()
-    await _close_buttons(query)
+    await close_buttons(query)
     await query.message.answer(t("registration.ask_name"))  # type: ignore[union-attr]
 
 
@@ -157,7 +156,7 @@ async def agency_chosen(
         await query.answer(t(f"errors.{error.reason}"), show_alert=True)
         return
     await query.answer()
-    await _close_buttons(query)
+    await close_buttons(query)
     await state.update_data(agency_code=code, agency_other=None)
     if agency_needs_name(code):
         await state.set_state(Registration.agency_other)
@@ -192,7 +191,7 @@ async def group_chosen(
         await query.answer(t(f"errors.{error.reason}"), show_alert=True)
         return
     await query.answer()
-    await _close_buttons(query)
+    await close_buttons(query)
     await state.update_data(working_group=code)
     await state.set_state(Registration.phone)
     keyboard = ReplyKeyboardMarkup(
@@ -251,7 +250,7 @@ async def _confirm(message: Message, state: FSMContext, t: Translator, phone: st
 @router.callback_query(Registration.confirm, ConfirmApplication.filter(F.action == "edit"))
 async def edit_application(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await query.answer()
-    await _close_buttons(query)
+    await close_buttons(query)
     await state.set_state(Registration.full_name)
     await query.message.answer(t("registration.ask_name"))  # type: ignore[union-attr]
 
@@ -260,7 +259,7 @@ async def edit_application(query: CallbackQuery, state: FSMContext, t: Translato
 async def cancel_application(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
     await query.answer()
-    await _close_buttons(query)
+    await close_buttons(query)
     await query.message.answer(t("registration.cancelled"))  # type: ignore[union-attr]
 
 
@@ -290,7 +289,7 @@ async def send_application(
         return
     await state.clear()
     await query.answer()
-    await _close_buttons(query)
+    await close_buttons(query)
     await query.message.answer(  # type: ignore[union-attr]
         t("registration.sent", group=t(f"working_groups.{application.working_group}"))
     )
@@ -589,12 +588,3 @@ async def pending(
     await message.answer(t("pending.header", count=len(waiting)))
     for member in waiting:
         await post_cards(uow, catalogs, member, [(message.chat.id, t.locale)], now)
-
-
-async def _close_buttons(query: CallbackQuery) -> None:
-    """Remove the keyboard a choice was made on, so it cannot be pressed twice."""
-    if query.message is None:
-        return
-    # Already edited (a double press) is fine: the keyboard is gone either way.
-    with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.domain.jalali import DateParseError
@@ -84,6 +85,14 @@ async def read_due_date(
     except InvalidInput as error:
         await message.answer(t(f"task_errors.{error.reason}"))
     return None
+
+
+async def close_buttons(query: CallbackQuery) -> None:
+    """Remove the keyboard a choice was made on, so it cannot be pressed twice."""
+    if isinstance(query.message, Message):
+        # Already edited (a double press) is fine: the keyboard is gone either way.
+        with contextlib.suppress(TelegramBadRequest):
+            await query.message.edit_reply_markup(reply_markup=None)
 
 
 def callback_message(query: CallbackQuery) -> Message:

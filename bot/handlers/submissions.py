@@ -28,10 +28,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Settings
 from bot.domain import submissions as rules
 from bot.domain.agencies import OTHER, is_agency
-from bot.domain.clusters import Cluster
+from bot.domain.clusters import Cluster, visible_groups
 from bot.domain.members import Actor, InvalidInput
 from bot.domain.submissions import Criterion, CriterionMark, SubmissionKind, SubmissionStatus
-from bot.domain.working_groups import CENTRAL
 from bot.handlers.keyboards import AgencyPick, agency_keyboard
 from bot.handlers.shared import callback_message, incoming_file
 from bot.handlers.submission_cards import (
@@ -162,8 +161,7 @@ async def kind_chosen(
 
 
 async def _eligible_clusters(uow: UnitOfWork, actor: Actor, kind: SubmissionKind) -> list[Cluster]:
-    sees_all = actor.is_superuser or actor.working_group == CENTRAL
-    groups = None if sees_all else (actor.working_group or "",)
+    groups = visible_groups(actor)
     clusters, _ = await uow.clusters.page(groups, None, 0, 500)
     return [c for c in clusters if rules.submit_refusal(actor, kind, c) is None]
 

@@ -25,6 +25,7 @@ from bot.domain.members import Actor, managed_groups
 from bot.domain.task_table import COLUMNS, TableError, TableErrors
 from bot.domain.tasks import TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
+from bot.handlers.shared import callback_message
 from bot.i18n import Markup, Translator
 from bot.services import task_table as service
 from bot.storage.uow import UnitOfWork
@@ -42,11 +43,6 @@ class MatrixPick(CallbackData, prefix="mx"):
 
 class ImportForm(StatesGroup):
     file = State()
-
-
-def _message(query: CallbackQuery) -> Message:
-    assert isinstance(query.message, Message)
-    return query.message
 
 
 def _stamp(today: datetime.date) -> str:
@@ -107,7 +103,7 @@ async def matrix_picked(
     now: datetime.datetime,
 ) -> None:
     await query.answer()
-    await _send_matrix(_message(query), bot, uow, actor, t, now, callback_data.cluster_id)
+    await _send_matrix(callback_message(query), bot, uow, actor, t, now, callback_data.cluster_id)
 
 
 def _counts(t: Translator, key: str, agency: str, row: dict[TaskStatus, int], late: int) -> Markup:

@@ -86,9 +86,3 @@ async def sync_shipped_templates(engine: AsyncEngine) -> None:
             if template.code not in present:
                 await repository.save(template, now)
                 log.info("plan template %s loaded (%d items)", template.code, len(template.items))
-
-
-def current_revision(connection: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    return MigrationContext.configure(connection).get_current_revision()

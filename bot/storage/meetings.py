@@ -143,16 +143,6 @@ class MeetingRepository:
         or just held (their decisions are still to be recorded), soonest first."""
         return await self._list(groups, MeetingRow.starts_at >= moment)
 
-    async def cancel(self, meeting_id: int, now: datetime.datetime) -> bool:
-        """Cancel a meeting that is not cancelled yet; False if it was (or does not exist)."""
-        result = await self._session.execute(
-            update(MeetingRow)
-            .where(MeetingRow.id == meeting_id, MeetingRow.cancelled_at.is_(None))
-            .values(cancelled_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1  # type: ignore[attr-defined]
-
     # --- replies ------------------------------------------------------------------------------
 
     async def answer_of(self, meeting_id: int, member_id: int) -> Answer | None:

@@ -260,6 +260,15 @@ class OutboxRepository:
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def has_prefix(self, prefix: str) -> bool:
+        """Whether any message whose key starts so was ever queued."""
+        found = await self._session.execute(
+            select(OutboxRow.id)
+            .where(OutboxRow.dedupe_key.startswith(prefix, autoescape=True))
+            .limit(1)
+        )
+        return found.first() is not None
+
     async def unsent_older_than(
         self, before: datetime.datetime, key_prefixes: tuple[str, ...]
     ) -> list[PendingMessage]:
@@ -270,7 +279,7 @@ class OutboxRepository:
                 OutboxRow.sent_at.is_(None),
                 OutboxRow.failed_at.is_(None),
                 OutboxRow.created_at < before,
-                or_(*(OutboxRow.dedupe_key.startswith(p) for p in key_prefixes)),
+                or_(*(OutboxRow.dedupe_key.startswith(p, autoescape=True) for p in key_prefixes)),
             )
             .order_by(OutboxRow.id)
         )
