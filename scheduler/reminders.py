@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
-from bot.domain import jalali
+from bot.domain import jalali, outbox_keys
 from bot.domain import monitoring as kpi_rules
 from bot.domain import schedule as timing
 from bot.domain import submissions as submission_rules
@@ -181,7 +181,7 @@ class ReminderRun:
             )
         builder.adjust(*([1] * min(len(entry.items), MAX_TASK_BUTTONS)), 2)
         await self._queue(
-            f"tasks:{entry.user_id}:{self.today.isoformat()}",
+            outbox_keys.task_reminders(entry.user_id, self.today),
             entry.user_id,
             t.locale,
             t.join(lines),
@@ -209,7 +209,7 @@ class ReminderRun:
             if len(overdue) > MAX_LISTED:
                 lines.append(t("reminders.and_more", count=len(overdue) - MAX_LISTED))
             await self._queue(
-                f"escalation:{group}:{label}:{member.user_id}",
+                outbox_keys.escalation(group, label, member.user_id),
                 member.user_id,
                 t.locale,
                 t.join(lines),
@@ -249,7 +249,9 @@ class ReminderRun:
                         days=submission_rules.waiting_days(submission.stage_opened_at, self.now),
                     )
                     await self._queue(
-                        f"approval:{submission.id}:v{submission.version}:{due.period}:{chat_id}",
+                        outbox_keys.approval_reminder(
+                            submission.id, submission.version, due.period, chat_id
+                        ),
                         chat_id,
                         t.locale,
                         text,
@@ -295,9 +297,10 @@ class ReminderRun:
                 recipients = [cda] if cda is not None else (secretaries or chairs)
             for member in {m.user_id: m for m in recipients}.values():
                 t = self.catalogs.translator(member.locale)
-                key = f"kpi-{kind}:{cluster.id}:{period}"
-                if kind == "escalation" or cda is None:
-                    key += f":{member.user_id}"
+                personal = kind == "escalation" or cda is None
+                key = outbox_keys.kpi_prompt(
+                    kind, cluster.id, period, member.user_id if personal else None
+                )
                 markup = monitoring_ui.report_button(t, cluster.id, period)
                 await self._queue(
                     key,
@@ -361,7 +364,9 @@ class ReminderRun:
             period = timing.digest_due(self.now, schedule, self.settings.zone)
             # Due all Saturday from the morning on: once queued, later runs skip the group
             # before loading anything.
-            if period is None or await self.uow.outbox.has_prefix(f"digest:{group}:{period}:"):
+            if period is None or await self.uow.outbox.has_prefix(
+                outbox_keys.digest_prefix(group, period)
+            ):
                 continue
             if await self.uow.members.in_group(group, MemberStatus.APPROVED):
                 due.append((group, period, schedule))
@@ -424,7 +429,7 @@ class ReminderRun:
                 agencies=t.join(agency_lines) if agency_lines else t("reminders.digest_no_overdue"),
             )
             await self._queue(
-                f"digest:{group}:{period}:{chat_id}",
+                outbox_keys.digest(group, period, chat_id),
                 chat_id,
                 t.locale,
                 text,
@@ -442,10 +447,6 @@ async def run_reminders(
     return await ReminderRun(uow, catalogs, settings, now).run()
 
 
-# Reminder keys by their first word; see the `_queue` calls above and in the features.
-REMINDER_PREFIXES = ("tasks:", "escalation:", "approval:", "digest:", "kpi-")
-# Only the reminders before a meeting go stale; an invitation is still wanted late.
-MEETING_PREFIXES = ("meeting:meeting_evening:", "meeting:meeting_hour:")
 # Past this, a reminder the bot could not send is news no longer (bot/domain/schedule.py).
 STALE_AFTER = datetime.timedelta(hours=36)
 
@@ -459,20 +460,18 @@ async def fold_stale_reminders(
     to look now; meeting reminders whose meeting has passed are simply dropped. Returns how
     many stale messages were folded.
     """
-    stale = await uow.outbox.unsent_older_than(
-        now - STALE_AFTER, (*REMINDER_PREFIXES, *MEETING_PREFIXES)
-    )
+    stale = await uow.outbox.unsent_older_than(now - STALE_AFTER, outbox_keys.STALE_PREFIXES)
     missed: dict[tuple[int, str], int] = defaultdict(int)
     for message in stale:
         await uow.outbox.mark_failed(message.id, now, "stale after downtime; folded")
-        if not message.key.startswith(MEETING_PREFIXES):
+        if not outbox_keys.is_meeting_reminder(message.key):
             missed[(message.chat_id, message.locale)] += 1
-    today = jalali.tehran_today(now, settings.zone).isoformat()
+    today = jalali.tehran_today(now, settings.zone)
     for (chat_id, locale), count in missed.items():
         t = catalogs.translator(locale)
         await uow.outbox.enqueue(
             OutgoingMessage(
-                key=f"catch-up:{chat_id}:{today}",
+                key=outbox_keys.catch_up(chat_id, today),
                 chat_id=chat_id,
                 text=t("reminders.catch_up", count=count),
                 locale=t.locale,

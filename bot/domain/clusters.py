@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.digits import normalize_persian, strip_invisible, to_latin_digits
-from bot.domain.members import Actor, InvalidInput, can_manage_group, can_view_group
+from bot.domain.members import Actor, can_manage_group, can_see_all, can_view_group
+from bot.domain.text import InvalidInput, one_line
 from bot.domain.working_groups import CENTRAL, PROVINCES
 
 
@@ -45,38 +46,19 @@ MAX_FIRMS = 1_000_000
 # --- what people type ------------------------------------------------------------------------
 
 
-def _clean_text(text: str, shortest: int, longest: int, reasons: tuple[str, str, str]) -> str:
-    is_command, too_short, too_long = reasons
-    value = normalize_persian(text)
-    if value.startswith("/"):
-        raise InvalidInput(is_command)
-    if len(value) < shortest:
-        raise InvalidInput(too_short)
-    if len(value) > longest:
-        raise InvalidInput(too_long)
-    return value
-
-
 def clean_cluster_name(text: str) -> str:
     """E.g. "خوشه مبلمان ملایر"."""
-    return _clean_text(
-        text,
-        3,
-        200,
-        ("cluster_name_is_command", "cluster_name_too_short", "cluster_name_too_long"),
-    )
+    return one_line(text, "cluster_name", 3, 200)
 
 
 def clean_product(text: str) -> str:
     """The product or service the cluster's firms make, e.g. "مبلمان"."""
-    return _clean_text(
-        text, 2, 200, ("product_is_command", "product_too_short", "product_too_long")
-    )
+    return one_line(text, "product", 2, 200)
 
 
 def clean_sector(text: str) -> str:
     """The economic sector: industry, agriculture, handicrafts, services, ..."""
-    return _clean_text(text, 2, 100, ("sector_is_command", "sector_too_short", "sector_too_long"))
+    return one_line(text, "sector", 2, 100)
 
 
 # Thousands separators people type: comma, Arabic thousands separator, Persian comma, spaces.
@@ -120,7 +102,7 @@ def can_manage_cluster(actor: Actor, working_group: str) -> bool:
 
 def visible_groups(actor: Actor) -> tuple[str, ...] | None:
     """Whose clusters the actor may list: None means every province."""
-    if actor.is_superuser or (actor.is_member and actor.working_group == CENTRAL):
+    if can_see_all(actor):
         return None
     if actor.is_member and actor.working_group is not None:
         return (actor.working_group,)

@@ -28,8 +28,9 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from bot.domain import jalali
-from bot.domain.digits import normalize_persian, strip_invisible, to_latin_digits
-from bot.domain.members import Actor, InvalidInput, can_manage_group
+from bot.domain.digits import strip_invisible, to_latin_digits
+from bot.domain.members import Actor, can_manage_group
+from bot.domain.text import InvalidInput, one_line, paragraphs
 
 __all__ = [
     "Answer",
@@ -118,35 +119,17 @@ def parse_meeting_time(
 # --- what people type -------------------------------------------------------------------------
 
 
-def _normalize_multiline(text: str) -> str:
-    # An agenda has items on lines of their own; normalize_persian alone would fold them.
-    lines = [normalize_persian(line) for line in strip_invisible(text).splitlines()]
-    paragraphs = "\n".join(lines).strip("\n")
-    return re.sub(r"\n{3,}", "\n\n", paragraphs)
-
-
-def _check_length(value: str, field: str, shortest: int, longest: int) -> str:
-    # A person who taps a command mid-conversation wants the command, not to save "/cancel".
-    if value.startswith("/"):
-        raise InvalidInput(f"{field}_is_command")
-    if len(value) < shortest:
-        raise InvalidInput(f"{field}_too_short")
-    if len(value) > longest:
-        raise InvalidInput(f"{field}_too_long")
-    return value
-
-
 def clean_place(text: str) -> str:
     """An address or a link to an online meeting; one line."""
-    return _check_length(normalize_persian(text), "place", 2, 300)
+    return one_line(text, "place", 2, 300)
 
 
 def clean_agenda(text: str) -> str:
-    return _check_length(_normalize_multiline(text), "agenda", 3, 2000)
+    return paragraphs(text, "agenda", 3, 2000)
 
 
 def clean_decision(text: str) -> str:
-    return _check_length(_normalize_multiline(text), "decision", 3, 1000)
+    return paragraphs(text, "decision", 3, 1000)
 
 
 # --- who may do what --------------------------------------------------------------------------

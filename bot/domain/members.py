@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.agencies import OTHER, is_agency
-from bot.domain.digits import normalize_persian, strip_invisible, to_latin_digits
+from bot.domain.digits import strip_invisible, to_latin_digits
+from bot.domain.text import InvalidInput, one_line
 from bot.domain.working_groups import CENTRAL, is_working_group
 
 
@@ -26,14 +27,6 @@ class MemberStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
-
-
-class InvalidInput(ValueError):
-    """What a person typed cannot be used; `reason` names a locale message."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -93,13 +86,13 @@ def can_manage_group(actor: Actor, working_group: str) -> bool:
     )
 
 
+def can_see_all(actor: Actor) -> bool:
+    """The central group oversees every province; a superuser sees everything."""
+    return actor.is_superuser or (actor.is_member and actor.working_group == CENTRAL)
+
+
 def can_view_group(actor: Actor, working_group: str) -> bool:
-    if actor.is_superuser:
-        return True
-    if not actor.is_member:
-        return False
-    # The central group oversees every province.
-    return actor.working_group in (working_group, CENTRAL)
+    return can_see_all(actor) or (actor.is_member and actor.working_group == working_group)
 
 
 def can_appoint(actor: Actor) -> bool:
@@ -134,26 +127,18 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 def clean_full_name(text: str) -> str:
-    name = normalize_persian(text)
-    if name.startswith("/"):
-        raise InvalidInput("name_is_command")
-    if len(name) < 3 or len(_LETTER.findall(name)) < 3:
+    name = one_line(text, "name", 3, 100)
+    if len(_LETTER.findall(name)) < 3:
         raise InvalidInput("name_too_short")
-    if len(name) > 100:
-        raise InvalidInput("name_too_long")
     if any(ch.isdigit() for ch in name):
         raise InvalidInput("name_has_digits")
     return name
 
 
 def clean_agency_name(text: str) -> str:
-    name = normalize_persian(text)
-    if name.startswith("/"):
-        raise InvalidInput("agency_is_command")
+    name = one_line(text, "agency", 0, 120)
     if len(_LETTER.findall(name)) < 2:
         raise InvalidInput("agency_too_short")
-    if len(name) > 120:
-        raise InvalidInput("agency_too_long")
     return name
 
 
@@ -217,14 +202,7 @@ def decision_refusal(actor: Actor, applicant: Member | None) -> str | None:
 
 
 def clean_reason(text: str) -> str:
-    reason = normalize_persian(text)
-    if reason.startswith("/"):
-        raise InvalidInput("reason_is_command")
-    if len(reason) < 3:
-        raise InvalidInput("reason_too_short")
-    if len(reason) > 500:
-        raise InvalidInput("reason_too_long")
-    return reason
+    return one_line(text, "reason", 3, 500)
 
 
 def review_recipients(

@@ -15,7 +15,8 @@ import re
 from bot.domain.clusters import Cluster, ClusterStage, can_view_cluster
 from bot.domain.digits import strip_invisible, to_latin_digits
 from bot.domain.jalali import from_jalali, jalali_parts
-from bot.domain.members import Actor, InvalidInput, can_manage_group
+from bot.domain.members import Actor, can_manage_group
+from bot.domain.text import InvalidInput, check_length
 
 # In the order the dialog asks them and the tables show them; also the KpiReportRow columns.
 KPI_FIELDS: tuple[str, ...] = (
@@ -113,13 +114,7 @@ def clean_narrative(text: str) -> str:
     text = strip_invisible(text).translate(str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"}))
     lines = [" ".join(line.split()) for line in text.splitlines()]
     value = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    if value.startswith("/"):
-        raise InvalidInput("narrative_is_command")
-    if len(value) < NARRATIVE_MIN:
-        raise InvalidInput("narrative_too_short")
-    if len(value) > NARRATIVE_MAX:
-        raise InvalidInput("narrative_too_long")
-    return value
+    return check_length(value, "narrative", NARRATIVE_MIN, NARRATIVE_MAX)
 
 
 def jump_warning(field: str, previous: int | None, value: int) -> str | None:

@@ -65,8 +65,6 @@ _MEETING_EVENING = datetime.time(18, 0)
 _MONITORING_REMINDER_AFTER = 5
 _MONITORING_ESCALATION_AFTER = 10
 
-_CLOSED = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED})
-
 
 class ReminderKind(enum.StrEnum):
     TASK_BEFORE = "task_before"
@@ -270,7 +268,7 @@ def task_reminders(
     Nothing for a done or cancelled task, and nothing at all on a day off. ``at`` is today at
     the group's morning.
     """
-    if status in _CLOSED or not calendar.is_working_day(today):
+    if status.is_closed or not calendar.is_working_day(today):
         return []
     at = _local_moment(today, schedule.morning, zone)
     dues: list[Due] = []

@@ -34,8 +34,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from bot.domain.clusters import Cluster, ClusterStage
-from bot.domain.digits import normalize_persian, strip_invisible, to_latin_digits
-from bot.domain.members import Actor, InvalidInput, can_manage_group
+from bot.domain.digits import strip_invisible, to_latin_digits
+from bot.domain.members import Actor, can_manage_group
+from bot.domain.text import InvalidInput, one_line, paragraphs
 from bot.domain.working_groups import CENTRAL, is_working_group
 
 __all__ = [
@@ -502,45 +503,26 @@ def parse_months(text: str) -> int:
     return months
 
 
-def _normalize_multiline(text: str) -> str:
-    # A summary or a comment has paragraphs worth keeping; normalize_persian alone would
-    # fold them into one line. Runs of blank lines shrink to one.
-    lines = [normalize_persian(line) for line in strip_invisible(text).splitlines()]
-    paragraphs = "\n".join(lines).strip("\n")
-    return re.sub(r"\n{3,}", "\n\n", paragraphs)
-
-
-def _check_length(value: str, field: str, shortest: int, longest: int) -> str:
-    # A person who taps a command mid-conversation wants the command, not to save "/cancel".
-    if value.startswith("/"):
-        raise InvalidInput(f"{field}_is_command")
-    if len(value) < shortest:
-        raise InvalidInput(f"{field}_too_short")
-    if len(value) > longest:
-        raise InvalidInput(f"{field}_too_long")
-    return value
-
-
 def clean_title(text: str) -> str:
-    return _check_length(normalize_persian(text), "title", 3, 200)
+    return one_line(text, "title", 3, 200)
 
 
 def clean_summary(text: str) -> str:
-    return _check_length(_normalize_multiline(text), "summary", 10, 3000)
+    return paragraphs(text, "summary", 10, 3000)
 
 
 def clean_note(text: str) -> str:
-    return _check_length(_normalize_multiline(text), "note", 1, 500)
+    return paragraphs(text, "note", 1, 500)
 
 
 def clean_action(text: str) -> str:
     """What an agency must do under a support package (F11)."""
-    return _check_length(_normalize_multiline(text), "action", 5, 1000)
+    return paragraphs(text, "action", 5, 1000)
 
 
 def clean_comment(text: str) -> str:
     """A reviewer's reason, or what must change before the item comes back."""
-    return _check_length(_normalize_multiline(text), "comment", 3, 1000)
+    return paragraphs(text, "comment", 3, 1000)
 
 
 # --- licenses and waiting time ----------------------------------------------------------------

@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import datetime
 import enum
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain import jalali
-from bot.domain.digits import normalize_persian, strip_invisible
-from bot.domain.members import Actor, InvalidInput, can_manage_group, can_view_group
+from bot.domain.members import Actor, can_manage_group, can_view_group
+from bot.domain.text import InvalidInput, one_line, paragraphs
 
 __all__ = [
     "PROGRESS_STEP",
@@ -69,6 +68,11 @@ class TaskStatus(enum.StrEnum):
     DONE = "done"
     CANCELLED = "cancelled"
 
+    @property
+    def is_closed(self) -> bool:
+        """Nothing more is expected: no reminder, no overdue count, not in the open lists."""
+        return self in CLOSED_STATUSES
+
 
 class Report(enum.StrEnum):
     """What an assignee reports from the task card."""
@@ -82,7 +86,7 @@ class Report(enum.StrEnum):
 # One tap is a quarter: finer steps invite a report per day, coarser ones hide real movement.
 PROGRESS_STEP = 25
 
-_CLOSED = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED})
+CLOSED_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -222,7 +226,7 @@ def late_agencies(shares: Iterable[tuple[str | None, TaskStatus]]) -> list[str]:
 
 def is_overdue(due_on: datetime.date | None, status: TaskStatus, today: datetime.date) -> bool:
     """Due before today and still open; the due day itself is not late yet."""
-    if due_on is None or status in _CLOSED:
+    if due_on is None or status.is_closed:
         return False
     return due_on < today
 
@@ -243,7 +247,7 @@ def my_tasks_order(
     """
     undated = 1 if due_on is None else 0
     ordinal = due_on.toordinal() if due_on is not None else 0
-    if status in _CLOSED:
+    if status.is_closed:
         bucket = 3
     elif due_on is None:
         bucket = 2
@@ -285,38 +289,19 @@ def parse_due_date(text: str, today: datetime.date) -> datetime.date:
 # --- what people type -------------------------------------------------------------------------
 
 
-def _normalize_multiline(text: str) -> str:
-    # Details and comments have paragraphs worth keeping; normalize_persian alone would fold
-    # them into one line. Runs of blank lines shrink to one.
-    lines = [normalize_persian(line) for line in strip_invisible(text).splitlines()]
-    paragraphs = "\n".join(lines).strip("\n")
-    return re.sub(r"\n{3,}", "\n\n", paragraphs)
-
-
-def _check_length(value: str, field: str, shortest: int, longest: int) -> str:
-    # A person who taps a command mid-conversation wants the command, not to save "/cancel".
-    if value.startswith("/"):
-        raise InvalidInput(f"{field}_is_command")
-    if len(value) < shortest:
-        raise InvalidInput(f"{field}_too_short")
-    if len(value) > longest:
-        raise InvalidInput(f"{field}_too_long")
-    return value
-
-
 def clean_task_title(text: str) -> str:
     # One line: the title is a button label and a line in every list and reminder.
-    return _check_length(normalize_persian(text), "task_title", 3, 300)
+    return one_line(text, "task_title", 3, 300)
 
 
 def clean_task_details(text: str) -> str:
-    return _check_length(_normalize_multiline(text), "task_details", 1, 3000)
+    return paragraphs(text, "task_details", 1, 3000)
 
 
 def clean_task_comment(text: str) -> str:
-    return _check_length(_normalize_multiline(text), "task_comment", 2, 1000)
+    return paragraphs(text, "task_comment", 2, 1000)
 
 
 def clean_block_reason(text: str) -> str:
     # One line: it is quoted inside the alert the secretary receives and on the task card.
-    return _check_length(normalize_persian(text), "block_reason", 3, 500)
+    return one_line(text, "block_reason", 3, 500)
