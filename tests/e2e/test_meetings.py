@@ -25,9 +25,7 @@ from tests.conftest import (
     given_linked_chat,
     given_member,
 )
-from tests.e2e.helpers import last_answer, press, say
-from tests.e2e.test_reminders import tehran
-from tests.e2e.test_submissions import LEILA, given_cluster
+from tests.e2e.helpers import LEILA, given_cluster, last_answer, press, say, tehran
 
 INVITED = "آیا در جلسه حاضر می‌شوید؟"
 ATTENDING = "حاضر می‌شوم"

@@ -21,8 +21,7 @@ from bot.domain.schedule import GroupSchedule
 from bot.domain.submissions import SubmissionKind, SubmissionStatus, Transition
 from bot.storage.submissions import Content
 from tests.conftest import ALI, MINA, REZA, SARA, Clock, RunningBot, given_member
-from tests.e2e.helpers import last_answer, press, say
-from tests.e2e.test_submissions import LEILA, given_cluster
+from tests.e2e.helpers import LEILA, given_cluster, last_answer, press, say
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 CALENDAR = jalali.default_calendar()

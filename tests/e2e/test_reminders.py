@@ -18,18 +18,18 @@ from bot.storage.outbox import OutgoingMessage
 from bot.storage.tasks import NewTask
 from scheduler.runner import build_scheduler
 from tests.conftest import ALI, REZA, SARA, Clock, RunningBot, given_member, start_bot
-from tests.e2e.helpers import last_answer, press, say
-from tests.e2e.test_submissions import LEILA, MARYAM, given_cluster, submit_feasibility_plan
-from tests.e2e.test_tasks import new_task
+from tests.e2e.helpers import (
+    LEILA,
+    MARYAM,
+    given_cluster,
+    last_answer,
+    new_task,
+    press,
+    say,
+    submit_feasibility_plan,
+    tehran,
+)
 from tests.fakebot import FakeBotAPI
-
-TEHRAN_OFFSET = datetime.timedelta(hours=3, minutes=30)
-
-
-def tehran(clock: Clock, day: int, hour: int, minute: int = 0) -> None:
-    """Set the clock to a day of Azar 1405 (November 2026 + 21) at a Tehran wall-clock time."""
-    local = datetime.datetime(2026, 11, day - 1 + 22, hour, minute)
-    clock.now = (local - TEHRAN_OFFSET).replace(tzinfo=datetime.UTC)
 
 
 def reminders_to(bot: RunningBot, user_id: int) -> list[str]:

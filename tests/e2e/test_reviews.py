@@ -14,8 +14,16 @@ from bot.domain.members import Actor, Role
 from bot.domain.submissions import Decision, SubmissionStatus
 from bot.services import submissions as service
 from tests.conftest import ALI, REZA, SARA, Clock, RunningBot, given_member, start_bot
-from tests.e2e.helpers import last_answer, press, say, with_button
-from tests.e2e.test_submissions import LEILA, MARYAM, given_cluster, submit_feasibility_plan
+from tests.e2e.helpers import (
+    LEILA,
+    MARYAM,
+    given_cluster,
+    last_answer,
+    press,
+    say,
+    submit_feasibility_plan,
+    with_button,
+)
 from tests.fakebot import FakeBotAPI
 
 

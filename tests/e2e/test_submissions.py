@@ -3,9 +3,7 @@ return and a withdrawal, support package to the agencies' acknowledgement, and v
 
 from __future__ import annotations
 
-import datetime
-
-from bot.domain.clusters import Cluster, ClusterStage
+from bot.domain.clusters import ClusterStage
 from bot.domain.members import Role
 from bot.domain.submissions import SubmissionStatus
 from bot.handlers.submission_cards import Review
@@ -19,25 +17,17 @@ from tests.conftest import (
     given_linked_chat,
     given_member,
 )
-from tests.e2e.helpers import last_answer, press, say, with_button
-from tests.fakebot import FakeUser
-
-MARYAM = FakeUser(id=5001, first_name="Maryam", username="maryam_central")  # central secretariat
-HASSAN = FakeUser(id=6001, first_name="Hassan", username="hassan_tpo")  # TPO representative
-LEILA = FakeUser(id=6002, first_name="Leila", username="leila_t")  # a Tehran member
-
-
-async def given_cluster(
-    bot: RunningBot, name: str, group: str = "tehran", stage: ClusterStage = ClusterStage.IDENTIFIED
-) -> Cluster:
-    async with bot.uow() as uow:
-        cluster = await uow.clusters.create(
-            name=name, working_group=group, product="مبلمان", sector="صنایع چوب",
-            firm_count=120, cda_member_id=None, stage=stage,
-            now=datetime.datetime.now(datetime.UTC),
-        )  # fmt: skip
-        await uow.commit()
-    return cluster
+from tests.e2e.helpers import (
+    HASSAN,
+    LEILA,
+    MARYAM,
+    given_cluster,
+    last_answer,
+    press,
+    say,
+    submit_feasibility_plan,
+    with_button,
+)
 
 
 async def status_of(bot: RunningBot, submission_id: int) -> SubmissionStatus:
@@ -45,24 +35,6 @@ async def status_of(bot: RunningBot, submission_id: int) -> SubmissionStatus:
         submission = await uow.submissions.get(submission_id)
     assert submission is not None
     return submission.status
-
-
-async def submit_feasibility_plan(bot: RunningBot, user: FakeUser, cluster: str) -> None:
-    await say(bot, user, "/submit")
-    await press(bot, user, "طرح توجیهی")
-    await press(bot, user, cluster)
-    await say(bot, user, "طرح توجیهی خوشه مبلمان")
-    await say(bot, user, "بیش از صد کارگاه مبلمان در جنوب تهران با بازار صادراتی عراق.")
-    await press(bot, user, "✅ دارد")
-    await say(bot, user, "۱۲۰ کارگاه در شعاع پنج کیلومتر")
-    for _ in range(8):
-        await press(bot, user, "➖ تا حدی")
-        await press(bot, user, "رد شدن")
-    assert "بودجه" in bot.api.last_message_to(user.id).plain()
-    await say(bot, user, "۲٬۵۰۰")
-    bot.api.document(user, "plan.pdf", b"%PDF-1.4 plan", "application/pdf")
-    await bot.api.drain()
-    await press(bot, user, "تمام")
 
 
 async def test_a_feasibility_plan_goes_from_submission_through_province_and_centre_to_a_license(

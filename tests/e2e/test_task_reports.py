@@ -14,8 +14,7 @@ from bot.domain.tasks import AssigneeState, TaskStatus
 from bot.handlers.task_reports import MatrixPick
 from bot.storage.tasks import NewTask
 from tests.conftest import ALI, MINA, SARA, RunningBot, given_member
-from tests.e2e.helpers import press, say
-from tests.e2e.test_submissions import LEILA, given_cluster
+from tests.e2e.helpers import LEILA, given_cluster, press, say
 from tests.fakebot import FakeUser, SentMessage
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -13,25 +13,12 @@ from bot.domain.tasks import Report, TaskStatus
 from bot.handlers.tasks import TaskAct
 from bot.services import tasks as task_service
 from tests.conftest import ALI, MINA, REZA, SARA, Clock, RunningBot, given_member
-from tests.e2e.helpers import last_answer, press, say
-from tests.e2e.test_submissions import LEILA, given_cluster
+from tests.e2e.helpers import LEILA, given_cluster, last_answer, new_task, press, say
 
 
 async def _audit(bot: RunningBot, user_id: int) -> list[tuple[str, str]]:
     async with bot.uow() as uow:
         return await uow.audit.for_actor(user_id)
-
-
-async def new_task(bot: RunningBot, title: str, due: str, *assignees: str) -> None:
-    """Sara creates a task for the Tehran furniture cluster through /task_new."""
-    await say(bot, SARA, "/task_new")
-    await press(bot, SARA, "خوشه مبلمان تهران")
-    await say(bot, SARA, title)
-    await say(bot, SARA, "شناسایی بنگاه‌های پیشرو و دعوت به جلسه.")
-    await say(bot, SARA, due)
-    for name in assignees:
-        await press(bot, SARA, name)
-    await press(bot, SARA, "ذخیره")
 
 
 async def test_a_task_is_done_when_every_assignee_has_reported_done(bot: RunningBot) -> None:
