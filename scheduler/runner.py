@@ -4,6 +4,8 @@ at every start and several processes never send the same reminder twice."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
@@ -17,6 +19,23 @@ VOTE_SWEEP_MINUTES = 10
 
 Job = Callable[[], Awaitable[object]]
 
+log = logging.getLogger(__name__)
+
+
+def stops_quietly(job: Job, name: str) -> Job:
+    """A pass cut short because the bot is stopping is no error: APScheduler would log a
+    CancelledError traceback as "Job raised an exception". Its work was in one transaction,
+    rolled back, and the next start does it again."""
+
+    async def run() -> object:
+        try:
+            return await job()
+        except asyncio.CancelledError:
+            log.debug("%s pass stopped by shutdown", name)
+            return None
+
+    return run
+
 
 def build_scheduler(zone: ZoneInfo, reminders: Job, vote_sweep: Job) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=zone)
@@ -27,9 +46,10 @@ def build_scheduler(zone: ZoneInfo, reminders: Job, vote_sweep: Job) -> AsyncIOS
         (vote_sweep, VOTE_SWEEP_MINUTES, "vote-deadlines"),
     ):
         scheduler.add_job(
-            job,
+            stops_quietly(job, name),
             IntervalTrigger(minutes=minutes, timezone=zone),
             id=name,
+            name=name,
             max_instances=1,
             coalesce=True,
             misfire_grace_time=minutes * 60,
