@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from pathlib import Path
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
@@ -17,7 +17,8 @@ from bot.domain.working_groups import WORKING_GROUPS
 from bot.storage.models import WorkingGroupRow
 from bot.storage.templates import TemplateRepository
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+# Shipped inside the package (pyproject's package-data), found wherever the package is installed.
+MIGRATIONS = files("bot.storage") / "migrations"
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ async def upgrade(engine: AsyncEngine) -> None:
 
 
 async def sync_shipped_templates(engine: AsyncEngine) -> None:
-    """Store every shipped plan template (templates/*.toml) whose code the database lacks.
+    """Store every shipped plan template (bot/templates/*.toml) whose code the database lacks.
 
     A template already there is left alone, even when the shipped file changed: a secretariat
     may have re-imported its own version under the same code (`python -m bot template import`).
