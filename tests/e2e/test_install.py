@@ -155,8 +155,8 @@ async def test_the_installed_bot_answers_start_and_help(
     try:
         # when a newcomer sends /start, then he is welcomed and asked for his language,
         fake_api.text(ALI, "/start")
+        # Start-up (imports, migrations on a fresh file) is slow on a busy machine.
         asked = await fake_api.wait_for_message(
-            # Start-up (imports, migrations on a fresh file) is slow on a busy machine.
             ALI.id, lambda m: m.plain() == texts["registration.ask_language"], timeout=60
         )
         assert asked.button("فارسی")
@@ -164,9 +164,7 @@ async def test_the_installed_bot_answers_start_and_help(
         # and when he sends /help, then he is told what a visitor can do.
         since = asked.message_id
         fake_api.text(ALI, "/help")
-        help_ = await fake_api.wait_for_message(
-            ALI.id, lambda m: m.message_id > since, timeout=20
-        )
+        help_ = await fake_api.wait_for_message(ALI.id, lambda m: m.message_id > since, timeout=20)
         assert help_.plain() == _TAG.sub("", texts["help.visitor"])
         assert not fake_api.errors(), fake_api.errors()
     finally:
