@@ -23,13 +23,15 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot (the default)")
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
-    template = commands.add_parser("template", help="plan templates (see templates/README.md)")
+    template = commands.add_parser("template", help="plan templates (see bot/templates/README.md)")
     template_actions = template.add_subparsers(dest="action", required=True)
     template_import = template_actions.add_parser(
         "import", help="check a TOML template and store it, replacing one with the same code"
     )
     template_import.add_argument("file", help="the template file (TOML, UTF-8)")
-    template_actions.add_parser("list", help="list the stored templates")
+    template_actions.add_parser(
+        "list", help="list the stored templates (the shipped ones are loaded first, as at start)"
+    )
     return parser
 
 
@@ -78,6 +80,8 @@ async def _list_templates(settings: Settings) -> list[tuple[str, str, str, int]]
     engine = db.create_engine(settings.database_url)
     try:
         await db.upgrade(engine)
+        # As the bot does at start: a fresh database lists what /plan will offer.
+        await db.sync_shipped_templates(engine)
         async with db.session_factory(engine)() as session:
             return await TemplateRepository(session).list()
     finally:

@@ -1,4 +1,4 @@
-"""Texts from `locales/<locale>/*.toml`, rendered for one reader (locale) and one platform.
+"""Texts from `bot/locales/<locale>/*.toml`, rendered for one reader (locale) and one platform.
 
 Templates may use <b>, <i> and <code> for emphasis only: the Bale profile strips them, so a
 message must read correctly without them. Values put into a template are escaped for the
@@ -13,6 +13,8 @@ import re
 import string
 import tomllib
 from functools import cached_property
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +23,9 @@ from bot.config import Platform
 from bot.domain import jalali
 from bot.domain.digits import to_persian_digits
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# Inside the package, so that an installed wheel carries its texts; read through
+# importlib.resources so that nothing depends on where the package was installed or on the cwd.
+LOCALES_DIR: Traversable = files("bot") / "locales"
 LOCALES = ("fa", "en")
 
 _TAG = re.compile(r"</?(?:b|i|u|code)>")
@@ -43,10 +47,17 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def load_catalog(locale: str, directory: Path = LOCALES_DIR) -> dict[str, str]:
-    """All `locales/<locale>/*.toml` files merged; one file per feature, keys never shared."""
+def _toml_files(directory: Traversable | Path) -> list[Traversable | Path]:
+    if not directory.is_dir():
+        return []
+    found = [entry for entry in directory.iterdir() if entry.name.endswith(".toml")]
+    return sorted(found, key=lambda entry: entry.name)
+
+
+def load_catalog(locale: str, directory: Traversable | Path = LOCALES_DIR) -> dict[str, str]:
+    """All `<directory>/<locale>/*.toml` files merged; one file per feature, keys never shared."""
     catalog: dict[str, str] = {}
-    for path in sorted((directory / locale).glob("*.toml")):
+    for path in _toml_files(directory / locale):
         with path.open("rb") as file:
             entries = _flatten(tomllib.load(file))
         clash = catalog.keys() & entries.keys()
@@ -66,7 +77,10 @@ class Catalogs:
     """All locales, loaded once at start."""
 
     def __init__(
-        self, platform: Platform, directory: Path = LOCALES_DIR, zone: ZoneInfo = jalali.TEHRAN
+        self,
+        platform: Platform,
+        directory: Traversable | Path = LOCALES_DIR,
+        zone: ZoneInfo = jalali.TEHRAN,
     ) -> None:
         self.platform = platform
         self.zone = zone

@@ -19,7 +19,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib.resources import as_file, files
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -575,10 +575,12 @@ def load_lunar_holidays(path: str | os.PathLike[str]) -> HolidayCalendar:
     return HolidayCalendar(lunar=lunar)
 
 
-_SHIPPED_HOLIDAYS = Path(__file__).with_name("lunar_holidays.toml")
+# Read through importlib.resources: the file ships inside the installed package.
+_SHIPPED_HOLIDAYS = files("bot.domain") / "lunar_holidays.toml"
 
 
 @functools.cache
 def default_calendar() -> HolidayCalendar:
     """The calendar built from the lunar holidays shipped with the bot."""
-    return load_lunar_holidays(_SHIPPED_HOLIDAYS)
+    with as_file(_SHIPPED_HOLIDAYS) as path:
+        return load_lunar_holidays(path)

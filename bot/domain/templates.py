@@ -2,9 +2,9 @@
 
 A template is a list of items (sub-processes or activities), each with the agencies and roles
 that act on it and the months, counted from a project's start, in which it happens. A
-secretariat writes or edits one as a TOML file (see `templates/README.md` for the format) and
-imports it with `python -m bot template import FILE`; the shipped ones live in the repository's
-`templates/` folder. Everything here is pure: `parse_template` checks a file completely and
+secretariat writes or edits one as a TOML file (see `bot/templates/README.md` for the format)
+and imports it with `python -m bot template import FILE`; the shipped ones live in the package's
+`bot/templates/` folder. Everything here is pure: `parse_template` checks a file completely and
 says, with a line number, what is wrong, so that nothing half-valid reaches the database.
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,8 @@ MAX_NAME = 300
 MAX_TITLE = 300
 DEFAULT_MONTHS = 3
 
-SHIPPED_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+# Inside the package, so that an installed wheel carries them (see pyproject's package-data).
+SHIPPED_TEMPLATES_DIR: Traversable = files("bot") / "templates"
 
 _CODE = re.compile(r"[a-z0-9-]+")
 _TOP_FIELDS = frozenset({"code", "name", "kind", "source", "default_months", "phases", "items"})
@@ -377,7 +380,7 @@ def parse_template(text: str) -> Template:
     )
 
 
-def load_shipped(directory: Path = SHIPPED_TEMPLATES_DIR) -> list[Template]:
+def load_shipped(directory: Traversable | Path = SHIPPED_TEMPLATES_DIR) -> list[Template]:
     """Every `*.toml` template in the shipped folder, in file-name order.
 
     A broken shipped file is a bug of the release, not of a user: the error propagates, with
@@ -387,7 +390,8 @@ def load_shipped(directory: Path = SHIPPED_TEMPLATES_DIR) -> list[Template]:
         return []
     templates: list[Template] = []
     codes: set[str] = set()
-    for path in sorted(directory.glob("*.toml")):
+    shipped = [entry for entry in directory.iterdir() if entry.name.endswith(".toml")]
+    for path in sorted(shipped, key=lambda entry: entry.name):
         try:
             template = parse_template(path.read_text(encoding="utf-8"))
         except TemplateError as error:

@@ -14,9 +14,7 @@ import logging
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.members import (
     Actor,
@@ -33,18 +31,13 @@ from bot.handlers.shared import echo
 from bot.i18n import Catalogs, Translator
 from bot.services import groups as group_service
 from bot.services import members as member_service
-from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
+from bot.ui.members import AppointRole, member_list, role_keyboard, tell_appointed
 
 router = Router(name="admin")
 log = logging.getLogger(__name__)
 
 in_group = F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP})
-
-
-class AppointRole(CallbackData, prefix="role"):
-    member_id: int
-    role: str
 
 
 # --- linking a group chat ------------------------------------------------------------------
@@ -156,38 +149,8 @@ async def _list_members(
     message: Message, uow: UnitOfWork, actor: Actor, t: Translator, code: str
 ) -> None:
     people = await uow.members.in_group(code, MemberStatus.APPROVED)
-    group = t(f"working_groups.{code}")
-    if not people:
-        await message.answer(t("members.none", group=group))
-        return
-    lines = [
-        t(
-            "members.line",
-            number=i,
-            name=m.full_name,
-            role=t(f"roles.{m.role.value}"),
-            agency=m.agency_other or t(f"agencies.{m.agency_code}"),
-        )
-        for i, m in enumerate(people, start=1)
-    ]
-    markup = None
-    if can_appoint(actor):
-        builder = InlineKeyboardBuilder()
-        for member in people:
-            for role in Role:
-                if role is not member.role:
-                    builder.button(
-                        text=t.plain(
-                            "members.make", name=member.full_name, role=t(f"roles.{role.value}")
-                        ),
-                        callback_data=AppointRole(member_id=member.id, role=role.value),
-                    )
-        builder.adjust(2)
-        markup = builder.as_markup()
-    await message.answer(
-        t("members.header", group=group, count=len(people), lines=t.join(lines)),
-        reply_markup=markup,
-    )
+    markup = role_keyboard(t, people) if people and can_appoint(actor) else None
+    await message.answer(member_list(t, code, people), reply_markup=markup)
 
 
 @router.callback_query(AppointRole.filter())
@@ -217,7 +180,7 @@ async def appoint_pressed(
             "members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}")
         )
     )
-    await _tell_appointed(uow, catalogs, outcome.applicant, now)
+    await tell_appointed(uow, catalogs, outcome.applicant, now)
 
 
 @router.message(Command("appoint"))
@@ -254,23 +217,4 @@ async def appoint_command(
     await message.answer(
         t("members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}"))
     )
-    await _tell_appointed(uow, catalogs, outcome.applicant, now)
-
-
-async def _tell_appointed(
-    uow: UnitOfWork, catalogs: Catalogs, member: Member, now: datetime.datetime
-) -> None:
-    t = catalogs.translator(member.locale)
-    await uow.outbox.enqueue(
-        OutgoingMessage(
-            key=f"role:{member.id}:{member.role.value}:{now.isoformat()}",
-            chat_id=member.user_id,
-            text=t(
-                "members.you_are_now",
-                role=t(f"roles.{member.role.value}"),
-                group=t(f"working_groups.{member.working_group}"),
-            ),
-            locale=t.locale,
-        ),
-        now,
-    )
+    await tell_appointed(uow, catalogs, outcome.applicant, now)

@@ -10,17 +10,17 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.domain import jalali
-from bot.domain.members import Actor, help_topics
+from bot.domain.members import Actor
 from bot.handlers.shared import date_error
 from bot.i18n import Translator
+from bot.ui.members import help_text
 
 router = Router(name="common")
 
 
 @router.message(Command("help"))
 async def help_(message: Message, actor: Actor, t: Translator) -> None:
-    sections = [t(f"help.{topic}") for topic in help_topics(actor)]
-    await message.answer(t.join(sections, "\n\n"))
+    await message.answer(help_text(t, actor))
 
 
 @router.message(Command("cancel"), ~StateFilter(None))

@@ -12,11 +12,9 @@ import datetime
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.members import (
     Actor,
@@ -30,10 +28,10 @@ from bot.domain.members import (
     clean_phone,
 )
 from bot.handlers.keyboards import AgencyPick, LanguagePick, agency_keyboard, language_keyboard
-from bot.handlers.registration import application_lines, refresh_cards
 from bot.i18n import Catalogs, Translator
 from bot.services import members as member_service
 from bot.storage.uow import UnitOfWork
+from bot.ui.members import ProfileField, profile_keyboard, profile_text, refresh_cards
 
 router = Router(name="profile")
 
@@ -45,29 +43,8 @@ class ProfileEdit(StatesGroup):
     phone = State()
 
 
-class ProfileField(CallbackData, prefix="prof"):
-    field: str  # name | agency | phone | language
-
-
-def _profile_text(t: Translator, member: Member) -> str:
-    return t(
-        "profile.card",
-        details=application_lines(t, member),
-        role=t(f"roles.{member.role.value}"),
-        status=t(f"statuses.{member.status.value}"),
-    )
-
-
-def _profile_keyboard(t: Translator):  # type: ignore[no-untyped-def]
-    builder = InlineKeyboardBuilder()
-    for field in ("name", "agency", "phone", "language"):
-        builder.button(text=t(f"profile.edit_{field}"), callback_data=ProfileField(field=field))
-    builder.adjust(2)
-    return builder.as_markup()
-
-
 async def _show(message: Message, t: Translator, member: Member) -> None:
-    await message.answer(_profile_text(t, member), reply_markup=_profile_keyboard(t))
+    await message.answer(profile_text(t, member), reply_markup=profile_keyboard(t))
 
 
 @router.message(Command("profile"))

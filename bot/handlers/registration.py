@@ -10,32 +10,20 @@ shows the outcome and the applicant is told.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandStart
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import (
-    CallbackQuery,
-    ForceReply,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, ForceReply, Message, ReplyKeyboardRemove
 
 from bot.config import Settings
 from bot.domain.members import (
     Actor,
     Decision,
     InvalidInput,
-    Member,
     MemberStatus,
     agency_needs_name,
     check_agency,
@@ -56,16 +44,24 @@ from bot.handlers.keyboards import (
     language_keyboard,
 )
 from bot.handlers.shared import close_buttons
-from bot.i18n import Catalogs, Markup, Translator
+from bot.i18n import Catalogs, Translator
 from bot.services import members as member_service
-from bot.storage.outbox import OutgoingMessage
 from bot.storage.repositories import Application
 from bot.storage.uow import UnitOfWork
+from bot.ui.members import (
+    ApplicationDecision,
+    ConfirmApplication,
+    announce_decision,
+    application_preview,
+    confirm_keyboard,
+    phone_keyboard,
+    post_cards,
+    refresh_cards,
+    refusal_text,
+)
 
 router = Router(name="registration")
 log = logging.getLogger(__name__)
-
-CARD_SUBJECT = "application"
 
 
 class Registration(StatesGroup):
@@ -80,15 +76,6 @@ class Registration(StatesGroup):
 
 class RejectionReason(StatesGroup):
     reason = State()
-
-
-class ConfirmApplication(CallbackData, prefix="app"):
-    action: str  # send | edit | cancel
-
-
-class ApplicationDecision(CallbackData, prefix="appd"):
-    action: str  # approve | reject
-    member_id: int
 
 
 private = F.chat.type == ChatType.PRIVATE
@@ -194,15 +181,7 @@ async def group_chosen(
     await close_buttons(query)
     await state.update_data(working_group=code)
     await state.set_state(Registration.phone)
-    keyboard = ReplyKeyboardMarkup(
-        keyboard=[
-            [KeyboardButton(text=t("registration.share_phone"), request_contact=True)],
-            [KeyboardButton(text=t("registration.skip_phone"))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
-    await query.message.answer(t("registration.ask_phone"), reply_markup=keyboard)  # type: ignore[union-attr]
+    await query.message.answer(t("registration.ask_phone"), reply_markup=phone_keyboard(t))  # type: ignore[union-attr]
 
 
 @router.message(Registration.phone, F.contact)
@@ -237,13 +216,8 @@ async def _confirm(message: Message, state: FSMContext, t: Translator, phone: st
     data = await state.update_data(phone=phone)
     await state.set_state(Registration.confirm)
     await message.answer(t("registration.got_it"), reply_markup=ReplyKeyboardRemove())
-    builder = InlineKeyboardBuilder()
-    for action in ("send", "edit", "cancel"):
-        builder.button(text=t(f"buttons.{action}"), callback_data=ConfirmApplication(action=action))
-    builder.adjust(1, 2)
-    summary = application_lines(t, _application(data))
     await message.answer(
-        t("registration.preview", details=summary), reply_markup=builder.as_markup()
+        application_preview(t, _application(data)), reply_markup=confirm_keyboard(t)
     )
 
 
@@ -306,117 +280,6 @@ def _application(data: dict) -> Application:
         phone=data.get("phone"),
         locale=data.get("locale", "fa"),
     )
-
-
-# --- the card the secretariat sees --------------------------------------------------------
-
-
-def _agency_name(t: Translator, code: str, other: str | None) -> str:
-    return other if other else t(f"agencies.{code}")
-
-
-def application_lines(t: Translator, application: Application | Member) -> Markup:
-    phone = t.digits(application.phone) if application.phone else t("profile.no_phone")
-    return t(
-        "registration.details",
-        name=application.full_name,
-        agency=_agency_name(t, application.agency_code, application.agency_other),
-        group=t(f"working_groups.{application.working_group}"),
-        phone=phone,
-    )
-
-
-def application_card(t: Translator, member: Member) -> Markup:
-    details = application_lines(t, member)
-    username = f"@{member.username}" if member.username else "-"
-    card = t(
-        "cards.application",
-        details=details,
-        username=username,
-        user_id=t.digits(str(member.user_id)),
-        applied=t.moment(member.applied_at),
-    )
-    if member.status is MemberStatus.APPROVED and member.decided_at:
-        outcome = t(
-            "cards.approved_by", name=member.decided_by_name or "-", at=t.moment(member.decided_at)
-        )
-        return Markup(f"{card}\n\n{outcome}")
-    if member.status is MemberStatus.REJECTED and member.decided_at:
-        outcome = t(
-            "cards.rejected_by",
-            name=member.decided_by_name or "-",
-            at=t.moment(member.decided_at),
-            reason=member.rejection_reason or "-",
-        )
-        return Markup(f"{card}\n\n{outcome}")
-    return card
-
-
-def decision_keyboard(t: Translator, member: Member) -> InlineKeyboardMarkup | None:
-    if member.status is not MemberStatus.PENDING:
-        return None
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=t("buttons.approve"),
-        callback_data=ApplicationDecision(action="approve", member_id=member.id),
-    )
-    builder.button(
-        text=t("buttons.reject"),
-        callback_data=ApplicationDecision(action="reject", member_id=member.id),
-    )
-    return builder.as_markup()
-
-
-async def post_cards(
-    uow: UnitOfWork,
-    catalogs: Catalogs,
-    member: Member,
-    chats: list[tuple[int, str]],
-    now: datetime.datetime,
-) -> None:
-    """Queue the card for each chat; the outbox sends it after the commit and remembers where
-    each copy landed, so that the decision can update them all."""
-    for chat_id, locale in chats:
-        t = catalogs.translator(locale)
-        await uow.outbox.enqueue(
-            OutgoingMessage(
-                # The moment makes each posting its own: /pending may post a card again.
-                key=f"application:{member.id}:{now.isoformat()}:{chat_id}",
-                chat_id=chat_id,
-                text=application_card(t, member),
-                locale=t.locale,
-                reply_markup=_markup(decision_keyboard(t, member)),
-                card_subject=CARD_SUBJECT,
-                card_subject_id=member.id,
-            ),
-            now,
-        )
-
-
-async def refresh_cards(
-    uow: UnitOfWork, catalogs: Catalogs, member: Member, now: datetime.datetime
-) -> None:
-    """Every copy of the card shows the application as it is now."""
-    for copy in await uow.cards.copies(CARD_SUBJECT, member.id):
-        t = catalogs.translator(copy.locale)
-        text = application_card(t, member)
-        # Keyed by the content: the same card is edited once, a changed one again.
-        digest = hashlib.sha1(text.encode()).hexdigest()[:16]
-        await uow.outbox.enqueue(
-            OutgoingMessage(
-                key=f"application-edit:{copy.chat_id}:{copy.message_id}:{digest}",
-                chat_id=copy.chat_id,
-                text=text,
-                locale=copy.locale,
-                reply_markup=_markup(decision_keyboard(t, member)),
-                edit_message_id=copy.message_id,
-            ),
-            now,
-        )
-
-
-def _markup(keyboard: InlineKeyboardMarkup | None) -> dict | None:
-    return keyboard.model_dump(exclude_none=True) if keyboard is not None else None
 
 
 # --- the secretariat's decision ------------------------------------------------------------
@@ -493,7 +356,7 @@ async def reason_typed(
         await message.answer(t("decisions.rejected_done"))
         await _announce(uow, catalogs, outcome, now)
         return
-    await message.answer(_refusal_text(t, outcome))
+    await message.answer(refusal_text(t, outcome))
 
 
 async def _after_decision(
@@ -517,38 +380,8 @@ async def _announce(
     outcome: member_service.DecisionOutcome,
     now: datetime.datetime,
 ) -> None:
-    member = outcome.applicant
-    assert member is not None
-    await refresh_cards(uow, catalogs, member, now)
-    t = catalogs.translator(member.locale)
-    if member.status is MemberStatus.APPROVED:
-        text = t("decisions.you_are_approved", group=t(f"working_groups.{member.working_group}"))
-    else:
-        text = t("decisions.you_are_rejected", reason=member.rejection_reason or "-")
-    decided = member.decided_at.isoformat() if member.decided_at else now.isoformat()
-    await uow.outbox.enqueue(
-        OutgoingMessage(
-            key=f"application-decision:{member.id}:{decided}",
-            chat_id=member.user_id,
-            text=text,
-            locale=t.locale,
-        ),
-        now,
-    )
-
-
-def _refusal_text(t: Translator, outcome: member_service.DecisionOutcome) -> Markup:
-    applicant = outcome.applicant
-    if outcome.result != "already_decided":
-        return t(f"decisions.{outcome.result}")
-    if applicant is None or applicant.decided_at is None:
-        # Decided and then withdrawn or re-applied between the press and this answer.
-        return t("decisions.already_decided_plain")
-    return t(
-        "decisions.already_decided",
-        name=applicant.decided_by_name or "-",
-        at=t.moment(applicant.decided_at),
-    )
+    assert outcome.applicant is not None
+    await announce_decision(uow, catalogs, outcome.applicant, now)
 
 
 async def _answer_refusal(
@@ -559,7 +392,7 @@ async def _answer_refusal(
     outcome: member_service.DecisionOutcome,
     now: datetime.datetime,
 ) -> None:
-    await query.answer(_refusal_text(t, outcome), show_alert=True)
+    await query.answer(refusal_text(t, outcome), show_alert=True)
     if outcome.result == "already_decided" and outcome.applicant is not None:
         # The pressed copy may be stale (e.g. it failed to update earlier): fix it now.
         await refresh_cards(uow, catalogs, outcome.applicant, now)

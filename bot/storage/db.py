@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from pathlib import Path
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
@@ -17,7 +17,8 @@ from bot.domain.working_groups import WORKING_GROUPS
 from bot.storage.models import WorkingGroupRow
 from bot.storage.templates import TemplateRepository
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+# Shipped inside the package (pyproject's package-data), found wherever the package is installed.
+MIGRATIONS = files("bot.storage") / "migrations"
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _alembic_config(connection: Connection) -> Config:
+def alembic_config(connection: Connection) -> Config:
+    """Alembic run on an open connection, with the migrations shipped in the package."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -50,7 +52,7 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
-    command.upgrade(_alembic_config(connection), "head")
+    command.upgrade(alembic_config(connection), "head")
     _sync_working_groups(connection)
 
 
@@ -69,7 +71,7 @@ async def upgrade(engine: AsyncEngine) -> None:
 
 
 async def sync_shipped_templates(engine: AsyncEngine) -> None:
-    """Store every shipped plan template (templates/*.toml) whose code the database lacks.
+    """Store every shipped plan template (bot/templates/*.toml) whose code the database lacks.
 
     A template already there is left alone, even when the shipped file changed: a secretariat
     may have re-imported its own version under the same code (`python -m bot template import`).

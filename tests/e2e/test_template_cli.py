@@ -117,8 +117,29 @@ def test_a_bad_file_is_refused_with_its_line_and_leaves_the_old_version(tmp_path
     assert "template error: nowhere.toml: cannot read" in missing.stderr
 
     listed = _cli(tmp_path, "list")
-    assert listed.stdout.splitlines() == ["demo-plan\tphases\t2 items\tبرنامه نمونه"]
+    assert listed.stdout.splitlines() == sorted(
+        ["demo-plan\tphases\t2 items\tبرنامه نمونه", *_shipped_lines()]
+    )
     assert _stored(tmp_path, "demo-plan") == parse_template(FIRST)
+
+
+def _shipped_lines() -> list[str]:
+    return [f"{t.code}\t{t.kind}\t{len(t.items)} items\t{t.name}" for t in load_shipped()]
+
+
+def test_on_a_fresh_database_list_shows_the_shipped_templates(tmp_path: Path) -> None:
+    # Given a secretariat that has imported nothing, when it lists the templates before the
+    # bot ever started, then it sees what /plan will offer: the shipped ones.
+    listed = _cli(tmp_path, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == sorted(_shipped_lines())
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == [
+        "export-cluster-matrix",
+        "search-engine-plan",
+    ]
+    assert _stored(tmp_path, "search-engine-plan") == next(
+        t for t in load_shipped() if t.code == "search-engine-plan"
+    )
 
 
 # --- the repository and the shipped templates ---------------------------------------------

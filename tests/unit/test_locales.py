@@ -1,4 +1,4 @@
-"""The texts in locales/*.toml: both languages say the same things, and the code finds them."""
+"""The texts in bot/locales/*.toml: both languages say the same things, and the code finds them."""
 
 from __future__ import annotations
 
@@ -298,8 +298,8 @@ FAMILIES: dict[str, set[str]] = {
 
 
 def test_persian_and_english_have_exactly_the_same_texts() -> None:
-    assert sorted(set(FA) - set(EN)) == [], "only in locales/fa"
-    assert sorted(set(EN) - set(FA)) == [], "only in locales/en"
+    assert sorted(set(FA) - set(EN)) == [], "only in bot/locales/fa"
+    assert sorted(set(EN) - set(FA)) == [], "only in bot/locales/en"
 
 
 @pytest.mark.parametrize("key", sorted(FA))
