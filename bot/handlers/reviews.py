@@ -13,31 +13,28 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
 from bot.domain import submissions as rules
-from bot.domain.members import Actor, InvalidInput, managed_groups
-from bot.domain.submissions import Decision, SubmissionKind, Vote
+from bot.domain.members import Actor, managed_groups
+from bot.domain.submissions import (
+    AcknowledgeResult,
+    ApprovalEffect,
+    Decision,
+    Submission,
+    SubmissionRefusal,
+    Vote,
+)
+from bot.domain.text import InvalidInput
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.shared import answer_long, callback_message, send_files
-from bot.handlers.submission_cards import (
-    DECISIVE_EVENTS,
-    CardPrinter,
-    PackageAck,
-    Review,
-    SubmissionView,
-    card_subject,
-    content_lines,
-    kind_name,
-    license_text,
-)
 from bot.handlers.tasks import tell_assignees
 from bot.i18n import Catalogs, Translator
 from bot.services import submissions as service
 from bot.services import tasks as task_service
-from bot.storage.submissions import Submission
 from bot.storage.uow import UnitOfWork
+from bot.ui import submissions as ui
+from bot.ui.submissions import CardPrinter, PackageAck, Review, SubmissionView, card_subject
 
 router = Router(name="reviews")
 
@@ -76,14 +73,14 @@ async def ask_comment(
     t: Translator,
 ) -> None:
     submission = await uow.submissions.get(callback_data.submission_id)
-    refusal = "submission_gone" if submission is None else None
+    refusal = SubmissionRefusal.SUBMISSION_GONE if submission is None else None
     if submission is not None and (
         not submission.state.is_open or submission.version != callback_data.version
     ):
-        refusal = "already_decided"
+        refusal = SubmissionRefusal.ALREADY_DECIDED
     if refusal is None and submission is not None:
         refusal = rules.review_refusal(actor, submission.state, submission.cluster_group)
-        if refusal == "not_your_stage":
+        if refusal is SubmissionRefusal.NOT_YOUR_STAGE:
             await uow.audit.record(
                 actor.user_id,
                 f"submission.{callback_data.action}",
@@ -92,7 +89,7 @@ async def ask_comment(
                 submission.id,
             )
     if refusal is not None:
-        await query.answer(await _refusal(uow, t, refusal, submission), show_alert=True)
+        await query.answer(await ui.refusal_text(uow, t, refusal, submission), show_alert=True)
         return
     assert submission is not None
     await state.set_state(ReviewComment.comment)
@@ -134,7 +131,7 @@ async def comment_typed(
         now,
     )
     if not outcome.done:
-        await message.answer(await _refusal(uow, t, outcome.result, outcome.submission))
+        await message.answer(await ui.refusal_text(uow, t, outcome.result, outcome.submission))
         return
     await _announce(outcome, uow, catalogs, settings, now, comment)
     await message.answer(t(f"reviews.done_{outcome.result}"))
@@ -174,7 +171,7 @@ async def _report(
     """Answer the press, then queue what the outcome means for everyone else."""
     if not outcome.done:
         await query.answer(
-            await _refusal(uow, t, outcome.result, outcome.submission), show_alert=True
+            await ui.refusal_text(uow, t, outcome.result, outcome.submission), show_alert=True
         )
         return
     await query.answer(t(f"reviews.done_{outcome.result}"))
@@ -191,54 +188,16 @@ async def _announce(
 ) -> None:
     submission = outcome.submission
     assert submission is not None
-    printer = CardPrinter(uow, catalogs, settings, now)
-    if outcome.result == "voted":
-        # Live tally on every copy; the key changes with each vote so each update is sent.
-        total = outcome.tally.total if outcome.tally else 0
-        await printer.queue_card_updates(submission, round_key=f":n{total}")
-        return
-    await printer.queue_card_updates(submission)
-    if outcome.result == "advanced":
-        await printer.queue_review_cards(submission)
-        group = service.stage_group(submission)
-        t = catalogs.translator(submission.author_locale)
-        await printer.queue_to_author(
-            submission, "advanced", "reviews.author_advanced", group=t(f"working_groups.{group}")
-        )
-    elif outcome.result == "approved":
-        await printer.queue_to_author(submission, "approved", "reviews.author_approved")
-        if outcome.license is not None:
-            await printer.queue_license(submission, outcome.license)
-        if outcome.items:
-            await printer.queue_package(submission, outcome.items)
-            # F12: each agency's part becomes a task for that agency's representatives.
-            created = await task_service.tasks_from_package(uow, submission, outcome.items, now)
-            for task in created:
-                await tell_assignees(uow, catalogs, task, now)
-    elif outcome.result in ("returned", "rejected"):
-        await printer.queue_to_author(
-            submission, outcome.result, f"reviews.author_{outcome.result}", comment=comment or "-"
-        )
-
-
-async def _refusal(
-    uow: UnitOfWork, t: Translator, reason: str, submission: Submission | None
-) -> str:
-    """Why nothing happened; for an old card, who acted on it and what it says now."""
-    if reason == "already_decided" and submission is not None:
-        events = [
-            e for e in await uow.submissions.events(submission.id) if e.action in DECISIVE_EVENTS
-        ]
-        if events:
-            last = events[-1]
-            name = t("cards.the_vote") if last.actor_name == service.VOTE_ACTOR else last.actor_name
-            return t(
-                "submission_refusals.already_decided_by",
-                name=name,
-                at=t.moment(last.at),
-                status=t(f"submission_statuses.{submission.status.value}"),
-            )
-    return t(f"submission_refusals.{reason}")
+    await CardPrinter(uow, catalogs, settings, now).announce(outcome, comment)
+    if (
+        outcome.result == rules.Outcome.APPROVED
+        and submission.spec.on_approval is ApprovalEffect.INSTRUCT_AGENCIES
+        and outcome.items
+    ):
+        # F12: each agency's part becomes a task for that agency's representatives.
+        created = await task_service.tasks_from_package(uow, submission, outcome.items, now)
+        for task in created:
+            await tell_assignees(uow, catalogs, task, now)
 
 
 # --- what is waiting, and how a group decides ----------------------------------------------------
@@ -255,29 +214,8 @@ async def inbox(
     if not waiting:
         await message.answer(t("inbox.none"))
         return
-    lines = []
-    builder = InlineKeyboardBuilder()
-    for submission in waiting[:30]:
-        lines.append(
-            t(
-                "inbox.line",
-                number=submission.id,
-                kind=kind_name(t, submission.kind),
-                title=submission.title,
-                cluster=submission.cluster_name,
-                days=rules.waiting_days(submission.stage_opened_at, now),
-            )
-        )
-        builder.button(
-            text=t("inbox.open", number=submission.id),
-            callback_data=SubmissionView(action="card", submission_id=submission.id),
-        )
-    builder.adjust(4)
-    await answer_long(
-        message,
-        t("inbox.header", count=len(waiting), lines=t.join(lines)),
-        reply_markup=builder.as_markup(),
-    )
+    text, markup = ui.inbox_view(t, waiting, now)
+    await answer_long(message, text, reply_markup=markup)
 
 
 @router.message(Command("rules"))
@@ -314,12 +252,7 @@ async def review_rules(
             },
         )
     rule = await uow.submissions.rule_for(group)
-    key = "rules.vote" if rule.mode is rules.RuleMode.VOTE else "rules.secretary"
-    await message.answer(
-        t(key, group=t(f"working_groups.{group}"), quorum=rule.quorum, days=rule.deadline_days)
-        + "\n\n"
-        + t("rules.usage")
-    )
+    await message.answer(ui.rule_text(t, group, rule))
 
 
 def _parse_rule(words: list[str]) -> rules.DecisionRule:
@@ -380,22 +313,8 @@ async def details(
     submission = await _followed(query, uow, actor, t, callback_data.submission_id)
     if submission is None:
         return
-    items = [(i.agency_code, i.action) for i in await uow.submissions.items(submission.id)]
-    lines = [
-        t("cards.header", kind=kind_name(t, submission.kind), number=submission.id),
-        t("cards.title", title=submission.title),
-        *content_lines(
-            t,
-            submission.kind,
-            submission.summary,
-            submission.details,
-            submission.budget_million_rials,
-            submission.duration_months,
-            items,
-            full=True,
-        ),
-    ]
-    await answer_long(callback_message(query), t.join(lines))
+    items = await uow.submissions.items(submission.id)
+    await answer_long(callback_message(query), ui.details_text(t, submission, items))
 
 
 @router.callback_query(SubmissionView.filter(F.action == "files"))
@@ -430,20 +349,8 @@ async def timeline(
     submission = await _followed(query, uow, actor, t, callback_data.submission_id)
     if submission is None:
         return
-    lines = [t("timeline.header", number=submission.id, title=submission.title)]
-    for event in await uow.submissions.events(submission.id):
-        name = t("cards.the_vote") if event.actor_name == service.VOTE_ACTOR else event.actor_name
-        lines.append(
-            t(
-                "timeline.line",
-                at=t.moment(event.at),
-                name=name,
-                action=t(f"event_actions.{event.action}"),
-            )
-        )
-        if event.comment and event.action != "acknowledged":
-            lines.append(t("cards.comment", comment=event.comment))
-    await answer_long(callback_message(query), t.join(lines))
+    events = await uow.submissions.events(submission.id)
+    await answer_long(callback_message(query), ui.timeline_text(t, submission, events))
 
 
 @router.callback_query(SubmissionView.filter(F.action == "license"))
@@ -458,10 +365,10 @@ async def show_license(
     if submission is None:
         return
     license_ = await uow.submissions.license_of(submission.id)
-    if license_ is None or submission.kind is not SubmissionKind.FEASIBILITY_PLAN:
+    if license_ is None or submission.spec.on_approval is not ApprovalEffect.LICENSE_CLUSTER:
         await callback_message(query).answer(t("license.none"))
         return
-    await callback_message(query).answer(license_text(t, submission, license_))
+    await callback_message(query).answer(ui.license_text(t, submission, license_))
 
 
 @router.callback_query(SubmissionView.filter(F.action == "withdraw"))
@@ -478,7 +385,7 @@ async def withdraw(
     outcome = await service.withdraw(uow, actor, callback_data.submission_id, now)
     if not outcome.done or outcome.submission is None:
         await query.answer(
-            await _refusal(uow, t, outcome.result, outcome.submission), show_alert=True
+            await ui.refusal_text(uow, t, outcome.result, outcome.submission), show_alert=True
         )
         return
     await query.answer(t("reviews.done_withdrawn"))
@@ -498,7 +405,7 @@ async def acknowledge(
     now: datetime.datetime,
 ) -> None:
     result, item = await service.acknowledge(uow, actor, callback_data.item_id, now)
-    if result != "acknowledged" or item is None:
+    if result is not AcknowledgeResult.ACKNOWLEDGED or item is None:
         await query.answer(t(f"package.{result}"), show_alert=True)
         return
     await query.answer(t("package.acknowledged"))
@@ -520,9 +427,5 @@ async def close_expired_votes(
     """
     outcomes = await service.close_expired_votes(uow, now)
     for outcome in outcomes:
-        if outcome.result == "vote_tied" and outcome.submission is not None:
-            printer = CardPrinter(uow, catalogs, settings, now)
-            await printer.queue_card_updates(outcome.submission, round_key=":tied")
-        else:
-            await _announce(outcome, uow, catalogs, settings, now, None)
+        await _announce(outcome, uow, catalogs, settings, now, None)
     return len([o for o in outcomes if o.done])
