@@ -4,8 +4,8 @@ Seed 004 describes three items that climb the same ladder: a feasibility plan (F
 F6), a development program (F9) and a support package (F10, F11). The first two are reviewed
 by the cluster's provincial working group and then by the central group; a support package
 is proposed by a working group's secretariat and approved centrally. Everything here is pure:
-the storage layer applies a `Transition` atomically (checking `version`), and the handlers
-turn refusal reasons into messages.
+the storage layer applies a `Transition` atomically (checking `version`), and the
+presentation layer (bot/ui/submissions.py) turns refusal reasons into messages.
 
 What each kind of item asks, who may file it, where it is reviewed and what its final
 approval sets in motion is one entry of `KINDS` (a `KindSpec`); code asks the entry instead of
@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -47,6 +47,7 @@ __all__ = [
     "MAX_ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
     "PIPELINES",
+    "AcknowledgeResult",
     "ApprovalEffect",
     "Attachment",
     "AttachmentRefusal",
@@ -382,7 +383,7 @@ class _Pipelines(Mapping[SubmissionKind, tuple[ReviewLevel, ...]]):
     def __getitem__(self, kind: SubmissionKind) -> tuple[ReviewLevel, ...]:
         return spec_for(kind).stages
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[SubmissionKind]:
         return iter(KINDS)
 
     def __len__(self) -> int:
@@ -445,7 +446,7 @@ class Transition:
     status: SubmissionStatus
     stage_index: int
     version: int
-    outcome: str
+    outcome: Outcome
 
 
 class TransitionRefused(Exception):
