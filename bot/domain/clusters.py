@@ -16,6 +16,16 @@ from bot.domain.text import InvalidInput, one_line
 from bot.domain.working_groups import CENTRAL, PROVINCES
 
 
+class ClusterRefusal(enum.StrEnum):
+    """Why the registry did nothing. bot/ui/clusters.py gives each its text (ERROR_KEYS): a
+    refusal to edit and one to view read differently."""
+
+    NOT_ALLOWED = "not_allowed"
+    NOT_FOUND = "not_found"
+    CDA_NOT_ELIGIBLE = "cda_not_eligible"
+    STAGE_NEEDS_LICENSE = "stage_needs_license"
+
+
 class ClusterStage(enum.StrEnum):
     IDENTIFIED = "identified"
     FEASIBILITY_STUDIED = "feasibility_studied"
@@ -128,12 +138,12 @@ def settable_stages(actor: Actor) -> tuple[ClusterStage, ...]:
     return tuple(stage for stage in ClusterStage if stage is not ClusterStage.LICENSED)
 
 
-def stage_refusal(actor: Actor, cluster: Cluster, stage: ClusterStage) -> str | None:
+def stage_refusal(actor: Actor, cluster: Cluster, stage: ClusterStage) -> ClusterRefusal | None:
     """Why this actor may not set this stage on this cluster by hand, or None if they may."""
     if not can_manage_cluster(actor, cluster.working_group):
-        return "not_allowed"
+        return ClusterRefusal.NOT_ALLOWED
     if stage not in settable_stages(actor):
-        return "stage_needs_license"
+        return ClusterRefusal.STAGE_NEEDS_LICENSE
     return None
 
 

@@ -4,16 +4,17 @@ Seed 004 describes three items that climb the same ladder: a feasibility plan (F
 F6), a development program (F9) and a support package (F10, F11). The first two are reviewed
 by the cluster's provincial working group and then by the central group; a support package
 is proposed by a working group's secretariat and approved centrally. Everything here is pure:
-the storage layer applies a `Transition` atomically (checking `version`), and the handlers
-turn refusal reasons into messages.
+the storage layer applies a `Transition` atomically (checking `version`), and the
+presentation layer (bot/ui/submissions.py) turns refusal reasons into messages.
 
-Refusal reasons (returned by the `*_refusal` functions; each is a locale key):
-    members_only, cluster_not_eligible, cluster_not_licensed, not_your_cluster,
-    secretaries_only, already_decided, not_your_stage, not_the_author,
-    file_type, file_too_big
+What each kind of item asks, who may file it, where it is reviewed and what its final
+approval sets in motion is one entry of `KINDS` (a `KindSpec`); code asks the entry instead of
+testing the kind, so a new kind is one entry plus its texts, and a kind without an entry is
+an error (`UnknownKind`), never treated like another.
 
-`TransitionRefused.reason` values:
-    not_in_review, not_returned, closed
+Refusal reasons are `SubmissionRefusal` members (the `*_refusal` functions, the services and
+`TransitionRefused.reason`); a file is refused with an `AttachmentRefusal`. Their values are
+the locale keys under `submission_refusals.` and `submission_errors.`.
 
 `InvalidInput.reason` values (what a person typed cannot be used):
     amount_invalid, months_invalid,
@@ -29,9 +30,10 @@ from __future__ import annotations
 import datetime
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from bot.domain.clusters import Cluster, ClusterStage
 from bot.domain.digits import strip_invisible, to_latin_digits
@@ -41,21 +43,36 @@ from bot.domain.working_groups import CENTRAL, is_working_group
 
 __all__ = [
     "ALLOWED_EXTENSIONS",
+    "KINDS",
     "MAX_ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
     "PIPELINES",
+    "AcknowledgeResult",
+    "ApprovalEffect",
+    "Attachment",
+    "AttachmentRefusal",
+    "Content",
     "Criterion",
     "CriterionMark",
     "Decision",
     "DecisionRule",
+    "DialogStep",
+    "Event",
+    "KindSpec",
+    "License",
+    "PackageItem",
     "ReviewLevel",
     "RuleMode",
+    "Submission",
     "SubmissionKind",
+    "SubmissionRefusal",
     "SubmissionState",
     "SubmissionStatus",
+    "Submitters",
     "Tally",
     "Transition",
     "TransitionRefused",
+    "UnknownKind",
     "Vote",
     "attachment_refusal",
     "author_refusal",
@@ -71,6 +88,8 @@ __all__ = [
     "resubmit",
     "review_refusal",
     "reviewing_group",
+    "spec_for",
+    "stage_group",
     "submit_refusal",
     "tally",
     "vote_deadline_passed",
@@ -100,14 +119,48 @@ class ReviewLevel(enum.StrEnum):
     CENTRE = "centre"
 
 
-PIPELINES: dict[SubmissionKind, tuple[ReviewLevel, ...]] = {
-    # F3-4 then F6: the province evaluates the plan, the centre weighs it nationally.
-    SubmissionKind.FEASIBILITY_PLAN: (ReviewLevel.PROVINCE, ReviewLevel.CENTRE),
-    # F9-1..3: programs follow the same two steps.
-    SubmissionKind.DEVELOPMENT_PROGRAM: (ReviewLevel.PROVINCE, ReviewLevel.CENTRE),
-    # F11: a working group already stands behind the proposal, so only the centre approves.
-    SubmissionKind.SUPPORT_PACKAGE: (ReviewLevel.CENTRE,),
-}
+class SubmissionRefusal(enum.StrEnum):
+    """Why nothing happened; each value is a key under `submission_refusals.`."""
+
+    # who may do what (this module)
+    MEMBERS_ONLY = "members_only"
+    CLUSTER_NOT_ELIGIBLE = "cluster_not_eligible"
+    CLUSTER_NOT_LICENSED = "cluster_not_licensed"
+    NOT_YOUR_CLUSTER = "not_your_cluster"
+    SECRETARIES_ONLY = "secretaries_only"
+    ALREADY_DECIDED = "already_decided"
+    NOT_YOUR_STAGE = "not_your_stage"
+    NOT_THE_AUTHOR = "not_the_author"
+    # the state machine (TransitionRefused.reason)
+    CLOSED = "closed"
+    NOT_IN_REVIEW = "not_in_review"
+    NOT_RETURNED = "not_returned"
+    # what the services find in the database
+    CLUSTER_GONE = "cluster_gone"
+    PROGRAM_NOT_APPROVED = "program_not_approved"
+    PLAN_ALREADY_OPEN = "plan_already_open"
+    SUBMISSION_GONE = "submission_gone"
+    NOT_VOTING = "not_voting"
+    ALREADY_VOTED = "already_voted"
+    VOTE_IN_PROGRESS = "vote_in_progress"
+    NOT_YOURS_TO_SEE = "not_yours_to_see"
+
+
+class AttachmentRefusal(enum.StrEnum):
+    """Why a file is not attached; each value is a key under `submission_errors.`."""
+
+    FILE_TYPE = "file_type"
+    FILE_TOO_BIG = "file_too_big"
+    TOO_MANY_FILES = "too_many_files"
+
+
+class AcknowledgeResult(enum.StrEnum):
+    """What pressing "Received" did; each value is a key under `package.`."""
+
+    ACKNOWLEDGED = "acknowledged"
+    NOT_YOUR_AGENCY = "not_your_agency"
+    ALREADY_ACKNOWLEDGED = "already_acknowledged"
+    SUBMISSION_GONE = "submission_gone"
 
 
 def reviewing_group(level: ReviewLevel, cluster_group: str) -> str:
@@ -177,6 +230,169 @@ class DecisionRule:
             raise ValueError(f"deadline_days must be within 1..60, not {self.deadline_days}")
 
 
+# --- what each kind of item is ----------------------------------------------------------------
+
+
+class UnknownKind(ValueError):
+    """A kind with no entry in `KINDS`: refused rather than handled like another kind."""
+
+    def __init__(self, kind: object) -> None:
+        super().__init__(f"unknown submission kind {kind!r}: it has no entry in KINDS")
+        self.kind = kind
+
+
+class DialogStep(enum.StrEnum):
+    """The questions of the submit dialog, each asked only for kinds whose entry names it."""
+
+    PROGRAM = "program"  # which approved development program the item builds on
+    TITLE = "title"
+    SUMMARY = "summary"
+    CRITERIA = "criteria"  # the nine criteria of article 7, each a mark and a note
+    BUDGET = "budget"
+    DURATION = "duration"
+    ITEMS = "items"  # agency, then what it must do, repeated
+    ATTACHMENTS = "attachments"
+
+
+class Submitters(enum.StrEnum):
+    """Who may file an item for a cluster."""
+
+    # Members of the cluster's provincial group or of the central group, its CDA, superusers.
+    CLUSTER_VOICES = "cluster_voices"
+    # The secretariat or chair of the cluster's group or of the central group, superusers:
+    # a working group proposes through its secretariat (F10).
+    SECRETARIATS = "secretariats"
+
+
+class ApprovalEffect(enum.StrEnum):
+    """What the final approval of an item sets in motion."""
+
+    LICENSE_CLUSTER = "license_cluster"  # F7, F8: the cluster is licensed, a license issued
+    DEVELOPMENT_RUNNING = "development_running"  # F9: the cluster's program is under way
+    INSTRUCT_AGENCIES = "instruct_agencies"  # F11, F12: each agency told its part, tasks made
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One kind's pipeline: its dialog, who may file it and for which clusters, its review
+    stages and the effect of its final approval."""
+
+    dialog: tuple[DialogStep, ...]
+    # Steps a person may skip; the others must be answered (or kept).
+    optional: frozenset[DialogStep]
+    submitters: Submitters
+    cluster_stages: frozenset[ClusterStage]
+    # Why a cluster outside `cluster_stages` cannot have this kind filed for it.
+    wrong_cluster_stage: SubmissionRefusal
+    stages: tuple[ReviewLevel, ...]
+    on_approval: ApprovalEffect
+    # Only one of this kind may be open per cluster at a time.
+    one_open_per_cluster: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.stages:
+            raise ValueError("a kind needs at least one review stage")
+        for required in (DialogStep.TITLE, DialogStep.SUMMARY, DialogStep.ATTACHMENTS):
+            if required not in self.dialog:
+                raise ValueError(f"every kind asks for {required}")
+        if not self.optional <= set(self.dialog):
+            raise ValueError("an optional step must be one of the dialog's steps")
+
+    def asks(self, step: DialogStep) -> bool:
+        return step in self.dialog
+
+    def step_after(self, step: DialogStep) -> DialogStep | None:
+        """The next question of the dialog, or None after the last (the preview)."""
+        position = self.dialog.index(step) + 1
+        return self.dialog[position] if position < len(self.dialog) else None
+
+
+_PLAN_STAGES = frozenset({ClusterStage.IDENTIFIED, ClusterStage.FEASIBILITY_STUDIED})
+_LICENSED_STAGES = frozenset({ClusterStage.LICENSED, ClusterStage.DEVELOPMENT_RUNNING})
+
+KINDS: Mapping[SubmissionKind, KindSpec] = MappingProxyType(
+    {
+        # F3-3, then F3-4 and F6: the province evaluates the plan, the centre weighs it
+        # nationally; approval licenses the cluster (F7, F8). One plan at a time per cluster:
+        # a cluster has one license.
+        SubmissionKind.FEASIBILITY_PLAN: KindSpec(
+            dialog=(
+                DialogStep.TITLE,
+                DialogStep.SUMMARY,
+                DialogStep.CRITERIA,
+                DialogStep.BUDGET,
+                DialogStep.ATTACHMENTS,
+            ),
+            # A feasibility plan may not have costed anything yet.
+            optional=frozenset({DialogStep.BUDGET}),
+            submitters=Submitters.CLUSTER_VOICES,
+            cluster_stages=_PLAN_STAGES,
+            wrong_cluster_stage=SubmissionRefusal.CLUSTER_NOT_ELIGIBLE,
+            stages=(ReviewLevel.PROVINCE, ReviewLevel.CENTRE),
+            on_approval=ApprovalEffect.LICENSE_CLUSTER,
+            one_open_per_cluster=True,
+        ),
+        # F9-1..3: programs build on a license (F8 before F9) and follow the same two steps.
+        SubmissionKind.DEVELOPMENT_PROGRAM: KindSpec(
+            dialog=(
+                DialogStep.TITLE,
+                DialogStep.SUMMARY,
+                DialogStep.BUDGET,
+                DialogStep.DURATION,
+                DialogStep.ATTACHMENTS,
+            ),
+            optional=frozenset(),
+            submitters=Submitters.CLUSTER_VOICES,
+            cluster_stages=_LICENSED_STAGES,
+            wrong_cluster_stage=SubmissionRefusal.CLUSTER_NOT_LICENSED,
+            stages=(ReviewLevel.PROVINCE, ReviewLevel.CENTRE),
+            on_approval=ApprovalEffect.DEVELOPMENT_RUNNING,
+        ),
+        # F10, F11: a working group already stands behind the proposal, so only the centre
+        # approves; approval instructs each named agency.
+        SubmissionKind.SUPPORT_PACKAGE: KindSpec(
+            dialog=(
+                DialogStep.PROGRAM,
+                DialogStep.TITLE,
+                DialogStep.SUMMARY,
+                DialogStep.ITEMS,
+                DialogStep.ATTACHMENTS,
+            ),
+            optional=frozenset({DialogStep.PROGRAM}),
+            submitters=Submitters.SECRETARIATS,
+            cluster_stages=_LICENSED_STAGES,
+            wrong_cluster_stage=SubmissionRefusal.CLUSTER_NOT_LICENSED,
+            stages=(ReviewLevel.CENTRE,),
+            on_approval=ApprovalEffect.INSTRUCT_AGENCIES,
+        ),
+    }
+)
+
+
+def spec_for(kind: object) -> KindSpec:
+    """The entry of a kind; `UnknownKind` for anything that is not a kind with an entry."""
+    try:
+        return KINDS[SubmissionKind(kind)]
+    except (ValueError, KeyError):
+        raise UnknownKind(kind) from None
+
+
+class _Pipelines(Mapping[SubmissionKind, tuple[ReviewLevel, ...]]):
+    """Each kind's review stages, read from `KINDS`; an unknown kind raises `UnknownKind`."""
+
+    def __getitem__(self, kind: SubmissionKind) -> tuple[ReviewLevel, ...]:
+        return spec_for(kind).stages
+
+    def __iter__(self) -> Iterator[SubmissionKind]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
+
+
+PIPELINES: Mapping[SubmissionKind, tuple[ReviewLevel, ...]] = _Pipelines()
+
+
 # --- the state machine ------------------------------------------------------------------------
 
 _OPEN = frozenset({SubmissionStatus.IN_REVIEW, SubmissionStatus.RETURNED})
@@ -194,18 +410,18 @@ class SubmissionState:
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", SubmissionKind(self.kind))
         object.__setattr__(self, "status", SubmissionStatus(self.status))
-        if not 0 <= self.stage_index < len(PIPELINES[self.kind]):
+        if not 0 <= self.stage_index < len(spec_for(self.kind).stages):
             raise ValueError(f"stage {self.stage_index} does not exist for {self.kind}")
         if self.version < 1:
             raise ValueError(f"version starts at 1, not {self.version}")
 
     @property
     def level(self) -> ReviewLevel:
-        return PIPELINES[self.kind][self.stage_index]
+        return spec_for(self.kind).stages[self.stage_index]
 
     @property
     def is_final_stage(self) -> bool:
-        return self.stage_index == len(PIPELINES[self.kind]) - 1
+        return self.stage_index == len(spec_for(self.kind).stages) - 1
 
     @property
     def is_open(self) -> bool:
@@ -230,13 +446,13 @@ class Transition:
     status: SubmissionStatus
     stage_index: int
     version: int
-    outcome: str
+    outcome: Outcome
 
 
 class TransitionRefused(Exception):
     """The submission is not in a state that allows this move; `reason` says why."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: SubmissionRefusal) -> None:
         super().__init__(reason)
         self.reason = reason
 
@@ -249,9 +465,9 @@ def decide(state: SubmissionState, decision: Decision) -> Transition:
     once a final decision or withdrawal happened, and "not_in_review" while it is returned.
     """
     if not state.is_open:
-        raise TransitionRefused("closed")
+        raise TransitionRefused(SubmissionRefusal.CLOSED)
     if state.status is not SubmissionStatus.IN_REVIEW:
-        raise TransitionRefused("not_in_review")
+        raise TransitionRefused(SubmissionRefusal.NOT_IN_REVIEW)
     version = state.version + 1
     if decision is Decision.APPROVE:
         if state.is_final_stage:
@@ -271,7 +487,7 @@ def decide(state: SubmissionState, decision: Decision) -> Transition:
 def withdraw(state: SubmissionState) -> Transition:
     """The author takes the item back; possible until a final decision ("closed" after)."""
     if not state.is_open:
-        raise TransitionRefused("closed")
+        raise TransitionRefused(SubmissionRefusal.CLOSED)
     return Transition(
         SubmissionStatus.WITHDRAWN, state.stage_index, state.version + 1, Outcome.WITHDRAWN
     )
@@ -284,18 +500,105 @@ def resubmit(state: SubmissionState) -> Transition:
     province would make them decide twice on the same question.
     """
     if not state.is_open:
-        raise TransitionRefused("closed")
+        raise TransitionRefused(SubmissionRefusal.CLOSED)
     if state.status is not SubmissionStatus.RETURNED:
-        raise TransitionRefused("not_returned")
+        raise TransitionRefused(SubmissionRefusal.NOT_RETURNED)
     return Transition(
         SubmissionStatus.IN_REVIEW, state.stage_index, state.version + 1, Outcome.RESUBMITTED
     )
 
 
-# --- who may do what --------------------------------------------------------------------------
+# --- what is read back: plain values the storage layer builds ---------------------------------
 
-_PLAN_STAGES = frozenset({ClusterStage.IDENTIFIED, ClusterStage.FEASIBILITY_STUDIED})
-_LICENSED_STAGES = frozenset({ClusterStage.LICENSED, ClusterStage.DEVELOPMENT_RUNNING})
+
+@dataclass(frozen=True)
+class Content:
+    """What an author writes; the same shape for a first submission and a resubmission."""
+
+    title: str
+    summary: str
+    details: dict[str, Any]
+    budget_million_rials: int | None
+    duration_months: int | None
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    kind: SubmissionKind
+    cluster_id: int
+    cluster_name: str
+    cluster_group: str
+    program_id: int | None
+    author_member_id: int
+    author_user_id: int
+    author_name: str
+    author_locale: str
+    title: str
+    summary: str
+    details: dict[str, Any]
+    budget_million_rials: int | None
+    duration_months: int | None
+    status: SubmissionStatus
+    stage_index: int
+    stage_opened_at: datetime.datetime
+    version: int
+    created_at: datetime.datetime
+    decided_at: datetime.datetime | None
+
+    @property
+    def state(self) -> SubmissionState:
+        return SubmissionState(self.kind, self.status, self.stage_index, self.version)
+
+    @property
+    def spec(self) -> KindSpec:
+        return spec_for(self.kind)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: int
+    file_id: str
+    file_unique_id: str
+    file_name: str
+    mime_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime.datetime
+    actor_name: str
+    action: str
+    stage_index: int
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class PackageItem:
+    id: int
+    submission_id: int
+    position: int
+    agency_code: str
+    action: str
+    acknowledged_at: datetime.datetime | None
+    acknowledged_by_name: str | None
+
+
+@dataclass(frozen=True)
+class License:
+    number: str
+    cluster_id: int
+    submission_id: int
+    issued_at: datetime.datetime
+
+
+def stage_group(submission: Submission) -> str:
+    """The working group deciding on the submission at its current stage."""
+    return reviewing_group(submission.state.level, submission.cluster_group)
+
+
+# --- who may do what --------------------------------------------------------------------------
 
 
 def _speaks_for_cluster(actor: Actor, cluster: Cluster) -> bool:
@@ -309,50 +612,58 @@ def _speaks_for_cluster(actor: Actor, cluster: Cluster) -> bool:
     return actor.working_group in (cluster.working_group, CENTRAL)
 
 
-def submit_refusal(actor: Actor, kind: SubmissionKind, cluster: Cluster) -> str | None:
+def _runs_a_secretariat_for(actor: Actor, cluster: Cluster) -> bool:
+    return can_manage_group(actor, cluster.working_group) or can_manage_group(actor, CENTRAL)
+
+
+_MAY_SUBMIT = {
+    Submitters.CLUSTER_VOICES: (_speaks_for_cluster, SubmissionRefusal.NOT_YOUR_CLUSTER),
+    Submitters.SECRETARIATS: (_runs_a_secretariat_for, SubmissionRefusal.SECRETARIES_ONLY),
+}
+
+
+def submit_refusal(
+    actor: Actor, kind: SubmissionKind, cluster: Cluster
+) -> SubmissionRefusal | None:
     """Why this person may not file this kind of item for this cluster, or None."""
+    spec = spec_for(kind)
     if not actor.is_member and not actor.is_superuser:
-        return "members_only"
-    if kind is SubmissionKind.FEASIBILITY_PLAN:
-        if cluster.stage not in _PLAN_STAGES:
-            return "cluster_not_eligible"
-        return None if _speaks_for_cluster(actor, cluster) else "not_your_cluster"
-    # Programs and packages build on a license (F8 comes before F9 and F10).
-    if cluster.stage not in _LICENSED_STAGES:
-        return "cluster_not_licensed"
-    if kind is SubmissionKind.DEVELOPMENT_PROGRAM:
-        return None if _speaks_for_cluster(actor, cluster) else "not_your_cluster"
-    # F10: the working group proposes a package, and a group speaks through its secretariat.
-    if can_manage_group(actor, cluster.working_group) or can_manage_group(actor, CENTRAL):
-        return None
-    return "secretaries_only"
+        return SubmissionRefusal.MEMBERS_ONLY
+    if cluster.stage not in spec.cluster_stages:
+        return spec.wrong_cluster_stage
+    may, refusal = _MAY_SUBMIT[spec.submitters]
+    return None if may(actor, cluster) else refusal
 
 
-def review_refusal(actor: Actor, state: SubmissionState, cluster_group: str) -> str | None:
+def review_refusal(
+    actor: Actor, state: SubmissionState, cluster_group: str
+) -> SubmissionRefusal | None:
     """Why this person may not approve, return or reject at the item's current stage, or None."""
     if state.status is not SubmissionStatus.IN_REVIEW:
-        return "already_decided"
+        return SubmissionRefusal.ALREADY_DECIDED
     if not can_manage_group(actor, reviewing_group(state.level, cluster_group)):
-        return "not_your_stage"
+        return SubmissionRefusal.NOT_YOUR_STAGE
     return None
 
 
-def vote_refusal(actor: Actor, state: SubmissionState, cluster_group: str) -> str | None:
+def vote_refusal(
+    actor: Actor, state: SubmissionState, cluster_group: str
+) -> SubmissionRefusal | None:
     """Why this person may not vote at the item's current stage, or None."""
     if state.status is not SubmissionStatus.IN_REVIEW:
-        return "already_decided"
+        return SubmissionRefusal.ALREADY_DECIDED
     if actor.is_superuser:
         return None
     if actor.is_member and actor.working_group == reviewing_group(state.level, cluster_group):
         return None
-    return "not_your_stage"
+    return SubmissionRefusal.NOT_YOUR_STAGE
 
 
-def author_refusal(actor: Actor, author_member_id: int) -> str | None:
+def author_refusal(actor: Actor, author_member_id: int) -> SubmissionRefusal | None:
     """Withdrawing and resubmitting belong to the author alone, while still a member."""
     if actor.is_member and actor.member is not None and actor.member.id == author_member_id:
         return None
-    return "not_the_author"
+    return SubmissionRefusal.NOT_THE_AUTHOR
 
 
 # --- votes ------------------------------------------------------------------------------------
@@ -444,7 +755,7 @@ def _extension(file_name: str) -> str | None:
 
 def attachment_refusal(
     file_name: str | None, mime_type: str | None, size: int | None
-) -> str | None:
+) -> AttachmentRefusal | None:
     """Why a file cannot be attached to a submission, or None.
 
     Only office documents, PDFs and pictures are accepted: the reviewers open them on
@@ -455,15 +766,15 @@ def attachment_refusal(
     mime = mime_type.split(";", 1)[0].strip().lower() if mime_type else None
     if file_name is None or not file_name.strip():
         if mime not in _ALLOWED_MIME_TYPES:
-            return "file_type"
+            return AttachmentRefusal.FILE_TYPE
     else:
         extension = _extension(file_name)
         if extension is None or extension not in _MIME_BY_EXTENSION:
-            return "file_type"
+            return AttachmentRefusal.FILE_TYPE
         if mime and mime != _GENERIC_MIME and mime != _MIME_BY_EXTENSION[extension]:
-            return "file_type"
+            return AttachmentRefusal.FILE_TYPE
     if size is not None and size > MAX_ATTACHMENT_BYTES:
-        return "file_too_big"
+        return AttachmentRefusal.FILE_TOO_BIG
     return None
 
 

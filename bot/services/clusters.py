@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.domain.clusters import (
     Cluster,
+    ClusterRefusal,
     ClusterStage,
     can_manage_cluster,
     can_view_cluster,
@@ -32,11 +33,18 @@ CLUSTERS_PER_PAGE = 8
 CDAS_PER_PAGE = 8
 
 
+DONE = "done"
+
+
 @dataclass(frozen=True)
 class ClusterOutcome:
-    # "done", or why not: "not_allowed", "not_found", "cda_not_eligible", "stage_needs_license".
+    # DONE, or why not (a ClusterRefusal).
     result: str
     cluster: Cluster | None
+
+    @property
+    def done(self) -> bool:
+        return self.result == DONE
 
 
 @dataclass(frozen=True)
@@ -62,9 +70,9 @@ async def _refuse(
     uow: UnitOfWork, actor: Actor, action: str, cluster_id: int | None, **details: Any
 ) -> ClusterOutcome:
     await uow.audit.record(
-        actor.user_id, action, "not_allowed", "cluster", cluster_id, details or None
+        actor.user_id, action, ClusterRefusal.NOT_ALLOWED, "cluster", cluster_id, details or None
     )
-    return ClusterOutcome("not_allowed", None)
+    return ClusterOutcome(ClusterRefusal.NOT_ALLOWED, None)
 
 
 async def eligible_cda(uow: UnitOfWork, working_group: str, member_id: int) -> Member | None:
@@ -106,29 +114,29 @@ async def create_cluster(
         "firm_count": None if firm_count is None else check_firm_count(firm_count),
     }
     if cda_member_id is not None and await eligible_cda(uow, working_group, cda_member_id) is None:
-        return ClusterOutcome("cda_not_eligible", None)
+        return ClusterOutcome(ClusterRefusal.CDA_NOT_ELIGIBLE, None)
     cluster = await uow.clusters.create(**values, cda_member_id=cda_member_id, now=now)
-    await uow.audit.record(actor.user_id, "cluster.create", "done", "cluster", cluster.id, at=now)
-    return ClusterOutcome("done", cluster)
+    await uow.audit.record(actor.user_id, "cluster.create", DONE, "cluster", cluster.id, at=now)
+    return ClusterOutcome(DONE, cluster)
 
 
 async def view_cluster(uow: UnitOfWork, actor: Actor, cluster_id: int) -> ClusterOutcome:
     cluster = await uow.clusters.get(cluster_id)
     if cluster is None:
-        return ClusterOutcome("not_found", None)
+        return ClusterOutcome(ClusterRefusal.NOT_FOUND, None)
     if not can_view_cluster(actor, cluster):
         return await _refuse(uow, actor, "cluster.view", cluster_id)
-    return ClusterOutcome("done", cluster)
+    return ClusterOutcome(DONE, cluster)
 
 
 async def check_manage(uow: UnitOfWork, actor: Actor, cluster_id: int) -> ClusterOutcome:
     """Before asking for a new value: may this person edit this cluster at all?"""
     cluster = await uow.clusters.get(cluster_id)
     if cluster is None:
-        return ClusterOutcome("not_found", None)
+        return ClusterOutcome(ClusterRefusal.NOT_FOUND, None)
     if not can_manage_cluster(actor, cluster.working_group):
         return await _refuse(uow, actor, "cluster.edit", cluster_id)
-    return ClusterOutcome("done", cluster)
+    return ClusterOutcome(DONE, cluster)
 
 
 _CLEANERS = {
@@ -145,7 +153,7 @@ async def update_cluster(
     (int or None) or stage (ClusterStage). Raises InvalidInput for values the rules refuse."""
     cluster = await uow.clusters.get(cluster_id)
     if cluster is None:
-        return ClusterOutcome("not_found", None)
+        return ClusterOutcome(ClusterRefusal.NOT_FOUND, None)
     if not can_manage_cluster(actor, cluster.working_group):
         return await _refuse(uow, actor, "cluster.edit", cluster_id, field=field)
     if field == "stage":
@@ -163,23 +171,23 @@ async def update_cluster(
             return ClusterOutcome(refusal, cluster)
         await uow.clusters.set_stage(cluster_id, stage)
         await uow.audit.record(
-            actor.user_id, "cluster.stage", "done", "cluster", cluster_id, {"stage": stage.value}
+            actor.user_id, "cluster.stage", DONE, "cluster", cluster_id, {"stage": stage.value}
         )
-        return ClusterOutcome("done", await uow.clusters.get(cluster_id))
+        return ClusterOutcome(DONE, await uow.clusters.get(cluster_id))
     if field in _CLEANERS:
         value = _CLEANERS[field](str(value))
     elif field == "firm_count":
         value = None if value is None else check_firm_count(int(value))
     elif field == "cda_member_id":
         if value is not None and await eligible_cda(uow, cluster.working_group, value) is None:
-            return ClusterOutcome("cda_not_eligible", cluster)
+            return ClusterOutcome(ClusterRefusal.CDA_NOT_ELIGIBLE, cluster)
     else:
         raise ValueError(f"not a cluster field: {field!r}")
     await uow.clusters.update_fields(cluster_id, **{field: value})
     await uow.audit.record(
-        actor.user_id, "cluster.edit", "done", "cluster", cluster_id, {"field": field}
+        actor.user_id, "cluster.edit", DONE, "cluster", cluster_id, {"field": field}
     )
-    return ClusterOutcome("done", await uow.clusters.get(cluster_id))
+    return ClusterOutcome(DONE, await uow.clusters.get(cluster_id))
 
 
 async def list_visible(

@@ -1,8 +1,9 @@
 """Service functions for submissions: submit, decide, vote, withdraw, resubmit, acknowledge.
 
 They take plain values and an open unit of work, apply the rules of bot/domain/submissions.py
-and return what happened; handlers render it and queue the notifications in the same
-transaction (the outbox), so a decision and its messages commit together.
+and return what happened; the presentation layer (bot/ui/submissions.py) renders it and queues
+the notifications in the same transaction (the outbox), so a decision and its messages commit
+together. What a kind's final approval sets in motion is read from its `KindSpec`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,43 @@ from bot.domain import jalali
 from bot.domain import submissions as rules
 from bot.domain.clusters import ClusterStage
 from bot.domain.members import Actor, MemberStatus, can_view_group
-from bot.domain.submissions import Decision, SubmissionKind, SubmissionStatus, Vote
+from bot.domain.submissions import (
+    AcknowledgeResult,
+    ApprovalEffect,
+    Content,
+    Decision,
+    DialogStep,
+    License,
+    PackageItem,
+    Submission,
+    SubmissionKind,
+    SubmissionRefusal,
+    SubmissionStatus,
+    Vote,
+    stage_group,
+)
 from bot.domain.working_groups import CENTRAL
-from bot.storage.submissions import Content, License, PackageItem, Submission
 from bot.storage.uow import UnitOfWork
+
+__all__ = [
+    "DONE",
+    "VOTE_ACTOR",
+    "Content",
+    "Draft",
+    "NewAttachment",
+    "Outcome",
+    "acknowledge",
+    "can_follow",
+    "close_expired_votes",
+    "decide",
+    "inbox",
+    "resubmit",
+    "stage_group",
+    "submit",
+    "tally_of",
+    "vote",
+    "withdraw",
+]
 
 
 @dataclass(frozen=True)
@@ -43,7 +77,7 @@ class Draft:
 @dataclass(frozen=True)
 class Outcome:
     # What happened ("submitted", "advanced", "approved", "returned", "rejected", "withdrawn",
-    # "resubmitted", "voted") or why nothing did (a refusal reason, a locale key).
+    # "resubmitted", "voted", "vote_tied") or why nothing did (a SubmissionRefusal).
     result: str
     submission: Submission | None
     license: License | None = None
@@ -71,10 +105,6 @@ DONE = frozenset(
 VOTE_ACTOR = "vote"
 
 
-def stage_group(submission: Submission) -> str:
-    return rules.reviewing_group(submission.state.level, submission.cluster_group)
-
-
 def can_follow(actor: Actor, submission: Submission) -> bool:
     """See the card, timeline and attachments: the author, and whoever may see the cluster."""
     is_author = actor.member is not None and actor.member.id == submission.author_member_id
@@ -84,19 +114,19 @@ def can_follow(actor: Actor, submission: Submission) -> bool:
 async def submit(uow: UnitOfWork, actor: Actor, draft: Draft, now: datetime.datetime) -> Outcome:
     cluster = await uow.clusters.get(draft.cluster_id)
     if cluster is None:
-        return Outcome("cluster_gone", None)
+        return Outcome(SubmissionRefusal.CLUSTER_GONE, None)
     refusal = rules.submit_refusal(actor, draft.kind, cluster)
     if (
         refusal is None
-        and draft.kind is SubmissionKind.FEASIBILITY_PLAN
+        and rules.spec_for(draft.kind).one_open_per_cluster
         and await uow.submissions.open_for_cluster(cluster.id, draft.kind)
     ):
         # One license per cluster: a second plan waits until the first is decided.
-        refusal = "plan_already_open"
+        refusal = SubmissionRefusal.PLAN_ALREADY_OPEN
     if refusal is None and draft.program_id is not None:
         programs = await uow.submissions.approved_programs(cluster.id)
         if draft.program_id not in {p.id for p in programs}:
-            refusal = "program_not_approved"
+            refusal = SubmissionRefusal.PROGRAM_NOT_APPROVED
     if refusal is not None:
         await uow.audit.record(
             actor.user_id, f"submission.{draft.kind.value}", refusal, "cluster", cluster.id
@@ -104,7 +134,7 @@ async def submit(uow: UnitOfWork, actor: Actor, draft: Draft, now: datetime.date
         return Outcome(refusal, None)
     if actor.member is None:
         # A superuser who is not a member has no member record to be the author.
-        return Outcome("members_only", None)
+        return Outcome(SubmissionRefusal.MEMBERS_ONLY, None)
     submission_id = await uow.submissions.create(
         draft.kind, cluster.id, draft.program_id, actor.member.id, draft.content, now
     )
@@ -128,13 +158,13 @@ async def _attach(
 
 async def _load_open(
     uow: UnitOfWork, submission_id: int, version: int | None
-) -> tuple[Submission | None, str | None]:
+) -> tuple[Submission | None, SubmissionRefusal | None]:
     submission = await uow.submissions.get(submission_id)
     if submission is None:
-        return None, "submission_gone"
+        return None, SubmissionRefusal.SUBMISSION_GONE
     if not submission.state.is_open or (version is not None and submission.version != version):
         # The card that was pressed is older than the submission: somebody acted first.
-        return submission, "already_decided"
+        return submission, SubmissionRefusal.ALREADY_DECIDED
     return submission, None
 
 
@@ -151,7 +181,7 @@ async def decide(
     if refusal is None:
         assert submission is not None
         refusal = rules.review_refusal(actor, submission.state, submission.cluster_group)
-        if refusal == "not_your_stage":
+        if refusal is SubmissionRefusal.NOT_YOUR_STAGE:
             await uow.audit.record(
                 actor.user_id, f"submission.{decision.value}", refusal, "submission", submission_id
             )
@@ -163,7 +193,7 @@ async def decide(
         if rule.mode is rules.RuleMode.VOTE and not rules.vote_deadline_passed(
             rule, submission.stage_opened_at, now
         ):
-            refusal = "vote_in_progress"
+            refusal = SubmissionRefusal.VOTE_IN_PROGRESS
     if refusal is not None:
         return Outcome(refusal, submission)
     assert submission is not None
@@ -181,7 +211,7 @@ async def _apply(
 ) -> Outcome:
     change = rules.decide(submission.state, decision)
     if not await uow.submissions.transition(submission.id, submission.version, change, now):
-        return Outcome("already_decided", await uow.submissions.get(submission.id))
+        return Outcome(SubmissionRefusal.ALREADY_DECIDED, await uow.submissions.get(submission.id))
     await uow.submissions.add_event(
         submission.id,
         now,
@@ -193,7 +223,7 @@ async def _apply(
     )
     license_ = None
     items: list[PackageItem] = []
-    if change.outcome == "approved":
+    if change.outcome is rules.Outcome.APPROVED:
         license_, items = await _finalise(uow, submission, now)
     return Outcome(change.outcome, await uow.submissions.get(submission.id), license_, items)
 
@@ -201,8 +231,9 @@ async def _apply(
 async def _finalise(
     uow: UnitOfWork, submission: Submission, now: datetime.datetime
 ) -> tuple[License | None, list[PackageItem]]:
-    """What a final approval sets in motion (F7, F8, F9, F11)."""
-    if submission.kind is SubmissionKind.FEASIBILITY_PLAN:
+    """What a final approval sets in motion (F7, F8, F9, F11), as the kind's entry says."""
+    effect = submission.spec.on_approval
+    if effect is ApprovalEffect.LICENSE_CLUSTER:
         # F7 and F8: the cluster enters the export-cluster database and gets its license.
         await uow.clusters.set_stage(submission.cluster_id, ClusterStage.LICENSED)
         year = jalali.jalali_parts(jalali.tehran_today(now))[0]
@@ -211,13 +242,14 @@ async def _finalise(
         return await uow.submissions.add_license(
             number, submission.cluster_id, submission.id, now
         ), []
-    if submission.kind is SubmissionKind.DEVELOPMENT_PROGRAM:
+    if effect is ApprovalEffect.DEVELOPMENT_RUNNING:
         await uow.clusters.set_stage(submission.cluster_id, ClusterStage.DEVELOPMENT_RUNNING)
         return None, []
-    # F11: the package is communicated to each named agency. The task tracker will turn each
-    # item into a task for that agency; until then the items and their acknowledgements are
-    # the record of who must do what.
-    return None, await uow.submissions.items(submission.id)
+    if effect is ApprovalEffect.INSTRUCT_AGENCIES:
+        # F11: the package is communicated to each named agency; the caller turns each item
+        # into a task for that agency (F12), and the acknowledgements record who received it.
+        return None, await uow.submissions.items(submission.id)
+    raise ValueError(f"no approval effect {effect!r}")
 
 
 async def vote(
@@ -233,9 +265,9 @@ async def vote(
         assert submission is not None
         refusal = rules.vote_refusal(actor, submission.state, submission.cluster_group)
     if refusal is None and actor.member is None:
-        refusal = "members_only"
+        refusal = SubmissionRefusal.MEMBERS_ONLY
     if refusal is not None:
-        if refusal == "not_your_stage":
+        if refusal is SubmissionRefusal.NOT_YOUR_STAGE:
             await uow.audit.record(
                 actor.user_id, "submission.vote", refusal, "submission", submission_id
             )
@@ -243,9 +275,9 @@ async def vote(
     assert submission is not None and actor.member is not None
     rule = await uow.submissions.rule_for(stage_group(submission))
     if rule.mode is not rules.RuleMode.VOTE:
-        return Outcome("not_voting", submission)
+        return Outcome(SubmissionRefusal.NOT_VOTING, submission)
     if not await uow.submissions.add_vote(submission.id, version, actor.member.id, choice, now):
-        return Outcome("already_voted", submission)
+        return Outcome(SubmissionRefusal.ALREADY_VOTED, submission)
     await uow.submissions.add_event(
         submission.id,
         now,
@@ -303,7 +335,7 @@ async def withdraw(
     assert submission is not None
     change = rules.withdraw(submission.state)
     if not await uow.submissions.transition(submission.id, submission.version, change, now):
-        return Outcome("already_decided", await uow.submissions.get(submission.id))
+        return Outcome(SubmissionRefusal.ALREADY_DECIDED, await uow.submissions.get(submission.id))
     await uow.submissions.add_event(
         submission.id, now, actor.user_id, actor.display_name, "withdrawn", submission.stage_index
     )
@@ -320,20 +352,20 @@ async def resubmit(
 ) -> Outcome:
     submission = await uow.submissions.get(submission_id)
     if submission is None:
-        return Outcome("submission_gone", None)
+        return Outcome(SubmissionRefusal.SUBMISSION_GONE, None)
     refusal = rules.author_refusal(actor, submission.author_member_id)
     if refusal is None and (
         submission.status is not SubmissionStatus.RETURNED or submission.version != version
     ):
-        refusal = "not_returned"
+        refusal = SubmissionRefusal.NOT_RETURNED
     if refusal is not None:
         return Outcome(refusal, submission)
     change = rules.resubmit(submission.state)
     if not await uow.submissions.transition(
         submission.id, version, change, now, content=draft.content
     ):
-        return Outcome("not_returned", await uow.submissions.get(submission.id))
-    if submission.kind is SubmissionKind.SUPPORT_PACKAGE:
+        return Outcome(SubmissionRefusal.NOT_RETURNED, await uow.submissions.get(submission.id))
+    if submission.spec.asks(DialogStep.ITEMS):
         await uow.submissions.replace_items(submission.id, draft.items)
     await _attach(uow, submission.id, draft.attachments, now)
     await uow.submissions.add_event(
@@ -344,11 +376,11 @@ async def resubmit(
 
 async def acknowledge(
     uow: UnitOfWork, actor: Actor, item_id: int, now: datetime.datetime
-) -> tuple[str, PackageItem | None]:
+) -> tuple[AcknowledgeResult, PackageItem | None]:
     """An agency's representative confirms receipt of its part of an approved package."""
     item = await uow.submissions.item(item_id)
     if item is None:
-        return "submission_gone", None
+        return AcknowledgeResult.SUBMISSION_GONE, None
     member = actor.member
     submission = await uow.submissions.get(item.submission_id)
     # The same people it was sent to: the agency's representatives in the cluster's province
@@ -361,12 +393,11 @@ async def acknowledge(
         and member.working_group in groups
     )
     if not (is_representative or actor.is_superuser):
-        await uow.audit.record(
-            actor.user_id, "package.acknowledge", "not_your_agency", "item", item_id
-        )
-        return "not_your_agency", item
+        refusal = AcknowledgeResult.NOT_YOUR_AGENCY
+        await uow.audit.record(actor.user_id, "package.acknowledge", refusal, "item", item_id)
+        return refusal, item
     if not await uow.submissions.acknowledge(item_id, actor.user_id, actor.display_name, now):
-        return "already_acknowledged", await uow.submissions.item(item_id)
+        return AcknowledgeResult.ALREADY_ACKNOWLEDGED, await uow.submissions.item(item_id)
     if submission is not None:
         await uow.submissions.add_event(
             submission.id,
@@ -377,7 +408,7 @@ async def acknowledge(
             submission.stage_index,
             str(item.position),
         )
-    return "acknowledged", await uow.submissions.item(item_id)
+    return AcknowledgeResult.ACKNOWLEDGED, await uow.submissions.item(item_id)
 
 
 async def inbox(uow: UnitOfWork, actor: Actor) -> list[Submission]:

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 from bot.domain import tasks as rules
 from bot.domain.members import Actor, Member, MemberStatus, Role
+from bot.domain.submissions import PackageItem, Submission
 from bot.domain.tasks import Report, TaskRefused, TaskStatus
 from bot.domain.templates import Template, item_window
 from bot.domain.working_groups import CENTRAL
 from bot.services.submissions import NewAttachment
-from bot.storage.submissions import PackageItem, Submission
 from bot.storage.tasks import NewTask, Task
 from bot.storage.uow import UnitOfWork
 

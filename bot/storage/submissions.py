@@ -1,9 +1,12 @@
-"""Submissions, their history, votes, review rules, package items and licenses."""
+"""Submissions, their history, votes, review rules, package items and licenses.
+
+Returns the plain values of bot/domain/submissions.py (Submission, Attachment, Event, ...),
+never rows.
+"""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -11,10 +14,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.submissions import (
+    Attachment,
+    Content,
     DecisionRule,
+    Event,
+    License,
+    Outcome,
+    PackageItem,
     RuleMode,
+    Submission,
     SubmissionKind,
-    SubmissionState,
     SubmissionStatus,
     Transition,
     Vote,
@@ -33,84 +42,6 @@ from bot.storage.models import (
     VoteRow,
     WorkingGroupRow,
 )
-
-
-@dataclass(frozen=True)
-class Submission:
-    id: int
-    kind: SubmissionKind
-    cluster_id: int
-    cluster_name: str
-    cluster_group: str
-    program_id: int | None
-    author_member_id: int
-    author_user_id: int
-    author_name: str
-    author_locale: str
-    title: str
-    summary: str
-    details: dict[str, Any]
-    budget_million_rials: int | None
-    duration_months: int | None
-    status: SubmissionStatus
-    stage_index: int
-    stage_opened_at: datetime.datetime
-    version: int
-    created_at: datetime.datetime
-    decided_at: datetime.datetime | None
-
-    @property
-    def state(self) -> SubmissionState:
-        return SubmissionState(self.kind, self.status, self.stage_index, self.version)
-
-
-@dataclass(frozen=True)
-class Content:
-    """What an author writes; the same shape for a first submission and a resubmission."""
-
-    title: str
-    summary: str
-    details: dict[str, Any]
-    budget_million_rials: int | None
-    duration_months: int | None
-
-
-@dataclass(frozen=True)
-class Attachment:
-    id: int
-    file_id: str
-    file_unique_id: str
-    file_name: str
-    mime_type: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Event:
-    at: datetime.datetime
-    actor_name: str
-    action: str
-    stage_index: int
-    comment: str | None
-
-
-@dataclass(frozen=True)
-class PackageItem:
-    id: int
-    submission_id: int
-    position: int
-    agency_code: str
-    action: str
-    acknowledged_at: datetime.datetime | None
-    acknowledged_by_name: str | None
-
-
-@dataclass(frozen=True)
-class License:
-    number: str
-    cluster_id: int
-    submission_id: int
-    issued_at: datetime.datetime
 
 
 class SubmissionRepository:
@@ -216,7 +147,7 @@ class SubmissionRepository:
             "stage_index": change.stage_index,
             "version": change.version,
         }
-        if change.outcome in ("advanced", "resubmitted"):
+        if change.outcome in (Outcome.ADVANCED, Outcome.RESUBMITTED):
             values["stage_opened_at"] = now
         if change.status in (
             SubmissionStatus.APPROVED,

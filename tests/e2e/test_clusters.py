@@ -8,7 +8,7 @@ import datetime
 
 from bot.domain.clusters import Cluster, ClusterStage
 from bot.domain.members import Role
-from bot.handlers.clusters import CdaPick, ClusterEdit, ClusterOpen, ClusterStagePick
+from bot.ui.clusters import CdaPick, ClusterEdit, ClusterOpen, ClusterStagePick
 from tests.conftest import ADMIN, ALI, JOHN, MINA, REZA, SARA, RunningBot, given_member
 from tests.e2e.helpers import last_answer, press, say
 from tests.fakebot import FakeUser, SentMessage

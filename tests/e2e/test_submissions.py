@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.domain.clusters import ClusterStage
 from bot.domain.members import Role
 from bot.domain.submissions import SubmissionStatus
-from bot.handlers.submission_cards import Review
+from bot.ui.submissions import Review
 from tests.conftest import (
     ALI,
     MINA,

@@ -25,7 +25,9 @@ from bot.domain.clusters import (
 )
 from bot.domain.members import Actor, InvalidInput, Member, MemberStatus, Role
 from bot.domain.working_groups import CENTRAL, PROVINCES
-from bot.handlers.clusters import (
+from bot.handlers.keyboards import GroupPick
+from bot.i18n import LOCALES, load_catalog
+from bot.ui.clusters import (
     EDIT_BUTTONS,
     ERROR_KEYS,
     STAGE_KEYS,
@@ -37,8 +39,6 @@ from bot.handlers.clusters import (
     ClusterPage,
     ClusterStagePick,
 )
-from bot.handlers.keyboards import GroupPick
-from bot.i18n import LOCALES, load_catalog
 
 ZWNJ = "\u200c"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import enum
 from collections.abc import Callable
 
 import pytest
@@ -11,20 +12,29 @@ from bot.domain.clusters import Cluster, ClusterStage
 from bot.domain.members import Actor, InvalidInput, Member, MemberStatus, Role
 from bot.domain.submissions import (
     ALLOWED_EXTENSIONS,
+    KINDS,
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
     PIPELINES,
+    AcknowledgeResult,
+    ApprovalEffect,
+    AttachmentRefusal,
     Criterion,
     Decision,
     DecisionRule,
+    DialogStep,
+    KindSpec,
     ReviewLevel,
     RuleMode,
     SubmissionKind,
+    SubmissionRefusal,
     SubmissionState,
     SubmissionStatus,
+    Submitters,
     Tally,
     Transition,
     TransitionRefused,
+    UnknownKind,
     Vote,
     attachment_refusal,
     author_refusal,
@@ -40,6 +50,7 @@ from bot.domain.submissions import (
     resubmit,
     review_refusal,
     reviewing_group,
+    spec_for,
     submit_refusal,
     tally,
     vote_outcome,
@@ -48,6 +59,7 @@ from bot.domain.submissions import (
     withdraw,
 )
 from bot.domain.working_groups import CENTRAL
+from bot.i18n import LOCALES, load_catalog
 
 APPLIED = datetime.datetime(2026, 11, 1, 8, 0, tzinfo=datetime.UTC)
 OPENED = datetime.datetime(2026, 11, 22, 9, 0, tzinfo=datetime.UTC)
@@ -136,6 +148,117 @@ def refused_input(call: Callable[[], object]) -> str:
     with pytest.raises(InvalidInput) as caught:
         call()
     return caught.value.reason
+
+
+# --- one entry per kind ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(SubmissionKind))
+def test_every_kind_has_a_complete_entry(kind: SubmissionKind) -> None:
+    spec = KINDS[kind]
+    assert spec.dialog[-1] is DialogStep.ATTACHMENTS
+    assert {DialogStep.TITLE, DialogStep.SUMMARY} <= set(spec.dialog)
+    assert len(set(spec.dialog)) == len(spec.dialog)
+    assert spec.optional <= set(spec.dialog)
+    assert spec.stages and spec.stages[-1] is ReviewLevel.CENTRE
+    assert spec.cluster_stages
+    assert isinstance(spec.submitters, Submitters)
+    assert isinstance(spec.on_approval, ApprovalEffect)
+    assert spec.wrong_cluster_stage in {
+        SubmissionRefusal.CLUSTER_NOT_ELIGIBLE,
+        SubmissionRefusal.CLUSTER_NOT_LICENSED,
+    }
+
+
+def test_there_is_an_entry_for_every_kind_and_no_other() -> None:
+    assert set(KINDS) == set(SubmissionKind)
+    assert set(PIPELINES) == set(SubmissionKind)
+
+
+class FutureKind(enum.StrEnum):
+    GRANT = "grant_application"
+
+
+@pytest.mark.parametrize("kind", ["grant_application", FutureKind.GRANT, "", None])
+def test_a_kind_without_an_entry_is_an_error_not_a_support_package(kind: object) -> None:
+    with pytest.raises(UnknownKind) as caught:
+        spec_for(kind)
+    assert caught.value.kind == kind
+    with pytest.raises(UnknownKind):
+        PIPELINES[kind]  # type: ignore[index]
+    with pytest.raises(UnknownKind):
+        submit_refusal(TABRIZ_SECRETARY, kind, tabriz_auto_parts(ClusterStage.LICENSED))  # type: ignore[arg-type]
+
+
+def test_a_stored_submission_of_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(ValueError):
+        SubmissionState("grant_application", SubmissionStatus.IN_REVIEW, 0, 1)  # type: ignore[arg-type]
+
+
+def test_an_entry_without_review_stages_or_without_a_title_is_refused() -> None:
+    plan = KINDS[PLAN]
+    with pytest.raises(ValueError):
+        KindSpec(**{**plan.__dict__, "stages": ()})
+    with pytest.raises(ValueError):
+        KindSpec(**{**plan.__dict__, "dialog": (DialogStep.SUMMARY, DialogStep.ATTACHMENTS)})
+    with pytest.raises(ValueError):
+        KindSpec(**{**plan.__dict__, "optional": frozenset({DialogStep.ITEMS})})
+
+
+def test_a_plan_asks_the_criteria_and_a_budget_it_may_skip() -> None:
+    spec = KINDS[PLAN]
+    assert spec.dialog == (
+        DialogStep.TITLE,
+        DialogStep.SUMMARY,
+        DialogStep.CRITERIA,
+        DialogStep.BUDGET,
+        DialogStep.ATTACHMENTS,
+    )
+    assert spec.optional == {DialogStep.BUDGET}
+
+
+def test_a_program_must_be_costed_and_says_how_long_it_runs() -> None:
+    spec = KINDS[PROGRAM]
+    assert spec.step_after(DialogStep.SUMMARY) is DialogStep.BUDGET
+    assert spec.step_after(DialogStep.BUDGET) is DialogStep.DURATION
+    assert spec.step_after(DialogStep.DURATION) is DialogStep.ATTACHMENTS
+    assert DialogStep.BUDGET not in spec.optional
+    assert not spec.asks(DialogStep.CRITERIA)
+
+
+def test_a_package_names_its_program_first_and_lists_agencies_instead_of_a_budget() -> None:
+    spec = KINDS[PACKAGE]
+    assert spec.dialog[0] is DialogStep.PROGRAM
+    assert spec.step_after(DialogStep.SUMMARY) is DialogStep.ITEMS
+    assert not spec.asks(DialogStep.BUDGET)
+    assert spec.step_after(DialogStep.ATTACHMENTS) is None
+
+
+def test_each_kind_sets_its_own_effect_in_motion_when_finally_approved() -> None:
+    assert KINDS[PLAN].on_approval is ApprovalEffect.LICENSE_CLUSTER
+    assert KINDS[PROGRAM].on_approval is ApprovalEffect.DEVELOPMENT_RUNNING
+    assert KINDS[PACKAGE].on_approval is ApprovalEffect.INSTRUCT_AGENCIES
+
+
+def test_only_one_plan_at_a_time_is_open_for_a_cluster() -> None:
+    assert [k for k, spec in KINDS.items() if spec.one_open_per_cluster] == [PLAN]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_refusal_has_a_text_in_both_languages(locale: str) -> None:
+    catalog = load_catalog(locale)
+    keys = {f"submission_refusals.{r}" for r in SubmissionRefusal}
+    keys |= {f"submission_errors.{r}" for r in AttachmentRefusal}
+    keys |= {f"package.{r}" for r in AcknowledgeResult}
+    keys |= {f"dialog.no_clusters.{k}" for k in KINDS}
+    keys |= {f"submission_kinds.{k}" for k in KINDS}
+    assert sorted(keys - set(catalog)) == []
+
+
+def test_refusals_compare_equal_to_the_keys_they_replace() -> None:
+    # Audit rows and old callers keep the same words.
+    assert SubmissionRefusal.NOT_YOUR_STAGE == "not_your_stage"
+    assert refused_transition(lambda: resubmit(in_review(PLAN))) is SubmissionRefusal.NOT_RETURNED
 
 
 # --- the pipelines ----------------------------------------------------------------------------

@@ -1,7 +1,11 @@
 """How a submission looks in a chat, and the messages its changes send.
 
-Rendering lives here; every outgoing message is queued in the outbox of the update's unit of
-work, so it commits with the change it reports and is sent after the commit.
+The presentation of submissions, shared by the handlers, the scheduler and a future web
+dashboard: the buttons' callback data, the card and its keyboard, the details, timeline,
+license, /my and /inbox views, and `CardPrinter`, which turns a service outcome into outbox
+messages. Every message is queued in the outbox of the caller's unit of work, so it commits
+with the change it reports and is sent after the commit; every key comes from
+bot/domain/outbox_keys.py.
 """
 
 from __future__ import annotations
@@ -13,31 +17,61 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
+from bot.domain import outbox_keys
 from bot.domain import submissions as rules
+from bot.domain.clusters import Cluster
 from bot.domain.members import MemberStatus
-from bot.domain.submissions import Criterion, SubmissionKind, SubmissionStatus
+from bot.domain.submissions import (
+    Criterion,
+    CriterionMark,
+    DialogStep,
+    License,
+    Outcome,
+    PackageItem,
+    Submission,
+    SubmissionKind,
+    SubmissionRefusal,
+    SubmissionStatus,
+    spec_for,
+    stage_group,
+)
 from bot.domain.working_groups import CENTRAL
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services import members as member_service
 from bot.services import submissions as service
 from bot.storage.outbox import OutgoingMessage
-from bot.storage.submissions import License, PackageItem, Submission
 from bot.storage.uow import UnitOfWork
 
 # Card copies are recorded per stage ("submission/0", "submission/1"): only copies posted for
 # the current stage carry decision buttons; earlier stages' copies just show the state.
 CARD_SUBJECT = "submission"
 
-
-def card_subject(stage_index: int) -> str:
-    return f"{CARD_SUBJECT}/{stage_index}"
-
-
 # Telegram allows 4096 characters; a card keeps the summary short and offers "Details".
 SUMMARY_ON_CARD = 700
 NOTE_ON_CARD = 90
 ITEMS_ON_CARD = 8
 COMMENT_ON_CARD = 300
+INBOX_LINES = 30
+MY_LINES = 10
+
+# The events that change what a card says; votes and acknowledgements do not.
+DECISIVE_EVENTS = frozenset(
+    {
+        Outcome.ADVANCED,
+        Outcome.APPROVED,
+        Outcome.RETURNED,
+        Outcome.REJECTED,
+        Outcome.WITHDRAWN,
+        Outcome.RESUBMITTED,
+    }
+)
+
+
+def card_subject(stage_index: int) -> str:
+    return f"{CARD_SUBJECT}/{stage_index}"
+
+
+# --- callback data -------------------------------------------------------------------------------
 
 
 class Review(CallbackData, prefix="rv"):
@@ -47,12 +81,37 @@ class Review(CallbackData, prefix="rv"):
 
 
 class SubmissionView(CallbackData, prefix="sv"):
-    action: str  # details | files | timeline | license | withdraw | resubmit
+    action: str  # card | details | files | timeline | license | withdraw | resubmit
     submission_id: int
 
 
 class PackageAck(CallbackData, prefix="ack"):
     item_id: int
+
+
+class KindPick(CallbackData, prefix="sk"):
+    kind: str
+
+
+class ClusterPick(CallbackData, prefix="sc"):
+    cluster_id: int
+
+
+class ProgramPick(CallbackData, prefix="sp"):
+    program_id: int  # 0: for the cluster as a whole
+
+
+class MarkPick(CallbackData, prefix="cr"):
+    index: int
+    mark: str
+
+
+class Step(CallbackData, prefix="sn"):
+    # keep | skip | more_items | items_done | files_done | send | edit | cancel
+    action: str
+
+
+# --- names ---------------------------------------------------------------------------------------
 
 
 def _short(text: str, limit: int) -> str:
@@ -65,12 +124,19 @@ def kind_name(t: Translator, kind: SubmissionKind) -> Markup:
 
 def stage_name(t: Translator, submission: Submission) -> Markup:
     level = submission.state.level
-    group = rules.reviewing_group(level, submission.cluster_group)
     return t(
         "cards.stage",
         level=t(f"review_levels.{level.value}"),
-        group=t(f"working_groups.{group}"),
+        group=t(f"working_groups.{stage_group(submission)}"),
     )
+
+
+def actor_name(t: Translator, name: str) -> str:
+    """Who acted; a decision the members' vote made is the vote's."""
+    return t("cards.the_vote") if name == service.VOTE_ACTOR else name
+
+
+# --- the author's content ------------------------------------------------------------------------
 
 
 def criteria_lines(t: Translator, details: dict, *, full: bool) -> list[str]:
@@ -106,7 +172,7 @@ def content_lines(
 ) -> list[str]:
     """The author's content, shared by the preview, the review card and the details view."""
     lines = [t("cards.summary", summary=summary if full else _short(summary, SUMMARY_ON_CARD))]
-    if kind is SubmissionKind.FEASIBILITY_PLAN:
+    if spec_for(kind).asks(DialogStep.CRITERIA):
         lines.append(t("cards.criteria_header"))
         lines.extend(criteria_lines(t, details, full=full))
     if budget is not None:
@@ -126,6 +192,64 @@ def content_lines(
     if len(shown) < len(items):
         lines.append(t("cards.more_items", count=len(items) - len(shown)))
     return lines
+
+
+def details_text(t: Translator, submission: Submission, items: list[PackageItem]) -> Markup:
+    """Everything the author wrote, in full (the "Full text" button)."""
+    lines = [
+        t("cards.header", kind=kind_name(t, submission.kind), number=submission.id),
+        t("cards.title", title=submission.title),
+        *content_lines(
+            t,
+            submission.kind,
+            submission.summary,
+            submission.details,
+            submission.budget_million_rials,
+            submission.duration_months,
+            [(i.agency_code, i.action) for i in items],
+            full=True,
+        ),
+    ]
+    return t.join(lines)
+
+
+def timeline_text(t: Translator, submission: Submission, events: list[rules.Event]) -> Markup:
+    lines = [t("timeline.header", number=submission.id, title=submission.title)]
+    for event in events:
+        lines.append(
+            t(
+                "timeline.line",
+                at=t.moment(event.at),
+                name=actor_name(t, event.actor_name),
+                action=t(f"event_actions.{event.action}"),
+            )
+        )
+        # An acknowledgement's comment is the item's position, not something anybody wrote.
+        if event.comment and event.action != "acknowledged":
+            lines.append(t("cards.comment", comment=event.comment))
+    return t.join(lines)
+
+
+def license_text(t: Translator, submission: Submission, license_: License) -> Markup:
+    return t(
+        "license.text",
+        number=t.digits(license_.number),
+        cluster=submission.cluster_name,
+        province=t(f"working_groups.{submission.cluster_group}"),
+        date=t.date(t.today(license_.issued_at), long=True),
+        title=submission.title,
+    )
+
+
+def has_license(submission: Submission) -> bool:
+    """Whether the "License" button has something to show."""
+    return (
+        submission.spec.on_approval is rules.ApprovalEffect.LICENSE_CLUSTER
+        and submission.status is SubmissionStatus.APPROVED
+    )
+
+
+# --- the review card -----------------------------------------------------------------------------
 
 
 def render_card(
@@ -233,6 +357,188 @@ def review_keyboard(
     return builder.as_markup()
 
 
+# --- the submit dialog's buttons -----------------------------------------------------------------
+
+
+def step_buttons(t: Translator, *actions: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for action in actions:
+        builder.button(text=t(f"dialog.{action}"), callback_data=Step(action=action))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def kind_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for kind in rules.KINDS:
+        builder.button(text=kind_name(t, kind), callback_data=KindPick(kind=kind.value))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def cluster_keyboard(t: Translator, clusters: list[Cluster]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for cluster in clusters:
+        label = t.plain(
+            "dialog.cluster_button",
+            name=cluster.name,
+            province=t(f"working_groups.{cluster.working_group}"),
+        )
+        builder.button(text=label, callback_data=ClusterPick(cluster_id=cluster.id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def program_keyboard(t: Translator, programs: list[Submission]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for program in programs:
+        builder.button(text=program.title, callback_data=ProgramPick(program_id=program.id))
+    builder.button(text=t("dialog.whole_cluster"), callback_data=ProgramPick(program_id=0))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def criterion_keyboard(t: Translator, index: int, *, keep: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for mark in CriterionMark:
+        builder.button(
+            text=t(f"criterion_marks.{mark.value}"),
+            callback_data=MarkPick(index=index, mark=mark.value),
+        )
+    if keep:
+        builder.button(text=t("dialog.keep_criteria"), callback_data=Step(action="keep"))
+    builder.adjust(3)
+    return builder.as_markup()
+
+
+def preview_text(
+    t: Translator,
+    kind: SubmissionKind,
+    cluster_name: str,
+    content: rules.Content,
+    items: list[tuple[str, str]],
+    attachments: int,
+) -> Markup:
+    lines = [
+        t("dialog.preview_header", kind=kind_name(t, kind), cluster=cluster_name),
+        t("cards.title", title=content.title),
+        *content_lines(
+            t,
+            kind,
+            content.summary,
+            content.details,
+            content.budget_million_rials,
+            content.duration_months,
+            items,
+            full=False,
+        ),
+        t("cards.attachments", count=attachments),
+    ]
+    return t.join(lines)
+
+
+# --- /my and /inbox ------------------------------------------------------------------------------
+
+
+def my_line(t: Translator, submission: Submission) -> tuple[Markup, InlineKeyboardMarkup]:
+    status = t(f"submission_statuses.{submission.status.value}")
+    if submission.status is SubmissionStatus.IN_REVIEW:
+        level = submission.state.level
+        status = t("my.at_stage", level=t(f"review_levels.{level.value}"))
+    sid = submission.id
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("review_buttons.details"),
+        callback_data=SubmissionView(action="details", submission_id=sid),
+    )
+    builder.button(
+        text=t("review_buttons.timeline"),
+        callback_data=SubmissionView(action="timeline", submission_id=sid),
+    )
+    if submission.status is SubmissionStatus.RETURNED:
+        builder.button(
+            text=t("my.resubmit"),
+            callback_data=SubmissionView(action="resubmit", submission_id=sid),
+        )
+    if submission.state.is_open:
+        builder.button(
+            text=t("my.withdraw"),
+            callback_data=SubmissionView(action="withdraw", submission_id=sid),
+        )
+    if has_license(submission):
+        builder.button(
+            text=t("my.license"),
+            callback_data=SubmissionView(action="license", submission_id=sid),
+        )
+    builder.adjust(2)
+    text = t(
+        "my.line",
+        number=sid,
+        kind=kind_name(t, submission.kind),
+        title=submission.title,
+        cluster=submission.cluster_name,
+        status=status,
+        since=t.moment(submission.created_at),
+    )
+    return text, builder.as_markup()
+
+
+def inbox_view(
+    t: Translator, waiting: list[Submission], now: datetime.datetime
+) -> tuple[Markup, InlineKeyboardMarkup]:
+    lines = []
+    builder = InlineKeyboardBuilder()
+    for submission in waiting[:INBOX_LINES]:
+        lines.append(
+            t(
+                "inbox.line",
+                number=submission.id,
+                kind=kind_name(t, submission.kind),
+                title=submission.title,
+                cluster=submission.cluster_name,
+                days=rules.waiting_days(submission.stage_opened_at, now),
+            )
+        )
+        builder.button(
+            text=t("inbox.open", number=submission.id),
+            callback_data=SubmissionView(action="card", submission_id=submission.id),
+        )
+    builder.adjust(4)
+    text = t("inbox.header", count=len(waiting), lines=t.join(lines))
+    return text, builder.as_markup()
+
+
+def rule_text(t: Translator, group: str, rule: rules.DecisionRule) -> str:
+    key = "rules.vote" if rule.mode is rules.RuleMode.VOTE else "rules.secretary"
+    return (
+        t(key, group=t(f"working_groups.{group}"), quorum=rule.quorum, days=rule.deadline_days)
+        + "\n\n"
+        + t("rules.usage")
+    )
+
+
+async def refusal_text(
+    uow: UnitOfWork, t: Translator, reason: str, submission: Submission | None
+) -> str:
+    """Why nothing happened; for an old card, who acted on it and what it says now."""
+    if reason == SubmissionRefusal.ALREADY_DECIDED and submission is not None:
+        events = [
+            e for e in await uow.submissions.events(submission.id) if e.action in DECISIVE_EVENTS
+        ]
+        if events:
+            last = events[-1]
+            return t(
+                "submission_refusals.already_decided_by",
+                name=actor_name(t, last.actor_name),
+                at=t.moment(last.at),
+                status=t(f"submission_statuses.{submission.status.value}"),
+            )
+    return t(f"submission_refusals.{reason}")
+
+
+# --- the messages a change sends -----------------------------------------------------------------
+
+
 class CardPrinter:
     """Renders a submission for any reader and queues the messages a change causes."""
 
@@ -251,8 +557,7 @@ class CardPrinter:
         uow = self.uow
         items = await uow.submissions.items(submission.id)
         attachments = len(await uow.submissions.attachments(submission.id))
-        group = service.stage_group(submission)
-        rule = await uow.submissions.rule_for(group)
+        rule = await uow.submissions.rule_for(stage_group(submission))
         tally = (
             await service.tally_of(uow, submission) if rule.mode is rules.RuleMode.VOTE else None
         )
@@ -261,7 +566,7 @@ class CardPrinter:
         last = None
         if decisive:
             e = decisive[-1]
-            name = t("cards.the_vote") if e.actor_name == service.VOTE_ACTOR else e.actor_name
+            name = actor_name(t, e.actor_name)
             last = (t(f"event_actions.{e.action}") + " — " + name, t.moment(e.at), e.comment)
         text = render_card(
             t,
@@ -279,7 +584,7 @@ class CardPrinter:
 
     async def queue_review_cards(self, submission: Submission) -> None:
         """Post the card to the group reviewing the current stage."""
-        group = service.stage_group(submission)
+        group = stage_group(submission)
         chats = await member_service.review_chats(self.uow, group, self.settings.admin_ids)
         rule = await self.uow.submissions.rule_for(group)
         if rule.mode is rules.RuleMode.VOTE:
@@ -295,7 +600,7 @@ class CardPrinter:
             text, markup = await self.card(t, submission)
             await self.uow.outbox.enqueue(
                 OutgoingMessage(
-                    key=f"card:{submission.id}:v{submission.version}:{chat_id}",
+                    key=outbox_keys.submission_card(submission.id, submission.version, chat_id),
                     chat_id=chat_id,
                     text=text,
                     locale=t.locale,
@@ -308,13 +613,14 @@ class CardPrinter:
 
     async def queue_card_updates(self, submission: Submission, round_key: str = "") -> None:
         """Every copy of the card, wherever it was posted, shows the current state."""
-        for stage_index in range(len(rules.PIPELINES[submission.kind])):
+        for stage_index in range(len(submission.spec.stages)):
             copies = await self.uow.cards.copies(card_subject(stage_index), submission.id)
             for copy in copies:
                 t = self.catalogs.translator(copy.locale)
                 text, markup = await self.card(t, submission, stage_index)
-                where = f"{copy.chat_id}:{copy.message_id}"
-                key = f"edit:{submission.id}:v{submission.version}{round_key}:{where}"
+                key = outbox_keys.submission_card_edit(
+                    submission.id, submission.version, round_key, copy.chat_id, copy.message_id
+                )
                 await self.uow.outbox.enqueue(
                     OutgoingMessage(
                         key=key,
@@ -344,7 +650,7 @@ class CardPrinter:
         text = t(text_key, kind=kind_name(t, submission.kind), title=submission.title, **values)
         await self.uow.outbox.enqueue(
             OutgoingMessage(
-                key=f"author:{submission.id}:v{submission.version}:{key}",
+                key=outbox_keys.submission_author(submission.id, submission.version, key),
                 chat_id=submission.author_user_id,
                 text=text,
                 locale=t.locale,
@@ -357,7 +663,7 @@ class CardPrinter:
         t = self.catalogs.translator(submission.author_locale)
         await self.uow.outbox.enqueue(
             OutgoingMessage(
-                key=f"license:{license_.number}",
+                key=outbox_keys.license_issued(license_.number),
                 chat_id=submission.author_user_id,
                 text=license_text(t, submission, license_),
                 locale=t.locale,
@@ -381,7 +687,7 @@ class CardPrinter:
                 )
                 await self.uow.outbox.enqueue(
                     OutgoingMessage(
-                        key=f"package:{item.id}:{person.user_id}",
+                        key=outbox_keys.package_item(item.id, person.user_id),
                         chat_id=person.user_id,
                         text=t(
                             "package.instruction",
@@ -408,7 +714,7 @@ class CardPrinter:
             agencies = t.join([t(f"agencies.{i.agency_code}") for i in items], t("cards.separator"))
             await self.uow.outbox.enqueue(
                 OutgoingMessage(
-                    key=f"package-unreached:{submission.id}:{chat_id}",
+                    key=outbox_keys.package_unreached(submission.id, chat_id),
                     chat_id=chat_id,
                     text=t("package.unreached", title=submission.title, agencies=agencies),
                     locale=t.locale,
@@ -416,18 +722,38 @@ class CardPrinter:
                 self.now,
             )
 
-
-DECISIVE_EVENTS = frozenset(
-    {"advanced", "approved", "returned", "rejected", "withdrawn", "resubmitted"}
-)
-
-
-def license_text(t: Translator, submission: Submission, license_: License) -> Markup:
-    return t(
-        "license.text",
-        number=t.digits(license_.number),
-        cluster=submission.cluster_name,
-        province=t(f"working_groups.{submission.cluster_group}"),
-        date=t.date(t.today(license_.issued_at), long=True),
-        title=submission.title,
-    )
+    async def announce(self, outcome: service.Outcome, comment: str | None) -> None:
+        """What a done outcome means for everyone but the person who caused it: card copies,
+        the next stage's cards, the author's notice, the license and the package's parts."""
+        submission = outcome.submission
+        assert submission is not None
+        if outcome.result == "voted":
+            # Live tally on every copy; the key changes with each vote so each update is sent.
+            total = outcome.tally.total if outcome.tally else 0
+            await self.queue_card_updates(submission, round_key=f":n{total}")
+            return
+        if outcome.result == "vote_tied":
+            # Nobody decided: the copies now carry the secretary's buttons.
+            await self.queue_card_updates(submission, round_key=":tied")
+            return
+        await self.queue_card_updates(submission)
+        if outcome.result == Outcome.ADVANCED:
+            await self.queue_review_cards(submission)
+            t = self.catalogs.translator(submission.author_locale)
+            group = t(f"working_groups.{stage_group(submission)}")
+            await self.queue_to_author(
+                submission, "advanced", "reviews.author_advanced", group=group
+            )
+        elif outcome.result == Outcome.APPROVED:
+            await self.queue_to_author(submission, "approved", "reviews.author_approved")
+            if outcome.license is not None:
+                await self.queue_license(submission, outcome.license)
+            if outcome.items:
+                await self.queue_package(submission, outcome.items)
+        elif outcome.result in (Outcome.RETURNED, Outcome.REJECTED):
+            await self.queue_to_author(
+                submission,
+                outcome.result,
+                f"reviews.author_{outcome.result}",
+                comment=comment or "-",
+            )
