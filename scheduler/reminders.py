@@ -33,11 +33,13 @@ from bot.handlers.reminders import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, Snoo
 from bot.handlers.submission_cards import SubmissionView, kind_name
 from bot.handlers.tasks import TaskOpen, task_label, task_line
 from bot.i18n import Catalogs
+from bot.services import meetings as meeting_service
 from bot.services.members import review_chats
 from bot.services.submissions import stage_group
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.tasks import Task
 from bot.storage.uow import UnitOfWork
+from bot.ui import meetings as meeting_ui
 
 # A reminder lists this many items and says how many more there are: one message must stay
 # under Telegram's 4096 characters, and /tasks shows the rest.
@@ -322,38 +324,10 @@ class ReminderRun:
         its moment until what it announces begins (fold_catch_up: the evening one stops at
         the hour one); its key makes it go once.
         """
-        from bot.domain.meetings import should_remind
-        from bot.handlers.meetings import outbox_key, reply_keyboard, when
-
         zone = self.settings.zone
-        for meeting in await self.uow.meetings.upcoming(None, self.now):
-            dues = timing.meeting_reminders(meeting.starts_at, meeting.created_at, zone)
-            useful, _ = timing.fold_catch_up(dues, self.now, zone=zone)
-            due_now = [due for due in useful if due.at <= self.now < meeting.starts_at]
-            if not due_now:
-                continue
-            answers = {r.member_id: r.answer for r in await self.uow.meetings.replies(meeting.id)}
-            members = await self.uow.members.in_group(meeting.working_group, MemberStatus.APPROVED)
-            for due in due_now:
-                for member in members:
-                    if not should_remind(answers.get(member.id)):
-                        continue
-                    t = self.catalogs.translator(member.locale)
-                    text = t(
-                        f"meetings.{due.kind.value}",
-                        group=t(f"working_groups.{meeting.working_group}"),
-                        when=when(t, meeting.starts_at, zone),
-                        place=meeting.place,
-                    )
-                    message = OutgoingMessage(
-                        key=outbox_key(due.kind, meeting, member.user_id),
-                        chat_id=member.user_id,
-                        text=text,
-                        locale=t.locale,
-                        reply_markup=reply_keyboard(t, meeting.id).model_dump(exclude_none=True),
-                    )
-                    if await self.uow.outbox.enqueue(message, self.now):
-                        self.queued += 1
+        for reminder in await meeting_service.reminders_due(self.uow, self.now, zone):
+            if await meeting_ui.queue_reminder(self.uow, self.catalogs, reminder, zone, self.now):
+                self.queued += 1
 
     # --- the Saturday digest ----------------------------------------------------------------
 
