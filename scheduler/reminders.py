@@ -28,18 +28,19 @@ from bot.domain.members import MemberStatus, Role
 from bot.domain.schedule import GroupSchedule, ReminderKind
 from bot.domain.tasks import TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.handlers import monitoring as monitoring_ui
 from bot.handlers.reminders import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, Snooze
 from bot.handlers.submission_cards import SubmissionView, kind_name
 from bot.handlers.tasks import TaskOpen, task_label, task_line
 from bot.i18n import Catalogs
 from bot.services import meetings as meeting_service
+from bot.services import monitoring as monitoring_service
 from bot.services.members import review_chats
 from bot.services.submissions import stage_group
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.tasks import Task
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as meeting_ui
+from bot.ui import monitoring as monitoring_ui
 
 # A reminder lists this many items and says how many more there are: one message must stay
 # under Telegram's 4096 characters, and /tasks shows the rest.
@@ -272,7 +273,7 @@ class ReminderRun:
         """KPI prompts on a period's first working day to each monitored cluster's CDA (to the
         secretary when the cluster has none); while the period's report is missing, a reminder
         on its 5th working day and an escalation to the secretary and the chair on the 10th."""
-        for cluster in await monitoring_ui.monitoring_candidates(self.uow):
+        for cluster in await monitoring_service.monitoring_candidates(self.uow):
             schedule = await self.schedule(cluster.working_group)
             period = kpi_rules.current_period(self.today, schedule.monitoring)
             prompt = timing.monitoring_periods(self.today, schedule, self.calendar) == period
@@ -281,7 +282,7 @@ class ReminderRun:
             )
             if not prompt and followup is None:
                 continue
-            if not await monitoring_ui.is_monitored(self.uow, cluster):
+            if not await monitoring_service.is_monitored(self.uow, cluster):
                 continue
             if await self.uow.kpis.get(cluster.id, period) is not None:
                 continue
@@ -366,11 +367,7 @@ class ReminderRun:
         ]  # fmt: skip
         late = [x for x in mine if task_rules.is_overdue(x.due_on, x.status, self.today)]
         # Monitored clusters of this group whose report for the running period has not come.
-        monitored = [
-            c
-            for c in await monitoring_ui.monitoring_candidates(self.uow)
-            if c.working_group == group and await monitoring_ui.is_monitored(self.uow, c)
-        ]
+        monitored = await monitoring_service.monitored_clusters(self.uow, group)
         period_now = kpi_rules.current_period(self.today, schedule.monitoring)
         missing = await self.uow.kpis.missing([c.id for c in monitored], period_now)
         by_agency: dict[str, int] = defaultdict(int)
