@@ -25,10 +25,9 @@ from bot.domain import schedule as timing
 from bot.domain import submissions as submission_rules
 from bot.domain import tasks as task_rules
 from bot.domain.members import MemberStatus, Role
-from bot.domain.schedule import GroupSchedule, ReminderKind
+from bot.domain.schedule import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, GroupSchedule, ReminderKind
 from bot.domain.tasks import TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.handlers.reminders import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, Snooze
 from bot.handlers.submission_cards import SubmissionView, kind_name
 from bot.handlers.tasks import TaskOpen, task_label, task_line
 from bot.i18n import Catalogs
@@ -41,6 +40,7 @@ from bot.storage.tasks import Task
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as meeting_ui
 from bot.ui import monitoring as monitoring_ui
+from bot.ui.reminders import Snooze
 
 # A reminder lists this many items and says how many more there are: one message must stay
 # under Telegram's 4096 characters, and /tasks shows the rest.
