@@ -1,8 +1,9 @@
 """Working-group meetings: when, where, about what, who comes, and what was decided.
 
-Pure rules: nothing here reads a clock or a database. The handlers ask these functions to read
-what a secretary typed and whether a person may do something with a meeting; the scheduler
-asks bot/domain/schedule.py for the reminders.
+Pure rules and the read models (Meeting, Reply, Decision) that storage builds: nothing here
+reads a clock or a database. The handlers ask these functions to read what a secretary typed,
+bot/services/meetings.py whether a person may do something with a meeting; the reminders'
+timing is bot/domain/schedule.py's.
 
 `InvalidInput.reason` values (what a person typed cannot be used; each is a locale key under
 ``meeting_errors``):
@@ -11,9 +12,10 @@ asks bot/domain/schedule.py for the reminders.
     agenda_is_command, agenda_too_short, agenda_too_long,
     decision_is_command, decision_too_short, decision_too_long
 
-Refusal reasons (returned by the `*_refusal` functions; also keys under ``meeting_errors``):
-    meeting_gone, meeting_cancelled, not_invited, meeting_started, secretaries_only,
-    not_started
+Refusal reasons (`MeetingRefusal`, returned by the `*_refusal` functions and the service;
+also keys under ``meeting_errors``):
+    meeting_gone, meeting_cancelled, meeting_in_past, not_invited, meeting_started,
+    secretaries_only, not_started, decision_gone, already_a_task
 
 A date that cannot be read raises `jalali.DateParseError` unchanged; its `DateError` reason
 already has a text of its own.

@@ -216,10 +216,8 @@ async def list_meetings(
     groups = tuple(dict.fromkeys((*managed, *own)))
     if not groups:
         return MeetingList(not_a_member=True)
-    listed = [
-        m for m in await uow.meetings.since(groups, now - rules.RECENT)
-        if rules.is_listed(m, managed, now)
-    ]  # fmt: skip
+    recent = await uow.meetings.since(groups, now - rules.RECENT)
+    listed = [m for m in recent if rules.is_listed(m, managed, now)]
     members_by_group: dict[str, list[Member]] = {}
     shown = []
     for meeting in listed[:limit]:
