@@ -25,18 +25,21 @@ from bot.domain import schedule as timing
 from bot.domain import submissions as submission_rules
 from bot.domain import tasks as task_rules
 from bot.domain.members import MemberStatus, Role
-from bot.domain.schedule import GroupSchedule, ReminderKind
+from bot.domain.schedule import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, GroupSchedule, ReminderKind
 from bot.domain.submissions import stage_group
 from bot.domain.tasks import TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.handlers import monitoring as monitoring_ui
-from bot.handlers.reminders import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, Snooze
 from bot.handlers.tasks import TaskOpen, task_label, task_line
 from bot.i18n import Catalogs
+from bot.services import meetings as meeting_service
+from bot.services import monitoring as monitoring_service
 from bot.services.members import review_chats
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.tasks import Task
 from bot.storage.uow import UnitOfWork
+from bot.ui import meetings as meeting_ui
+from bot.ui import monitoring as monitoring_ui
+from bot.ui.reminders import Snooze
 from bot.ui.submissions import SubmissionView, kind_name
 
 # A reminder lists this many items and says how many more there are: one message must stay
@@ -270,7 +273,7 @@ class ReminderRun:
         """KPI prompts on a period's first working day to each monitored cluster's CDA (to the
         secretary when the cluster has none); while the period's report is missing, a reminder
         on its 5th working day and an escalation to the secretary and the chair on the 10th."""
-        for cluster in await monitoring_ui.monitoring_candidates(self.uow):
+        for cluster in await monitoring_service.monitoring_candidates(self.uow):
             schedule = await self.schedule(cluster.working_group)
             period = kpi_rules.current_period(self.today, schedule.monitoring)
             prompt = timing.monitoring_periods(self.today, schedule, self.calendar) == period
@@ -279,7 +282,7 @@ class ReminderRun:
             )
             if not prompt and followup is None:
                 continue
-            if not await monitoring_ui.is_monitored(self.uow, cluster):
+            if not await monitoring_service.is_monitored(self.uow, cluster):
                 continue
             if await self.uow.kpis.get(cluster.id, period) is not None:
                 continue
@@ -322,38 +325,10 @@ class ReminderRun:
         its moment until what it announces begins (fold_catch_up: the evening one stops at
         the hour one); its key makes it go once.
         """
-        from bot.domain.meetings import should_remind
-        from bot.handlers.meetings import outbox_key, reply_keyboard, when
-
         zone = self.settings.zone
-        for meeting in await self.uow.meetings.upcoming(None, self.now):
-            dues = timing.meeting_reminders(meeting.starts_at, meeting.created_at, zone)
-            useful, _ = timing.fold_catch_up(dues, self.now, zone=zone)
-            due_now = [due for due in useful if due.at <= self.now < meeting.starts_at]
-            if not due_now:
-                continue
-            answers = {r.member_id: r.answer for r in await self.uow.meetings.replies(meeting.id)}
-            members = await self.uow.members.in_group(meeting.working_group, MemberStatus.APPROVED)
-            for due in due_now:
-                for member in members:
-                    if not should_remind(answers.get(member.id)):
-                        continue
-                    t = self.catalogs.translator(member.locale)
-                    text = t(
-                        f"meetings.{due.kind.value}",
-                        group=t(f"working_groups.{meeting.working_group}"),
-                        when=when(t, meeting.starts_at, zone),
-                        place=meeting.place,
-                    )
-                    message = OutgoingMessage(
-                        key=outbox_key(due.kind, meeting, member.user_id),
-                        chat_id=member.user_id,
-                        text=text,
-                        locale=t.locale,
-                        reply_markup=reply_keyboard(t, meeting.id).model_dump(exclude_none=True),
-                    )
-                    if await self.uow.outbox.enqueue(message, self.now):
-                        self.queued += 1
+        for reminder in await meeting_service.reminders_due(self.uow, self.now, zone):
+            if await meeting_ui.queue_reminder(self.uow, self.catalogs, reminder, zone, self.now):
+                self.queued += 1
 
     # --- the Saturday digest ----------------------------------------------------------------
 
@@ -392,11 +367,7 @@ class ReminderRun:
         ]  # fmt: skip
         late = [x for x in mine if task_rules.is_overdue(x.due_on, x.status, self.today)]
         # Monitored clusters of this group whose report for the running period has not come.
-        monitored = [
-            c
-            for c in await monitoring_ui.monitoring_candidates(self.uow)
-            if c.working_group == group and await monitoring_ui.is_monitored(self.uow, c)
-        ]
+        monitored = await monitoring_service.monitored_clusters(self.uow, group)
         period_now = kpi_rules.current_period(self.today, schedule.monitoring)
         missing = await self.uow.kpis.missing([c.id for c in monitored], period_now)
         by_agency: dict[str, int] = defaultdict(int)

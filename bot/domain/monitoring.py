@@ -10,7 +10,9 @@ Pure rules: no aiogram, no SQLAlchemy.
 from __future__ import annotations
 
 import datetime
+import enum
 import re
+from dataclasses import dataclass
 
 from bot.domain.clusters import Cluster, ClusterStage, can_view_cluster
 from bot.domain.digits import strip_invisible, to_latin_digits
@@ -27,6 +29,28 @@ KPI_FIELDS: tuple[str, ...] = (
     "sales_million_rials",
     "exports_usd",
 )
+
+class MonitoringRefusal(enum.StrEnum):
+    """Why a person may not report or see a cluster's KPIs; keys under monitoring_errors."""
+
+    MEMBERS_ONLY = "members_only"
+    NOT_YOUR_CLUSTER = "not_your_cluster"
+    CLUSTER_GONE = "cluster_gone"
+    NOT_MONITORED = "not_monitored"
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """One cluster's figures for one period, as last reported."""
+
+    cluster_id: int
+    period: str
+    figures: dict[str, int]
+    narrative: str | None
+    reported_by_member_id: int
+    reported_by_name: str
+    reported_at: datetime.datetime
+
 
 # --- sane upper bounds, per cluster -------------------------------------------------------------
 # The national totals of 1401 (seed 001) are 126,484 firms, 511 networks, 1,427 BDSPs,
@@ -202,6 +226,16 @@ def period_parts(label: str) -> tuple[int, int | None, int | None]:
     return year, month, None
 
 
+def is_open_period(label: str, today: datetime.date) -> bool:
+    """A well-formed period that has begun: late reports are welcome, early ones are not."""
+    if not is_period(label):
+        return False
+    try:
+        return period_start(label) <= today
+    except ValueError:
+        return False
+
+
 # --- who and which ------------------------------------------------------------------------------
 
 
@@ -222,19 +256,19 @@ def is_cda(actor: Actor, cluster: Cluster) -> bool:
     )
 
 
-def report_refusal(actor: Actor, cluster: Cluster) -> str | None:
+def report_refusal(actor: Actor, cluster: Cluster) -> MonitoringRefusal | None:
     """Only the cluster's CDA, or its working group's secretariat, report; a report names the
     member who made it, so a superuser reports only as a member."""
     if not actor.is_member:
-        return "members_only"
+        return MonitoringRefusal.MEMBERS_ONLY
     if is_cda(actor, cluster) or can_manage_group(actor, cluster.working_group):
         return None
-    return "not_your_cluster"
+    return MonitoringRefusal.NOT_YOUR_CLUSTER
 
 
-def view_refusal(actor: Actor, cluster: Cluster) -> str | None:
+def view_refusal(actor: Actor, cluster: Cluster) -> MonitoringRefusal | None:
     if not actor.is_member and not actor.is_superuser:
-        return "members_only"
+        return MonitoringRefusal.MEMBERS_ONLY
     if is_cda(actor, cluster) or can_view_cluster(actor, cluster):
         return None
-    return "not_your_cluster"
+    return MonitoringRefusal.NOT_YOUR_CLUSTER

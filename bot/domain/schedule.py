@@ -13,6 +13,7 @@ judged in Tehran (or the configured zone), like everywhere else in the domain.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
 from collections.abc import Iterable
@@ -25,17 +26,23 @@ from bot.domain.tasks import TaskStatus
 
 __all__ = [
     "MONITORING_MODES",
+    "MUTABLE",
+    "MUTE_APPROVALS",
+    "MUTE_DIGEST",
+    "MUTE_TASKS",
     "SNOOZE_CHOICES",
     "Due",
     "GroupSchedule",
     "ReminderKind",
     "approval_reminders",
+    "changed_schedule",
     "deliverable_at",
     "digest_due",
     "fold_catch_up",
     "meeting_reminders",
     "monitoring_followups",
     "monitoring_periods",
+    "parse_setting_clock",
     "snooze_until",
     "task_reminders",
 ]
@@ -439,6 +446,46 @@ def snooze_until(
     if choice == "week":
         return _local_moment(calendar.next_working_day(today + _WEEK), schedule.morning, zone)
     raise ValueError(f"snooze choice must be 'tomorrow' or 'week', not {choice!r}")
+
+
+# --- what a member and a secretary set ------------------------------------------------------
+
+# The kinds of reminder a member can mute or snooze; stored as they are, and also the keys of
+# their texts (reminders.kind_<kind>).
+MUTE_TASKS = "tasks"
+MUTE_APPROVALS = "approvals"
+MUTE_DIGEST = "digest"
+MUTABLE = (MUTE_TASKS, MUTE_APPROVALS, MUTE_DIGEST)
+
+
+def parse_setting_clock(text: str) -> datetime.time:
+    """A time in `/reminders quiet 21:00 08:00`: H, H:M or HH:MM in Latin digits; ValueError
+    for anything else."""
+    hour, _, minute = text.partition(":")
+    return datetime.time(int(hour), int(minute or 0))
+
+
+def changed_schedule(schedule: GroupSchedule, words: list[str]) -> GroupSchedule:
+    """Apply `/reminders <what> <values>`; GroupSchedule itself refuses impossible values.
+
+    Raises ValueError for an unknown setting, a wrong number of values or a bad value.
+    """
+    what, values = words[0], words[1:]
+    if what == "days" and values:
+        return dataclasses.replace(schedule, reminder_days=tuple(int(v) for v in values))
+    if what == "quiet" and len(values) == 2:
+        return dataclasses.replace(
+            schedule,
+            quiet_start=parse_setting_clock(values[0]),
+            quiet_end=parse_setting_clock(values[1]),
+        )
+    if what == "morning" and len(values) == 1:
+        return dataclasses.replace(schedule, morning=parse_setting_clock(values[0]))
+    if what == "approval" and len(values) == 1:
+        return dataclasses.replace(schedule, approval_days=int(values[0]))
+    if what == "monitoring" and len(values) == 1:
+        return dataclasses.replace(schedule, monitoring=values[0])
+    raise ValueError(f"unknown setting {what!r}")
 
 
 # --- catching up after downtime --------------------------------------------------------------

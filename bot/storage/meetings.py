@@ -1,15 +1,17 @@
-"""Working-group meetings, the members' replies to them, and the decisions recorded after."""
+"""Working-group meetings, the members' replies to them, and the decisions recorded after.
+
+The read models (Meeting, Reply, Decision) are the domain's; built here from the rows.
+"""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.meetings import Answer
+from bot.domain.meetings import Answer, Decision, Meeting, Reply
 from bot.storage.dialects import upsert_insert
 from bot.storage.models import (
     MeetingDecisionRow,
@@ -18,41 +20,6 @@ from bot.storage.models import (
     MemberRow,
     WorkingGroupRow,
 )
-
-
-@dataclass(frozen=True)
-class Meeting:
-    id: int
-    working_group: str
-    starts_at: datetime.datetime
-    place: str
-    agenda: str
-    created_by_user_id: int
-    created_at: datetime.datetime
-    cancelled_at: datetime.datetime | None
-
-    @property
-    def cancelled(self) -> bool:
-        return self.cancelled_at is not None
-
-
-@dataclass(frozen=True)
-class Reply:
-    member_id: int
-    user_id: int
-    name: str
-    locale: str
-    answer: Answer
-    at: datetime.datetime
-
-
-@dataclass(frozen=True)
-class Decision:
-    id: int
-    meeting_id: int
-    position: int
-    text: str
-    task_id: int | None
 
 
 def _meeting(row: MeetingRow, working_group: str) -> Meeting:

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.monitoring import KPI_FIELDS, period_key
+from bot.domain.monitoring import KPI_FIELDS, KpiReport, period_key
 from bot.storage.models import KpiReportRow, MemberRow
-
-
-@dataclass(frozen=True)
-class KpiReport:
-    cluster_id: int
-    period: str
-    figures: dict[str, int]
-    narrative: str | None
-    reported_by_member_id: int
-    reported_by_name: str
-    reported_at: datetime.datetime
 
 
 def _report(row: KpiReportRow, name: str | None) -> KpiReport:

@@ -13,7 +13,7 @@ import datetime
 
 from bot.domain.meetings import Answer
 from bot.domain.members import Role
-from bot.handlers.meetings import MeetingAct
+from bot.ui.meetings import MeetingAct
 from tests.conftest import (
     ALI,
     JOHN,

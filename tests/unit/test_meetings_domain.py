@@ -11,11 +11,14 @@ from hypothesis import strategies as st
 from bot.domain.jalali import TEHRAN, DateError, DateParseError, from_jalali
 from bot.domain.meetings import (
     Answer,
+    Meeting,
     answer_refusal,
     clean_agenda,
     clean_decision,
     clean_place,
+    create_refusal,
     decisions_refusal,
+    is_listed,
     manage_refusal,
     meeting_start,
     parse_clock,
@@ -23,6 +26,7 @@ from bot.domain.meetings import (
     parse_meeting_time,
     should_remind,
     tally,
+    task_title,
 )
 from bot.domain.members import Actor, InvalidInput, Member, MemberStatus, Role
 
@@ -210,3 +214,27 @@ def test_everyone_but_those_who_declined_is_reminded() -> None:
     assert should_remind("attending")
     assert not should_remind(Answer.NOT_ATTENDING)
     assert not should_remind("not_attending")
+
+
+def test_a_meeting_is_announced_by_the_secretariat_before_it_starts() -> None:
+    secretary = _actor(Role.SECRETARY)
+    assert create_refusal(secretary, "tehran", START, NOW) is None
+    assert create_refusal(secretary, "tehran", NOW, NOW) == "meeting_in_past"
+    assert create_refusal(_actor(Role.MEMBER), "tehran", START, NOW) == "secretaries_only"
+    assert create_refusal(secretary, "fars", NOW, NOW) == "secretaries_only"
+
+
+def test_members_list_meetings_to_come_and_the_secretariat_also_those_just_held() -> None:
+    held = Meeting(1, "tehran", NOW - datetime.timedelta(hours=2), "x", "y", 1, NOW, None)
+    coming = Meeting(2, "tehran", START, "x", "y", 1, NOW, None)
+    assert is_listed(coming, (), NOW)
+    assert not is_listed(held, (), NOW)
+    assert is_listed(held, ("tehran",), NOW)
+    assert not is_listed(held, ("fars",), NOW)
+
+
+def test_a_decisions_task_is_titled_by_its_first_line_cut_to_fit() -> None:
+    assert task_title("خرید دستگاه\nبا وام بانکی") == "خرید دستگاه"
+    assert task_title("  برگزاری نمایشگاه  ") == "برگزاری نمایشگاه"
+    long = task_title("ا" * 400)
+    assert len(long) == 300 and long.endswith("…")

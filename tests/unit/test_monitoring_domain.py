@@ -313,3 +313,21 @@ def test_members_of_the_province_and_the_centre_and_the_cda_may_look() -> None:
     assert rules.view_refusal(_actor(8, Role.MEMBER, "fars"), CLUSTER) == "not_your_cluster"
     nobody = Actor(user_id=5, display_name="v", member=None, is_superuser=False)
     assert rules.view_refusal(nobody, CLUSTER) == "members_only"
+
+
+@pytest.mark.parametrize(
+    ("period", "is_open"),
+    [
+        ("1405-09", True),  # the running month
+        ("1405-08", True),  # late reports are welcome
+        ("1405-Q3", True),  # the running quarter
+        ("1405-10", False),  # early ones are not
+        ("1405-Q4", False),
+        ("1405-13", False),  # not a period at all
+        ("1405-9", False),
+        ("tomorrow", False),
+    ],
+)
+def test_a_report_is_open_for_a_period_once_it_has_begun(period: str, is_open: bool) -> None:
+    # 1405/09/02
+    assert rules.is_open_period(period, datetime.date(2026, 11, 23)) is is_open

@@ -20,6 +20,7 @@ from bot.domain.schedule import (
     GroupSchedule,
     ReminderKind,
     approval_reminders,
+    changed_schedule,
     deliverable_at,
     digest_due,
     fold_catch_up,
@@ -792,3 +793,32 @@ def test_a_whole_downtime_is_sorted_in_one_pass_keeping_the_order() -> None:
 def test_due_moments_must_carry_a_time_zone() -> None:
     with pytest.raises(ValueError):
         Due(DUE, "2026-11-23", datetime.datetime(2026, 11, 23, 9, 0))
+
+
+def test_a_reminders_setting_changes_only_what_it_names() -> None:
+    default = GroupSchedule()
+    assert changed_schedule(default, ["days", "5", "2"]).reminder_days == (5, 2)
+    quiet = changed_schedule(default, ["quiet", "22:30", "7"])
+    assert (quiet.quiet_start, quiet.quiet_end) == (datetime.time(22, 30), datetime.time(7, 0))
+    assert quiet.morning == default.morning
+    assert changed_schedule(default, ["morning", "9:15"]).morning == datetime.time(9, 15)
+    assert changed_schedule(default, ["approval", "4"]).approval_days == 4
+    assert changed_schedule(default, ["monitoring", "quarterly"]).monitoring == "quarterly"
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["quiet", "25:00", "08:00"],  # no such hour
+        ["quiet", "21:00"],  # both ends are needed
+        ["morning", "22:00"],  # inside the quiet hours
+        ["days", "x"],
+        ["days"],
+        ["approval", "3", "4"],
+        ["monitoring", "yearly"],
+        ["holidays", "none"],
+    ],
+)
+def test_a_reminders_setting_that_cannot_be_read_is_refused(words: list[str]) -> None:
+    with pytest.raises(ValueError):
+        changed_schedule(GroupSchedule(), words)

@@ -1,0 +1,51 @@
+"""How reminder controls look: the Snooze and mute buttons, and a group's timing settings."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.schedule import MUTABLE, GroupSchedule
+from bot.i18n import Translator
+
+
+class Snooze(CallbackData, prefix="snz"):
+    kind: str
+    subject_id: int
+    choice: str  # tomorrow | week
+
+
+class MuteToggle(CallbackData, prefix="mute"):
+    kind: str
+
+
+def mute_keyboard(t: Translator, muted: set[str]) -> InlineKeyboardMarkup:
+    """One button per kind of reminder, saying whether it is on; pressing one toggles it."""
+    builder = InlineKeyboardBuilder()
+    for kind in MUTABLE:
+        state = t("reminders.off") if kind in muted else t("reminders.on")
+        builder.button(
+            text=t("reminders.toggle", kind=t(f"reminders.kind_{kind}"), state=state),
+            callback_data=MuteToggle(kind=kind),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def settings_text(t: Translator, group: str, schedule: GroupSchedule) -> str:
+    """A group's timing, then how to change it."""
+    return (
+        t(
+            "reminders.settings",
+            group=t(f"working_groups.{group}"),
+            days=t.join([t.digits(str(d)) for d in schedule.reminder_days], t("cards.separator")),
+            quiet_start=t.digits(schedule.quiet_start.strftime("%H:%M")),
+            quiet_end=t.digits(schedule.quiet_end.strftime("%H:%M")),
+            morning=t.digits(schedule.morning.strftime("%H:%M")),
+            approval=schedule.approval_days,
+            monitoring=t(f"reminders.monitoring_{schedule.monitoring}"),
+        )
+        + "\n\n"
+        + t("reminders.usage")
+    )
