@@ -26,18 +26,17 @@ from bot.domain import submissions as submission_rules
 from bot.domain import tasks as task_rules
 from bot.domain.members import MemberStatus, Role
 from bot.domain.schedule import GroupSchedule, ReminderKind
-from bot.domain.tasks import TaskStatus
+from bot.domain.tasks import Task, TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers import monitoring as monitoring_ui
 from bot.handlers.reminders import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, Snooze
 from bot.handlers.submission_cards import SubmissionView, kind_name
-from bot.handlers.tasks import TaskOpen, task_label, task_line
 from bot.i18n import Catalogs
 from bot.services.members import review_chats
 from bot.services.submissions import stage_group
 from bot.storage.outbox import OutgoingMessage
-from bot.storage.tasks import Task
 from bot.storage.uow import UnitOfWork
+from bot.ui.tasks import TaskOpen, task_label, task_line
 
 # A reminder lists this many items and says how many more there are: one message must stay
 # under Telegram's 4096 characters, and /tasks shows the rest.

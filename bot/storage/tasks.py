@@ -1,4 +1,4 @@
-"""Tasks, their assignees, history and evidence."""
+"""Tasks, their assignees, history and evidence; rows become `bot.domain.tasks` values."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.tasks import AssigneeState, TaskStatus, overall_progress
+from bot.domain.tasks import Assignee, AssigneeState, Task, TaskEvent, TaskFile, TaskStatus
 from bot.storage.models import (
     ClusterRow,
     MemberRow,
@@ -23,50 +23,6 @@ from bot.storage.models import (
     TemplateItemRow,
     WorkingGroupRow,
 )
-
-
-@dataclass(frozen=True)
-class Assignee:
-    member_id: int
-    user_id: int
-    name: str
-    locale: str
-    agency_code: str | None
-    status: TaskStatus
-    progress: int
-
-    @property
-    def state(self) -> AssigneeState:
-        return AssigneeState(self.member_id, self.status, self.progress)
-
-
-@dataclass(frozen=True)
-class Task:
-    id: int
-    code: str | None
-    title: str
-    description: str | None
-    cluster_id: int
-    cluster_name: str
-    working_group: str
-    submission_id: int | None
-    package_item_id: int | None
-    phase: int | None
-    start_on: datetime.date | None
-    due_on: datetime.date | None
-    status: TaskStatus
-    needs_assignee: bool
-    created_at: datetime.datetime
-    version: int
-    assignees: tuple[Assignee, ...]
-
-    @property
-    def assignee_ids(self) -> set[int]:
-        return {a.member_id for a in self.assignees}
-
-    @property
-    def progress(self) -> int:
-        return overall_progress([a.state for a in self.assignees])
 
 
 @dataclass(frozen=True)
@@ -82,23 +38,6 @@ class NewTask:
     start_on: datetime.date | None = None
     due_on: datetime.date | None = None
     needs_assignee: bool = False
-
-
-@dataclass(frozen=True)
-class TaskEvent:
-    at: datetime.datetime
-    actor_name: str
-    action: str
-    comment: str | None
-    details: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class TaskFile:
-    file_id: str
-    file_name: str
-    mime_type: str
-    size: int
 
 
 class TaskRepository:
@@ -263,6 +202,17 @@ class TaskRepository:
             .limit(1)
         )
         return found.first() is not None
+
+    async def made_from_template(self, cluster_id: int, template_code: str) -> list[Task]:
+        """The cluster's tasks made from this template, in the order they were made."""
+        query = (
+            self._select()
+            .join(TemplateItemRow, TaskRow.template_item_id == TemplateItemRow.id)
+            .join(TaskTemplateRow, TemplateItemRow.template_id == TaskTemplateRow.id)
+            .where(TaskRow.cluster_id == cluster_id, TaskTemplateRow.code == template_code)
+            .order_by(TaskRow.id)
+        )
+        return await self._with_assignees(list((await self._session.execute(query)).all()))
 
     async def by_package_item(self, item_id: int) -> int | None:
         return (
