@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.tasks import Assignee, AssigneeState, Task, TaskEvent, TaskFile, TaskStatus
@@ -116,7 +116,7 @@ class TaskRepository:
 
     # --- reading ------------------------------------------------------------------------
 
-    def _select(self):  # type: ignore[no-untyped-def]
+    def _select(self) -> Select[Any]:
         return (
             select(TaskRow, ClusterRow.name, WorkingGroupRow.code)
             .join(ClusterRow, TaskRow.cluster_id == ClusterRow.id)
@@ -124,15 +124,22 @@ class TaskRepository:
             .execution_options(populate_existing=True)
         )
 
-    async def _with_assignees(self, rows: list[Any]) -> list[Task]:
+    async def _load(self, query: Select[Any]) -> list[Task]:
+        """The tasks `query` (a `_select()` with conditions) finds, with their assignees.
+
+        The assignees are found by the same conditions as a subquery, not by a list of ids:
+        the scheduler loads every task, and a list of thousands of parameters is what the
+        database plans worst.
+        """
+        rows = (await self._session.execute(query)).all()
         if not rows:
             return []
-        ids = [r[0].id for r in rows]
+        chosen = query.with_only_columns(TaskRow.id).order_by(None)
         assignees: dict[int, list[Assignee]] = defaultdict(list)
         result = await self._session.execute(
             select(TaskAssigneeRow, MemberRow.user_id, MemberRow.full_name, MemberRow.locale)
             .join(MemberRow, TaskAssigneeRow.member_id == MemberRow.id)
-            .where(TaskAssigneeRow.task_id.in_(ids))
+            .where(TaskAssigneeRow.task_id.in_(chosen))
             .order_by(TaskAssigneeRow.id)
             .execution_options(populate_existing=True)
         )
@@ -172,14 +179,12 @@ class TaskRepository:
         ]
 
     async def get(self, task_id: int) -> Task | None:
-        rows = (await self._session.execute(self._select().where(TaskRow.id == task_id))).all()
-        tasks = await self._with_assignees(list(rows))
+        tasks = await self._load(self._select().where(TaskRow.id == task_id))
         return tasks[0] if tasks else None
 
     async def of_member(self, member_id: int) -> list[Task]:
         mine = select(TaskAssigneeRow.task_id).where(TaskAssigneeRow.member_id == member_id)
-        rows = (await self._session.execute(self._select().where(TaskRow.id.in_(mine)))).all()
-        return await self._with_assignees(list(rows))
+        return await self._load(self._select().where(TaskRow.id.in_(mine)))
 
     async def of_groups(
         self, groups: tuple[str, ...] | None, cluster_id: int | None = None
@@ -189,8 +194,7 @@ class TaskRepository:
             query = query.where(WorkingGroupRow.code.in_(groups))
         if cluster_id is not None:
             query = query.where(TaskRow.cluster_id == cluster_id)
-        rows = (await self._session.execute(query.order_by(TaskRow.id))).all()
-        return await self._with_assignees(list(rows))
+        return await self._load(query.order_by(TaskRow.id))
 
     async def from_template(self, cluster_id: int, template_code: str) -> bool:
         """Whether the cluster already has tasks made from this template."""
@@ -212,7 +216,7 @@ class TaskRepository:
             .where(TaskRow.cluster_id == cluster_id, TaskTemplateRow.code == template_code)
             .order_by(TaskRow.id)
         )
-        return await self._with_assignees(list((await self._session.execute(query)).all()))
+        return await self._load(query)
 
     async def by_package_item(self, item_id: int) -> int | None:
         return (
