@@ -31,7 +31,6 @@ from bot.handlers import (
     reminders,
     reviews,
     submissions,
-    task_reports,
     tasks,
 )
 from bot.i18n import LOCALES, Catalogs
@@ -57,7 +56,7 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     reviews.router,
     tasks.router,
     reminders.router,
-    task_reports.router,
+    tasks.table_router,
     monitoring.router,
     meetings.router,
     fallback.router,

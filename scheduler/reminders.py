@@ -27,20 +27,19 @@ from bot.domain import tasks as task_rules
 from bot.domain.members import MemberStatus, Role
 from bot.domain.schedule import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, GroupSchedule, ReminderKind
 from bot.domain.submissions import stage_group
-from bot.domain.tasks import TaskStatus
+from bot.domain.tasks import Task
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.handlers.tasks import TaskOpen, task_label, task_line
 from bot.i18n import Catalogs
 from bot.services import meetings as meeting_service
 from bot.services import monitoring as monitoring_service
 from bot.services.members import review_chats
 from bot.storage.outbox import OutgoingMessage
-from bot.storage.tasks import Task
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as meeting_ui
 from bot.ui import monitoring as monitoring_ui
 from bot.ui.reminders import Snooze
 from bot.ui.submissions import SubmissionView, kind_name
+from bot.ui.tasks import TaskOpen, task_label, task_line
 
 # A reminder lists this many items and says how many more there are: one message must stay
 # under Telegram's 4096 characters, and /tasks shows the rest.
@@ -130,7 +129,7 @@ class ReminderRun:
         members: dict[int, _MemberDues] = {}
         escalations: dict[str, list[Task]] = defaultdict(list)
         for task in await self.uow.tasks.of_groups(None):
-            if task.due_on is None or task.status in (TaskStatus.DONE, TaskStatus.CANCELLED):
+            if task.due_on is None or task.status.is_closed:
                 continue
             schedule = await self.schedule(task.working_group)
             dues = timing.task_reminders(
@@ -363,7 +362,7 @@ class ReminderRun:
         due_soon = [
             x for x in mine
             if x.due_on and self.today <= x.due_on <= week_ahead
-            and x.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)
+            and not x.status.is_closed
         ]  # fmt: skip
         late = [x for x in mine if task_rules.is_overdue(x.due_on, x.status, self.today)]
         # Monitored clusters of this group whose report for the running period has not come.

@@ -30,15 +30,29 @@ import datetime
 import enum
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.domain import jalali
-from bot.domain.members import Actor, can_manage_group, can_view_group
+from bot.domain.members import (
+    Actor,
+    can_manage_group,
+    can_see_all,
+    can_view_group,
+    managed_groups,
+)
 from bot.domain.text import InvalidInput, one_line, paragraphs
+from bot.domain.working_groups import WORKING_GROUPS
 
 __all__ = [
+    "CLOSED_STATUSES",
     "PROGRESS_STEP",
+    "TASK_VIEWS",
+    "Assignee",
     "AssigneeState",
     "Report",
+    "Task",
+    "TaskEvent",
+    "TaskFile",
     "TaskRefused",
     "TaskStatus",
     "apply_report",
@@ -47,8 +61,11 @@ __all__ = [
     "clean_task_details",
     "clean_task_title",
     "days_left",
+    "in_view",
+    "input_refusal",
     "is_overdue",
     "late_agencies",
+    "listed_groups",
     "manage_refusal",
     "my_tasks_order",
     "overall_progress",
@@ -102,6 +119,75 @@ class AssigneeState:
         object.__setattr__(self, "status", TaskStatus(self.status))
         if not 0 <= self.progress <= 100:
             raise ValueError(f"progress is a percentage, not {self.progress}")
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """One person's share of a task as the card shows it."""
+
+    member_id: int
+    user_id: int
+    name: str
+    locale: str
+    agency_code: str | None
+    status: TaskStatus
+    progress: int
+
+    @property
+    def state(self) -> AssigneeState:
+        return AssigneeState(self.member_id, self.status, self.progress)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task as everyone reads it: the storage layer builds it from rows."""
+
+    id: int
+    code: str | None
+    title: str
+    description: str | None
+    cluster_id: int
+    cluster_name: str
+    working_group: str
+    submission_id: int | None
+    package_item_id: int | None
+    phase: int | None
+    start_on: datetime.date | None
+    due_on: datetime.date | None
+    status: TaskStatus
+    needs_assignee: bool
+    created_at: datetime.datetime
+    version: int
+    assignees: tuple[Assignee, ...]
+
+    @property
+    def assignee_ids(self) -> set[int]:
+        return {a.member_id for a in self.assignees}
+
+    @property
+    def progress(self) -> int:
+        return overall_progress([a.state for a in self.assignees])
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """One line of a task's history."""
+
+    at: datetime.datetime
+    actor_name: str
+    action: str
+    comment: str | None
+    details: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class TaskFile:
+    """Evidence attached to a task."""
+
+    file_id: str
+    file_name: str
+    mime_type: str
+    size: int
 
 
 class TaskRefused(Exception):
@@ -211,6 +297,50 @@ def view_refusal(actor: Actor, task_group: str, assignee_member_ids: Collection[
     if actor.is_member and actor.member is not None and actor.member.id in assignee_member_ids:
         return None
     return "not_your_task"
+
+
+# The card's buttons that ask for typed input, by whose work they are.
+_REPORT_INPUTS = frozenset({"done", "block"})
+_VIEWER_INPUTS = frozenset({"comment"})
+
+
+def input_refusal(actor: Actor, action: str, task: Task | None) -> str | None:
+    """Why this person may not start typing for this card button, or None.
+
+    Evidence and a block reason are an assignee's report; a comment is anyone's who may see
+    the card; a due date, a title or details are the secretariat's.
+    """
+    if task is None:
+        return "task_gone"
+    if action in _REPORT_INPUTS:
+        return report_refusal(actor, task.assignee_ids, task.status)
+    if action in _VIEWER_INPUTS:
+        return view_refusal(actor, task.working_group, task.assignee_ids)
+    return manage_refusal(actor, task.working_group)
+
+
+def listed_groups(actor: Actor) -> tuple[str, ...] | None:
+    """Whose tasks and clusters the secretariat's lists cover (/task_new, /plan, /overdue):
+    None for every group (a superuser, the central secretariat), else the groups this person
+    manages, which may be none."""
+    return None if can_see_all(actor) else managed_groups(actor, WORKING_GROUPS)
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+# The filters of /tasks: what is still open, what is late, everything.
+TASK_VIEWS = ("open", "overdue", "all")
+
+
+def in_view(
+    view: str, status: TaskStatus, due_on: datetime.date | None, today: datetime.date
+) -> bool:
+    """Whether a task belongs in this /tasks filter; an unknown view shows everything."""
+    if view == "open":
+        return not status.is_closed
+    if view == "overdue":
+        return is_overdue(due_on, status, today)
+    return True
 
 
 # --- due dates --------------------------------------------------------------------------------

@@ -26,12 +26,12 @@ from bot.domain.members import (
     managed_groups,
 )
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.handlers.keyboards import GroupPick, group_keyboard
 from bot.handlers.shared import echo
 from bot.i18n import Catalogs, Translator
 from bot.services import groups as group_service
 from bot.services import members as member_service
 from bot.storage.uow import UnitOfWork
+from bot.ui.keyboards import GroupPick, group_keyboard
 from bot.ui.members import AppointRole, member_list, role_keyboard, tell_appointed
 
 router = Router(name="admin")

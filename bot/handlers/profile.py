@@ -27,10 +27,10 @@ from bot.domain.members import (
     clean_full_name,
     clean_phone,
 )
-from bot.handlers.keyboards import AgencyPick, LanguagePick, agency_keyboard, language_keyboard
 from bot.i18n import Catalogs, Translator
 from bot.services import members as member_service
 from bot.storage.uow import UnitOfWork
+from bot.ui.keyboards import AgencyPick, LanguagePick, agency_keyboard, language_keyboard
 from bot.ui.members import ProfileField, profile_keyboard, profile_text, refresh_cards
 
 router = Router(name="profile")

@@ -35,7 +35,12 @@ from bot.domain.members import (
     managed_groups,
 )
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.handlers.keyboards import (
+from bot.handlers.shared import close_buttons
+from bot.i18n import Catalogs, Translator
+from bot.services import members as member_service
+from bot.storage.repositories import Application
+from bot.storage.uow import UnitOfWork
+from bot.ui.keyboards import (
     AgencyPick,
     GroupPick,
     LanguagePick,
@@ -43,11 +48,6 @@ from bot.handlers.keyboards import (
     group_keyboard,
     language_keyboard,
 )
-from bot.handlers.shared import close_buttons
-from bot.i18n import Catalogs, Translator
-from bot.services import members as member_service
-from bot.storage.repositories import Application
-from bot.storage.uow import UnitOfWork
 from bot.ui.members import (
     ApplicationDecision,
     ConfirmApplication,

@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from bot.domain import tasks as rules
-from bot.domain.clusters import Cluster, can_view_cluster, search_key
+from bot.domain.clusters import Cluster, can_view_cluster, search_key, visible_groups
 from bot.domain.members import Actor, Member, MemberStatus, managed_groups
 from bot.domain.task_table import (
     ImportRow,
@@ -40,6 +40,8 @@ from bot.storage.uow import UnitOfWork
 # Telegram lets a bot download 20 MB; a task list is a few hundred kilobytes at most.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 FILE_KINDS = {".xlsx": "xlsx", ".csv": "csv"}
+# Clusters offered by /matrix: one message of buttons.
+MATRIX_CLUSTERS = 40
 
 Cell = str | int | float | None
 T = TypeVar("T")
@@ -176,6 +178,18 @@ async def export_rows(
         for task in tasks
         if rules.view_refusal(actor, task.working_group, task.assignee_ids) is None
     ]
+
+
+async def secretariat_export(uow: UnitOfWork, actor: Actor) -> list[list[str]]:
+    """/tasks_export: the tasks of every group this person manages (a superuser's: all)."""
+    groups = None if actor.is_superuser else managed_groups(actor, WORKING_GROUPS)
+    return await export_rows(uow, actor, groups, None)
+
+
+async def matrix_clusters(uow: UnitOfWork, actor: Actor, query: str | None) -> list[Cluster]:
+    """The clusters whose matrix this person may ask for, matching `query` if given."""
+    clusters, _ = await uow.clusters.page(visible_groups(actor), query, 0, MATRIX_CLUSTERS)
+    return clusters
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,19 @@ import datetime
 from dataclasses import dataclass, field
 
 from bot.domain import tasks as rules
+from bot.domain.clusters import Cluster, name_matches
 from bot.domain.members import Actor, Member, MemberStatus, Role
 from bot.domain.submissions import PackageItem, Submission
-from bot.domain.tasks import Report, TaskRefused, TaskStatus
+from bot.domain.tasks import Report, Task, TaskEvent, TaskFile, TaskRefused, TaskStatus
 from bot.domain.templates import Template, item_window
 from bot.domain.working_groups import CENTRAL
+from bot.services.members import review_chats
 from bot.services.submissions import NewAttachment
-from bot.storage.tasks import NewTask, Task
+from bot.storage.tasks import NewTask
 from bot.storage.uow import UnitOfWork
+
+# A picker is one message of buttons: enough clusters for a province, few enough to scan.
+PICKED_CLUSTERS = 40
 
 
 class TaskConflict(Exception):
@@ -39,6 +44,8 @@ class Instantiated:
     # Items whose agency has no representative: assigned to the secretariat and flagged.
     flagged: list[str] = field(default_factory=list)
     task_ids: list[int] = field(default_factory=list)
+    # The tasks as made, with their assignees: whom to tell.
+    tasks: list[Task] = field(default_factory=list)
 
 
 async def _assignable(
@@ -178,7 +185,8 @@ async def instantiate(
         cluster_id,
         {"template": template.code, "tasks": len(template.items), "flagged": flagged},
     )
-    return "done", Instantiated(len(template.items), flagged, task_ids)
+    made = await uow.tasks.made_from_template(cluster.id, template.code)
+    return "done", Instantiated(len(template.items), flagged, task_ids, made)
 
 
 async def tasks_from_package(
@@ -321,6 +329,12 @@ async def _managed(
     return task, refusal
 
 
+async def managed_task(uow: UnitOfWork, actor: Actor, task_id: int, action: str) -> TaskOutcome:
+    """The task, if this person may manage it (reassign, reschedule, edit)."""
+    task, refusal = await _managed(uow, actor, task_id, action)
+    return TaskOutcome(refusal or "done", task)
+
+
 async def reassign(
     uow: UnitOfWork, actor: Actor, task_id: int, member_ids: list[int], now: datetime.datetime
 ) -> TaskOutcome:
@@ -423,3 +437,123 @@ async def overdue(
         for t in tasks
         if rules.is_overdue(t.due_on, t.status, today) and (phase is None or t.phase == phase)
     ]
+
+
+async def overdue_of(
+    uow: UnitOfWork,
+    actor: Actor,
+    today: datetime.date,
+    *,
+    cluster_query: str | None = None,
+    phase: int | None = None,
+) -> list[Task]:
+    """/overdue: the late tasks of the groups this person's secretariat lists, optionally of
+    the clusters whose name matches and of one plan phase."""
+    late = await overdue(uow, rules.listed_groups(actor), today, phase=phase)
+    if cluster_query:
+        late = [x for x in late if name_matches(x.cluster_name, cluster_query)]
+    return late
+
+
+# --- what the card and the lists show ----------------------------------------------------------
+
+
+async def visible_task(uow: UnitOfWork, actor: Actor, task_id: int) -> TaskOutcome:
+    """The task, if this person may open its card."""
+    task = await uow.tasks.get(task_id)
+    if task is None:
+        return TaskOutcome("task_gone", None)
+    refusal = rules.view_refusal(actor, task.working_group, task.assignee_ids)
+    return TaskOutcome(refusal or "done", task)
+
+
+async def history(
+    uow: UnitOfWork, actor: Actor, task_id: int
+) -> tuple[TaskOutcome, list[TaskEvent]]:
+    outcome = await visible_task(uow, actor, task_id)
+    if outcome.result != "done" or outcome.task is None:
+        return outcome, []
+    return outcome, await uow.tasks.events(task_id)
+
+
+async def evidence(
+    uow: UnitOfWork, actor: Actor, task_id: int
+) -> tuple[TaskOutcome, list[TaskFile]]:
+    outcome = await visible_task(uow, actor, task_id)
+    if outcome.result != "done" or outcome.task is None:
+        return outcome, []
+    return outcome, await uow.tasks.files(task_id)
+
+
+async def input_refusal(uow: UnitOfWork, actor: Actor, task_id: int, action: str) -> str | None:
+    """Why this person may not start typing for this card button (see `rules.input_refusal`);
+    an attempt on someone else's task is audited."""
+    refusal = rules.input_refusal(actor, action, await uow.tasks.get(task_id))
+    if refusal in ("not_assignee", "secretaries_only"):
+        await uow.audit.record(actor.user_id, f"task.{action}", refusal, "task", task_id)
+    return refusal
+
+
+async def my_task_list(
+    uow: UnitOfWork, actor: Actor, today: datetime.date, view: str, cluster_id: int = 0
+) -> list[Task]:
+    """A person's tasks in one /tasks filter (see `rules.in_view`), of one cluster or all (0)."""
+    return [
+        x
+        for x in await my_tasks(uow, actor, today)
+        if (not cluster_id or x.cluster_id == cluster_id)
+        and rules.in_view(view, x.status, x.due_on, today)
+    ]
+
+
+async def my_cluster(uow: UnitOfWork, actor: Actor, today: datetime.date, query: str) -> int | None:
+    """The one cluster among a person's tasks whose name matches; None if none or several."""
+    mine = await my_tasks(uow, actor, today)
+    matching = {x.cluster_id for x in mine if name_matches(x.cluster_name, query)}
+    return matching.pop() if len(matching) == 1 else None
+
+
+async def secretariat_chats(
+    uow: UnitOfWork, working_group: str, superusers: frozenset[int], default_locale: str
+) -> list[tuple[int, str]]:
+    """Where the secretariat hears about a blocked or completed task, each with its language."""
+    return [
+        (chat, locale or default_locale)
+        for chat, locale in await review_chats(uow, working_group, superusers)
+    ]
+
+
+async def assignable_members(uow: UnitOfWork, working_group: str) -> list[Member]:
+    """Whom a task of this group may be given to: its approved members."""
+    return await uow.members.in_group(working_group, MemberStatus.APPROVED)
+
+
+# --- new tasks and plans: which cluster, which template ------------------------------------------
+
+
+async def manageable_clusters(uow: UnitOfWork, actor: Actor) -> list[Cluster]:
+    """The clusters this person may create tasks for, for a picker."""
+    listed, _ = await uow.clusters.page(rules.listed_groups(actor), None, 0, 200)
+    # Tasks are managed by the cluster's own province; list only what this person may manage.
+    return [c for c in listed if rules.manage_refusal(actor, c.working_group) is None][
+        :PICKED_CLUSTERS
+    ]
+
+
+async def managed_cluster(
+    uow: UnitOfWork, actor: Actor, cluster_id: int
+) -> tuple[str | None, Cluster | None]:
+    """(None, the cluster) if this person may create its tasks, else (why not, the cluster)."""
+    cluster = await uow.clusters.get(cluster_id)
+    if cluster is None:
+        return "cluster_gone", None
+    return rules.manage_refusal(actor, cluster.working_group), cluster
+
+
+async def templates(uow: UnitOfWork) -> list[tuple[str, str, str, int]]:
+    """(code, name, kind, item count) of every plan template."""
+    return await uow.templates.list()
+
+
+async def template(uow: UnitOfWork, code: str) -> Template | None:
+    return await uow.templates.get(code)

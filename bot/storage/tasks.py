@@ -1,4 +1,4 @@
-"""Tasks, their assignees, history and evidence."""
+"""Tasks, their assignees, history and evidence; rows become `bot.domain.tasks` values."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.tasks import AssigneeState, TaskStatus, overall_progress
+from bot.domain.tasks import Assignee, AssigneeState, Task, TaskEvent, TaskFile, TaskStatus
 from bot.storage.models import (
     ClusterRow,
     MemberRow,
@@ -23,50 +23,6 @@ from bot.storage.models import (
     TemplateItemRow,
     WorkingGroupRow,
 )
-
-
-@dataclass(frozen=True)
-class Assignee:
-    member_id: int
-    user_id: int
-    name: str
-    locale: str
-    agency_code: str | None
-    status: TaskStatus
-    progress: int
-
-    @property
-    def state(self) -> AssigneeState:
-        return AssigneeState(self.member_id, self.status, self.progress)
-
-
-@dataclass(frozen=True)
-class Task:
-    id: int
-    code: str | None
-    title: str
-    description: str | None
-    cluster_id: int
-    cluster_name: str
-    working_group: str
-    submission_id: int | None
-    package_item_id: int | None
-    phase: int | None
-    start_on: datetime.date | None
-    due_on: datetime.date | None
-    status: TaskStatus
-    needs_assignee: bool
-    created_at: datetime.datetime
-    version: int
-    assignees: tuple[Assignee, ...]
-
-    @property
-    def assignee_ids(self) -> set[int]:
-        return {a.member_id for a in self.assignees}
-
-    @property
-    def progress(self) -> int:
-        return overall_progress([a.state for a in self.assignees])
 
 
 @dataclass(frozen=True)
@@ -82,23 +38,6 @@ class NewTask:
     start_on: datetime.date | None = None
     due_on: datetime.date | None = None
     needs_assignee: bool = False
-
-
-@dataclass(frozen=True)
-class TaskEvent:
-    at: datetime.datetime
-    actor_name: str
-    action: str
-    comment: str | None
-    details: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class TaskFile:
-    file_id: str
-    file_name: str
-    mime_type: str
-    size: int
 
 
 class TaskRepository:
@@ -177,7 +116,7 @@ class TaskRepository:
 
     # --- reading ------------------------------------------------------------------------
 
-    def _select(self):  # type: ignore[no-untyped-def]
+    def _select(self) -> Select[Any]:
         return (
             select(TaskRow, ClusterRow.name, WorkingGroupRow.code)
             .join(ClusterRow, TaskRow.cluster_id == ClusterRow.id)
@@ -185,15 +124,22 @@ class TaskRepository:
             .execution_options(populate_existing=True)
         )
 
-    async def _with_assignees(self, rows: list[Any]) -> list[Task]:
+    async def _load(self, query: Select[Any]) -> list[Task]:
+        """The tasks `query` (a `_select()` with conditions) finds, with their assignees.
+
+        The assignees are found by the same conditions as a subquery, not by a list of ids:
+        the scheduler loads every task, and a list of thousands of parameters is what the
+        database plans worst.
+        """
+        rows = (await self._session.execute(query)).all()
         if not rows:
             return []
-        ids = [r[0].id for r in rows]
+        chosen = query.with_only_columns(TaskRow.id).order_by(None)
         assignees: dict[int, list[Assignee]] = defaultdict(list)
         result = await self._session.execute(
             select(TaskAssigneeRow, MemberRow.user_id, MemberRow.full_name, MemberRow.locale)
             .join(MemberRow, TaskAssigneeRow.member_id == MemberRow.id)
-            .where(TaskAssigneeRow.task_id.in_(ids))
+            .where(TaskAssigneeRow.task_id.in_(chosen))
             .order_by(TaskAssigneeRow.id)
             .execution_options(populate_existing=True)
         )
@@ -233,14 +179,12 @@ class TaskRepository:
         ]
 
     async def get(self, task_id: int) -> Task | None:
-        rows = (await self._session.execute(self._select().where(TaskRow.id == task_id))).all()
-        tasks = await self._with_assignees(list(rows))
+        tasks = await self._load(self._select().where(TaskRow.id == task_id))
         return tasks[0] if tasks else None
 
     async def of_member(self, member_id: int) -> list[Task]:
         mine = select(TaskAssigneeRow.task_id).where(TaskAssigneeRow.member_id == member_id)
-        rows = (await self._session.execute(self._select().where(TaskRow.id.in_(mine)))).all()
-        return await self._with_assignees(list(rows))
+        return await self._load(self._select().where(TaskRow.id.in_(mine)))
 
     async def of_groups(
         self, groups: tuple[str, ...] | None, cluster_id: int | None = None
@@ -250,8 +194,7 @@ class TaskRepository:
             query = query.where(WorkingGroupRow.code.in_(groups))
         if cluster_id is not None:
             query = query.where(TaskRow.cluster_id == cluster_id)
-        rows = (await self._session.execute(query.order_by(TaskRow.id))).all()
-        return await self._with_assignees(list(rows))
+        return await self._load(query.order_by(TaskRow.id))
 
     async def from_template(self, cluster_id: int, template_code: str) -> bool:
         """Whether the cluster already has tasks made from this template."""
@@ -263,6 +206,17 @@ class TaskRepository:
             .limit(1)
         )
         return found.first() is not None
+
+    async def made_from_template(self, cluster_id: int, template_code: str) -> list[Task]:
+        """The cluster's tasks made from this template, in the order they were made."""
+        query = (
+            self._select()
+            .join(TemplateItemRow, TaskRow.template_item_id == TemplateItemRow.id)
+            .join(TaskTemplateRow, TemplateItemRow.template_id == TaskTemplateRow.id)
+            .where(TaskRow.cluster_id == cluster_id, TaskTemplateRow.code == template_code)
+            .order_by(TaskRow.id)
+        )
+        return await self._load(query)
 
     async def by_package_item(self, item_id: int) -> int | None:
         return (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.members import Role
-from bot.handlers.keyboards import GroupPick
+from bot.ui.keyboards import GroupPick
 from tests.conftest import ADMIN, ALI, JOHN, MINA, SARA, RunningBot, given_member
 from tests.e2e.helpers import last_answer, press, register, say, with_button
 from tests.fakebot import FakeUser

@@ -4,7 +4,7 @@ a clear message, and nothing is lost or decided by the wrong person."""
 from __future__ import annotations
 
 from bot.domain.members import MemberStatus, Role
-from bot.handlers.registration import ApplicationDecision
+from bot.ui.members import ApplicationDecision
 from tests.conftest import (
     ADMIN,
     ALI,

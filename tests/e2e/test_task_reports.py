@@ -11,8 +11,8 @@ import openpyxl
 from bot.domain.jalali import from_jalali
 from bot.domain.members import Member, Role
 from bot.domain.tasks import AssigneeState, TaskStatus
-from bot.handlers.task_reports import MatrixPick
 from bot.storage.tasks import NewTask
+from bot.ui.tasks import MatrixPick
 from tests.conftest import ALI, MINA, SARA, RunningBot, given_member
 from tests.e2e.helpers import LEILA, given_cluster, press, say
 from tests.fakebot import FakeUser, SentMessage

@@ -10,8 +10,8 @@ from typing import Any
 from bot.domain.clusters import ClusterStage
 from bot.domain.members import Actor, Member, Role
 from bot.domain.tasks import Report, TaskStatus
-from bot.handlers.tasks import TaskAct
 from bot.services import tasks as task_service
+from bot.ui.tasks import TaskAct
 from tests.conftest import ALI, MINA, REZA, SARA, Clock, RunningBot, given_member
 from tests.e2e.helpers import LEILA, given_cluster, last_answer, new_task, press, say
 

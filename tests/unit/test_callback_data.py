@@ -5,10 +5,8 @@ from __future__ import annotations
 from bot.domain.agencies import AGENCIES, OTHER
 from bot.domain.members import Role
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.handlers.admin import AppointRole
-from bot.handlers.keyboards import AgencyPick, GroupPick, LanguagePick
-from bot.handlers.profile import ProfileField
-from bot.handlers.registration import ApplicationDecision, ConfirmApplication
+from bot.ui.keyboards import AgencyPick, GroupPick, LanguagePick
+from bot.ui.members import ApplicationDecision, AppointRole, ConfirmApplication, ProfileField
 
 BIGGEST_ID = 2**63 - 1
 
@@ -40,6 +38,6 @@ def test_every_button_the_bot_builds_fits_in_64_bytes() -> None:
 
 def test_the_longest_template_code_still_fits_a_button() -> None:
     from bot.domain.templates import MAX_CODE
-    from bot.handlers.tasks import PlanPick
+    from bot.ui.tasks import PlanPick
 
     assert _fits(PlanPick(field="template", value="x" * MAX_CODE).pack())

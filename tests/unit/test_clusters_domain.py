@@ -25,7 +25,6 @@ from bot.domain.clusters import (
 )
 from bot.domain.members import Actor, InvalidInput, Member, MemberStatus, Role
 from bot.domain.working_groups import CENTRAL, PROVINCES
-from bot.handlers.keyboards import GroupPick
 from bot.i18n import LOCALES, load_catalog
 from bot.ui.clusters import (
     EDIT_BUTTONS,
@@ -39,6 +38,7 @@ from bot.ui.clusters import (
     ClusterPage,
     ClusterStagePick,
 )
+from bot.ui.keyboards import GroupPick
 
 ZWNJ = "\u200c"
 

@@ -13,8 +13,10 @@ from bot.domain.jalali import DateError, DateParseError, from_jalali, jalali_par
 from bot.domain.members import Actor, InvalidInput, Member, MemberStatus, Role
 from bot.domain.tasks import (
     PROGRESS_STEP,
+    Assignee,
     AssigneeState,
     Report,
+    Task,
     TaskRefused,
     TaskStatus,
     apply_report,
@@ -23,8 +25,11 @@ from bot.domain.tasks import (
     clean_task_details,
     clean_task_title,
     days_left,
+    in_view,
+    input_refusal,
     is_overdue,
     late_agencies,
+    listed_groups,
     manage_refusal,
     my_tasks_order,
     overall_progress,
@@ -378,6 +383,71 @@ def test_outsiders_may_not_view_a_task() -> None:
     assert view_refusal(VISITOR, "east_azarbaijan", ASSIGNEES) == "not_your_task"
     rejected = member_of("tehran", member_id=TPO_REP, status=MemberStatus.REJECTED)
     assert view_refusal(rejected, "east_azarbaijan", ASSIGNEES) == "not_your_task"
+
+
+def a_task(
+    *shares: AssigneeState, group: str = "east_azarbaijan", status: TaskStatus = TODO
+) -> Task:
+    """A Tabriz task as the storage layer would build it, with these assignees' shares."""
+    return Task(
+        id=7, code=None, title="نقشه خوشه", description=None, cluster_id=3,
+        cluster_name="خوشه مبلمان تبریز", working_group=group, submission_id=None,
+        package_item_id=None, phase=None, start_on=None, due_on=None, status=status,
+        needs_assignee=not shares, created_at=APPLIED, version=1,
+        assignees=tuple(
+            Assignee(s.member_id, 5000 + s.member_id, "نماینده", "fa", "tpo", s.status, s.progress)
+            for s in shares
+        ),
+    )  # fmt: skip
+
+
+def test_a_tasks_progress_and_assignees_come_from_its_shares() -> None:
+    task = a_task(share(DONE, 100, TPO_REP), share(IN_PROGRESS, 25, ISIPO_REP))
+    assert task.assignee_ids == {TPO_REP, ISIPO_REP}
+    assert task.progress == 63
+    assert task.assignees[1].state == share(IN_PROGRESS, 25, ISIPO_REP)
+
+
+def test_the_card_buttons_that_ask_for_text_follow_whose_work_each_is() -> None:
+    task = a_task(share(TODO, 0, TPO_REP))
+    # Evidence and a block reason: the assignee's report.
+    assert input_refusal(TABRIZ_TPO, "done", task) is None
+    assert input_refusal(TABRIZ_TPO, "block", task) is None
+    assert input_refusal(TABRIZ_SECRETARY, "done", task) == "not_assignee"
+    assert input_refusal(TABRIZ_TPO, "done", a_task(share(TODO), status=CANCELLED)) == (
+        "task_cancelled"
+    )
+    # A comment: anyone who sees the card.
+    assert input_refusal(TABRIZ_MEMBER, "comment", task) is None
+    assert input_refusal(YAZD_MEMBER, "comment", task) == "not_your_task"
+    # Due date, title, details: the secretariat.
+    for action in ("due", "title", "details"):
+        assert input_refusal(TABRIZ_SECRETARY, action, task) is None
+        assert input_refusal(TABRIZ_TPO, action, task) == "secretaries_only"
+    assert input_refusal(TABRIZ_SECRETARY, "due", None) == "task_gone"
+
+
+def test_the_secretariat_lists_cover_the_groups_it_manages_and_the_centre_sees_all() -> None:
+    assert listed_groups(TABRIZ_SECRETARY) == ("east_azarbaijan",)
+    assert listed_groups(TABRIZ_CHAIR) == ("east_azarbaijan",)
+    assert listed_groups(CENTRAL_SECRETARY) is None
+    assert listed_groups(SUPERUSER) is None
+    assert listed_groups(TABRIZ_MEMBER) == ()
+    assert listed_groups(VISITOR) == ()
+    assert listed_groups(YAZD_SECRETARY) == ("yazd",)
+
+
+@pytest.mark.parametrize("status", list(TaskStatus))
+def test_the_open_view_leaves_out_exactly_the_closed_tasks(status: TaskStatus) -> None:
+    assert in_view("open", status, None, TODAY) is not status.is_closed
+    assert in_view("all", status, None, TODAY)
+
+
+def test_the_overdue_view_shows_only_late_tasks() -> None:
+    assert in_view("overdue", TODO, TODAY - datetime.timedelta(days=1), TODAY)
+    assert not in_view("overdue", TODO, TODAY, TODAY)
+    assert not in_view("overdue", DONE, TODAY - datetime.timedelta(days=1), TODAY)
+    assert not in_view("overdue", TODO, None, TODAY)
 
 
 # --- due dates --------------------------------------------------------------------------------

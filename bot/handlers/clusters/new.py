@@ -25,12 +25,12 @@ from bot.domain.clusters import (
 from bot.domain.members import Actor
 from bot.domain.text import InvalidInput
 from bot.handlers.clusters.cards import send_card, show_cda_page
-from bot.handlers.keyboards import GroupPick, group_keyboard
 from bot.handlers.shared import close_buttons
 from bot.i18n import Translator
 from bot.services import clusters as cluster_service
 from bot.storage.uow import UnitOfWork
 from bot.ui import clusters as ui
+from bot.ui.keyboards import GroupPick, group_keyboard
 
 router = Router(name="clusters.new")
 

@@ -13,20 +13,13 @@ from bot.config import Settings
 from bot.domain import meetings as rules
 from bot.domain.members import Actor, InvalidInput
 from bot.handlers.shared import answer_long, callback_message, read_due_date
-from bot.handlers.tasks import (
-    MemberToggle,
-    card_keyboard,
-    member_toggled,
-    members_picker,
-    task_card,
-    task_label,
-    tell_assignees,
-)
+from bot.handlers.tasks.editing import member_toggled, members_picker
 from bot.i18n import Catalogs, Translator
 from bot.services import meetings as service
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as ui
 from bot.ui.meetings import DecisionTask, MeetingAct, MeetingPick
+from bot.ui.tasks import MemberToggle, card_keyboard, task_card, task_label, tell_assignees
 
 router = Router(name="meetings.decisions")
 

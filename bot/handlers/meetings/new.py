@@ -15,12 +15,12 @@ from bot.config import Settings
 from bot.domain import jalali
 from bot.domain import meetings as rules
 from bot.domain.members import Actor, InvalidInput
-from bot.handlers.keyboards import GroupPick, group_keyboard
 from bot.handlers.shared import callback_message, date_error
 from bot.i18n import Catalogs, Translator
 from bot.services import meetings as service
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as ui
+from bot.ui.keyboards import GroupPick, group_keyboard
 from bot.ui.meetings import MeetingPick
 
 router = Router(name="meetings.new")

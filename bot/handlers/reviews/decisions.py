@@ -23,13 +23,13 @@ from bot.domain.submissions import (
 )
 from bot.domain.text import InvalidInput
 from bot.handlers.shared import callback_message
-from bot.handlers.tasks import tell_assignees
 from bot.i18n import Catalogs, Translator
 from bot.services import submissions as service
 from bot.services import tasks as task_service
 from bot.storage.uow import UnitOfWork
 from bot.ui import submissions as ui
 from bot.ui.submissions import CardPrinter, Review
+from bot.ui.tasks import tell_assignees
 
 router = Router(name="reviews.decisions")
 

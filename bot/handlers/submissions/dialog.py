@@ -26,12 +26,12 @@ from bot.domain.submissions import (
     spec_for,
 )
 from bot.domain.text import InvalidInput
-from bot.handlers.keyboards import AgencyPick, agency_keyboard
 from bot.handlers.shared import callback_message, incoming_file
 from bot.handlers.submissions.steps import SubmissionForm, ask, ask_after, ask_criterion, spec_of
 from bot.i18n import Translator
 from bot.storage.uow import UnitOfWork
 from bot.ui import submissions as ui
+from bot.ui.keyboards import AgencyPick, agency_keyboard
 
 router = Router(name="submissions.dialog")
 private = F.chat.type == ChatType.PRIVATE

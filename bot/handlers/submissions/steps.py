@@ -23,10 +23,10 @@ from bot.domain.submissions import (
     SubmissionKind,
     spec_for,
 )
-from bot.handlers.keyboards import agency_keyboard
 from bot.i18n import Translator
 from bot.storage.uow import UnitOfWork
 from bot.ui import submissions as ui
+from bot.ui.keyboards import agency_keyboard
 
 
 class SubmissionForm(StatesGroup):

@@ -1,0 +1,95 @@
+"""/tasks: a person's own tasks, filtered and paged, and opening a task's card."""
+
+from __future__ import annotations
+
+import datetime
+
+from aiogram import Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.members import Actor
+from bot.domain.tasks import TASK_VIEWS
+from bot.handlers.shared import callback_message, echo
+from bot.handlers.tasks.card import show_card, visible
+from bot.i18n import Translator
+from bot.services import tasks as service
+from bot.storage.uow import UnitOfWork
+from bot.ui.tasks import TaskList, TaskOpen, task_list
+
+router = Router(name="tasks.listing")
+
+
+@router.message(Command("tasks"))
+async def my_tasks(
+    message: Message,
+    command: CommandObject,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    """`/tasks` for all my open tasks, `/tasks <cluster name>` for one cluster's."""
+    if not actor.is_member:
+        await message.answer(t("errors.members_only"))
+        return
+    cluster_id = 0
+    if command.args:
+        found = await service.my_cluster(uow, actor, t.today(now), command.args)
+        if found is None:
+            await message.answer(t("tasks.cluster_not_found", query=echo(command.args)))
+            return
+        cluster_id = found
+    shown = TaskList(view="open", page=0, cluster_id=cluster_id)
+    await _list(message, uow, actor, t, t.today(now), shown, edit=False)
+
+
+@router.callback_query(TaskList.filter())
+async def list_page(
+    query: CallbackQuery,
+    callback_data: TaskList,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    await query.answer()
+    await _list(callback_message(query), uow, actor, t, t.today(now), callback_data, edit=True)
+
+
+async def _list(
+    message: Message,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    today: datetime.date,
+    shown: TaskList,
+    *,
+    edit: bool,
+) -> None:
+    if shown.view not in TASK_VIEWS:
+        shown = TaskList(view="open", page=shown.page, cluster_id=shown.cluster_id)  # old button
+    tasks = await service.my_task_list(uow, actor, today, shown.view, shown.cluster_id)
+    text, markup = task_list(t, tasks, shown, today)
+    if edit:
+        try:
+            await message.edit_text(text, reply_markup=markup)
+            return
+        except TelegramAPIError:
+            pass
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(TaskOpen.filter())
+async def open_task(
+    query: CallbackQuery,
+    callback_data: TaskOpen,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    task = await visible(query, uow, actor, t, callback_data.task_id)
+    if task is not None:
+        await show_card(callback_message(query), t, task, actor, t.today(now))

@@ -1,0 +1,550 @@
+"""How tasks look: callback data, lines, cards, keyboards, the matrix and the task file's
+texts, and the notifiers that turn a task outcome into outbox messages.
+
+Handlers, the scheduler and the dashboard render tasks with these, so a task reads the same
+wherever it appears. Nothing here decides who may do what (bot/domain/tasks.py) or reads the
+database; notifiers only queue what they are given.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain import jalali, outbox_keys
+from bot.domain import tasks as rules
+from bot.domain.clusters import Cluster
+from bot.domain.members import Actor, Member
+from bot.domain.task_table import COLUMNS, TableError
+from bot.domain.tasks import Task, TaskEvent, TaskStatus
+from bot.i18n import Catalogs, Markup, Translator
+from bot.storage.outbox import OutgoingMessage
+from bot.storage.uow import UnitOfWork
+
+# Tasks on one page of /tasks.
+PAGE = 8
+# People in the members picker: one message of buttons.
+PICKED_MEMBERS = 40
+# Enough lines to fix a file in one go, few enough for one message.
+SHOWN_ERRORS = 40
+
+
+# --- callback data ------------------------------------------------------------------------------
+
+
+class TaskList(CallbackData, prefix="tl"):
+    view: str  # open | overdue | all
+    page: int
+    cluster_id: int = 0  # 0: every cluster
+
+
+class TaskOpen(CallbackData, prefix="to"):
+    task_id: int
+
+
+class TaskAct(CallbackData, prefix="ta"):
+    # start | progress | done | block | comment | history | files | due | reassign | title | details
+    # | done_now (done without evidence)
+    action: str
+    task_id: int
+
+
+class MemberToggle(CallbackData, prefix="tm"):
+    member_id: int  # 0: save
+
+
+class PlanPick(CallbackData, prefix="tp"):
+    field: str  # template | cluster | confirm | skip
+    value: str
+
+
+class MatrixPick(CallbackData, prefix="mx"):
+    cluster_id: int
+
+
+# --- lines and cards ----------------------------------------------------------------------------
+
+
+def task_label(t: Translator, task: Task) -> Markup:
+    """A task's code from its template (F3-4, 1-2-7), or its number in the reader's digits."""
+    return Markup(t.escape(task.code)) if task.code else t("tasks.number", id=task.id)
+
+
+def status_text(t: Translator, task: Task, today: datetime.date) -> Markup:
+    if rules.is_overdue(task.due_on, task.status, today):
+        assert task.due_on is not None
+        return t("tasks.overdue_by", days=-rules.days_left(task.due_on, today))
+    return t(f"task_statuses.{task.status.value}")
+
+
+def task_line(t: Translator, task: Task, today: datetime.date) -> Markup:
+    due = t.date(task.due_on) if task.due_on else t("tasks.no_due")
+    return t(
+        "tasks.line",
+        code=task_label(t, task),
+        title=task.title,
+        due=due,
+        status=status_text(t, task, today),
+        progress=task.progress,
+    )
+
+
+def task_card(t: Translator, task: Task, today: datetime.date) -> Markup:
+    lines = [
+        t("tasks.card_header", code=task_label(t, task), title=task.title),
+        t(
+            "tasks.card_cluster",
+            cluster=task.cluster_name,
+            province=t(f"working_groups.{task.working_group}"),
+        ),
+    ]
+    if task.description:
+        lines.append(t("tasks.card_details", details=task.description[:1500]))
+    if task.start_on:
+        lines.append(t("tasks.card_start", date=t.date(task.start_on)))
+    lines.append(
+        t("tasks.card_due", date=t.date(task.due_on) if task.due_on else t("tasks.no_due"))
+    )
+    lines.append(t("tasks.card_status", status=status_text(t, task, today), progress=task.progress))
+    for a in task.assignees:
+        agency = t(f"agencies.{a.agency_code}") if a.agency_code else "-"
+        lines.append(
+            t(
+                "tasks.card_assignee",
+                name=a.name,
+                agency=agency,
+                status=t(f"task_statuses.{a.status.value}"),
+                progress=a.progress,
+            )
+        )
+    if task.needs_assignee:
+        lines.append(t("tasks.needs_assignee"))
+    return t.join(lines)
+
+
+def card_keyboard(t: Translator, task: Task, actor: Actor) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    mine = actor.member is not None and actor.member.id in task.assignee_ids
+    if mine and task.status is not TaskStatus.CANCELLED:
+        for action in ("start", "progress", "done", "block"):
+            builder.button(
+                text=t(f"task_buttons.{action}"),
+                callback_data=TaskAct(action=action, task_id=task.id),
+            )
+    for action in ("comment", "history", "files"):
+        builder.button(
+            text=t(f"task_buttons.{action}"), callback_data=TaskAct(action=action, task_id=task.id)
+        )
+    if rules.manage_refusal(actor, task.working_group) is None:
+        for action in ("reassign", "due", "title", "details"):
+            builder.button(
+                text=t(f"task_buttons.{action}"),
+                callback_data=TaskAct(action=action, task_id=task.id),
+            )
+    builder.adjust(4, 3, 4)
+    return builder.as_markup()
+
+
+def open_card_keyboard(t: Translator, task_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("tasks.open_card"), callback_data=TaskOpen(task_id=task_id))
+    return builder.as_markup()
+
+
+def done_keyboard(t: Translator, task_id: int) -> InlineKeyboardMarkup:
+    """Under the request for evidence: done without a file."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("task_buttons.done_without_file"),
+        callback_data=TaskAct(action="done_now", task_id=task_id),
+    )
+    return builder.as_markup()
+
+
+def history_text(t: Translator, task: Task, events: Sequence[TaskEvent]) -> Markup:
+    lines = [t("tasks.history_header", code=task_label(t, task), title=task.title)]
+    for event in events:
+        name = t("tasks.package_actor") if event.actor_name == "package" else event.actor_name
+        lines.append(
+            t(
+                "tasks.history_line",
+                at=t.moment(event.at),
+                name=name,
+                action=t(f"task_events.{event.action}"),
+            )
+        )
+        if event.comment:
+            lines.append(t("cards.comment", comment=event.comment))
+        if event.action == "due_changed" and event.details and event.details.get("to"):
+            lines.append(
+                t("tasks.due_now", date=t.date(datetime.date.fromisoformat(event.details["to"])))
+            )
+    return t.join(lines)
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+def task_list(
+    t: Translator, tasks: Sequence[Task], shown_list: TaskList, today: datetime.date
+) -> tuple[Markup, InlineKeyboardMarkup]:
+    """One page of /tasks, with its paging and filter buttons; `tasks` are already filtered."""
+    view, cluster_id = shown_list.view, shown_list.cluster_id
+    pages = max(1, -(-len(tasks) // PAGE))
+    page = min(max(shown_list.page, 0), pages - 1)
+    shown = tasks[page * PAGE : (page + 1) * PAGE]
+    builder = InlineKeyboardBuilder()
+    for task in shown:
+        builder.button(
+            text=t.plain("tasks.open", code=task_label(t, task), title=task.title[:40]),
+            callback_data=TaskOpen(task_id=task.id),
+        )
+    sizes = [1] * len(shown)
+    navigation = []
+    if page > 0:
+        navigation.append(
+            (t("tasks.previous"), TaskList(view=view, page=page - 1, cluster_id=cluster_id))
+        )
+    if page < pages - 1:
+        navigation.append(
+            (t("tasks.next"), TaskList(view=view, page=page + 1, cluster_id=cluster_id))
+        )
+    for text, data in navigation:
+        builder.button(text=text, callback_data=data)
+    filters = [v for v in rules.TASK_VIEWS if v != view]
+    for v in filters:
+        builder.button(
+            text=t(f"tasks.view_{v}"), callback_data=TaskList(view=v, page=0, cluster_id=cluster_id)
+        )
+    builder.adjust(*sizes, *([len(navigation)] if navigation else []), len(filters))
+    if tasks:
+        text = t(
+            "tasks.header",
+            view=t(f"tasks.view_{view}"),
+            count=len(tasks),
+            page=page + 1,
+            pages=pages,
+            lines=t.join([task_line(t, x, today) for x in shown]),
+        )
+    else:
+        text = t("tasks.none", view=t(f"tasks.view_{view}"))
+    return text, builder.as_markup()
+
+
+def overdue_text(t: Translator, late: Iterable[Task], today: datetime.date) -> Markup:
+    """/overdue: the late tasks under each agency they are late for, oldest due date first."""
+    late = list(late)
+    by_agency: dict[str, list[str]] = {}
+    for task in sorted(late, key=lambda x: (x.due_on or today, x.id)):
+        for agency in rules.late_agencies((a.agency_code, a.status) for a in task.assignees):
+            label = t(f"agencies.{agency}") if agency else t("tasks.no_agency")
+            by_agency.setdefault(label, []).append(task_line(t, task, today))
+    lines = []
+    for label, entries in by_agency.items():
+        lines.append(t("tasks.agency_header", agency=label, count=len(entries)))
+        lines.extend(entries)
+    return t("tasks.overdue_header", count=len(late), lines=t.join(lines))
+
+
+# --- pickers ------------------------------------------------------------------------------------
+
+
+def members_keyboard(
+    t: Translator, people: Sequence[Member], chosen: set[int]
+) -> InlineKeyboardMarkup:
+    """Who gets the task: tap to choose or unchoose, then Save."""
+    builder = InlineKeyboardBuilder()
+    for m in people[:PICKED_MEMBERS]:
+        mark = "✅ " if m.id in chosen else ""
+        builder.button(text=f"{mark}{m.full_name}", callback_data=MemberToggle(member_id=m.id))
+    builder.button(text=t("tasks.save_members"), callback_data=MemberToggle(member_id=0))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def clusters_keyboard(t: Translator, clusters: Iterable[Cluster]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for c in clusters:
+        builder.button(
+            text=t.plain(
+                "dialog.cluster_button",
+                name=c.name,
+                province=t(f"working_groups.{c.working_group}"),
+            ),
+            callback_data=PlanPick(field="cluster", value=str(c.id)),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def skip_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("dialog.skip"), callback_data=PlanPick(field="skip", value="-"))
+    return builder.as_markup()
+
+
+def templates_keyboard(
+    t: Translator, templates: Iterable[tuple[str, str, str, int]]
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code, name, _kind, count in templates:
+        builder.button(
+            text=t.plain("tasks.template_button", name=name, count=count),
+            callback_data=PlanPick(field="template", value=code),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def plan_confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("dialog.send"), callback_data=PlanPick(field="confirm", value="yes"))
+    builder.button(text=t("dialog.cancel"), callback_data=PlanPick(field="confirm", value="no"))
+    return builder.as_markup()
+
+
+def plan_done_text(t: Translator, created: int, cluster: str, flagged: Sequence[str]) -> Markup:
+    text = t("tasks.plan_done", count=created, cluster=cluster)
+    if flagged:
+        codes = t.join([t.escape(c) for c in flagged], t("cards.separator"))
+        text = t.join([text, t("tasks.plan_flagged", codes=codes)])
+    return text
+
+
+# --- the matrix and the task file ---------------------------------------------------------------
+
+
+def matrix_clusters_keyboard(t: Translator, clusters: Iterable[Cluster]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for c in clusters:
+        builder.button(
+            text=t.plain(
+                "dialog.cluster_button",
+                name=c.name,
+                province=t(f"working_groups.{c.working_group}"),
+            ),
+            callback_data=MatrixPick(cluster_id=c.id),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def file_stamp(today: datetime.date) -> str:
+    """The day in a file's name: Jalali, Latin digits, so that names sort by date."""
+    year, month, day = jalali.jalali_parts(today)
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def table_headers(t: Translator) -> list[str]:
+    return [str(t(f"task_columns.{c}")) for c in COLUMNS]
+
+
+def _counts(t: Translator, key: str, agency: str, row: dict[TaskStatus, int], late: int) -> Markup:
+    return t(
+        key,
+        agency=agency,
+        todo=row[TaskStatus.TODO],
+        in_progress=row[TaskStatus.IN_PROGRESS],
+        blocked=row[TaskStatus.BLOCKED],
+        done=row[TaskStatus.DONE],
+        cancelled=row[TaskStatus.CANCELLED],
+        overdue=late,
+        total=sum(row.values()),
+    )
+
+
+def _agency(t: Translator, code: str) -> Markup:
+    return t(f"agencies.{code}") if code else t("tasks.no_agency")
+
+
+def matrix_text(
+    t: Translator,
+    cluster: Cluster,
+    counts: dict[str, dict[TaskStatus, int]],
+    overdue: dict[str, int],
+    totals: dict[TaskStatus, int],
+    total_overdue: int,
+) -> Markup:
+    """A cluster's task matrix: each agency's tasks in each status, and the cluster's total."""
+    lines = [
+        t(
+            "task_reports.matrix_header",
+            cluster=cluster.name,
+            province=t(f"working_groups.{cluster.working_group}"),
+            count=sum(totals.values()),
+        ),
+        t("task_reports.matrix_legend"),
+        "",
+    ]
+    for code, row in counts.items():
+        lines.append(_counts(t, "task_reports.matrix_line", _agency(t, code), row, overdue[code]))
+    lines.append(_counts(t, "task_reports.matrix_total", "", totals, total_overdue))
+    lines.append(t("task_reports.matrix_note"))
+    return t.join(lines)
+
+
+def matrix_sheet(
+    t: Translator,
+    counts: dict[str, dict[TaskStatus, int]],
+    overdue: dict[str, int],
+    totals: dict[TaskStatus, int],
+    total_overdue: int,
+) -> list[list[str | int | None]]:
+    """The matrix as spreadsheet rows, with a header row and a total row."""
+    statuses = list(TaskStatus)
+    sheet: list[list[str | int | None]] = [
+        [
+            str(t("task_reports.agency_column")),
+            *[str(t(f"task_statuses.{s.value}")) for s in statuses],
+            str(t("task_reports.overdue_column")),
+            str(t("task_reports.total_column")),
+        ]
+    ]
+    for code, row in counts.items():
+        sheet.append(
+            [str(_agency(t, code)), *[row[s] for s in statuses], overdue[code], sum(row.values())]
+        )
+    sheet.append(
+        [
+            str(t("task_reports.total_row")),
+            *[totals[s] for s in statuses],
+            total_overdue,
+            sum(totals.values()),
+        ]
+    )
+    return sheet
+
+
+def _error_line(t: Translator, error: TableError) -> Markup:
+    reason = t(f"task_table_errors.{error.reason}", value=t.digits(error.value))
+    if error.column is None:
+        return t("task_reports.error_at", line=error.line, reason=reason)
+    return t(
+        "task_reports.error_at_column",
+        line=error.line,
+        column=t(f"task_columns.{error.column}"),
+        reason=reason,
+    )
+
+
+def import_errors_text(t: Translator, errors: Sequence[TableError]) -> Markup:
+    lines = [_error_line(t, e) for e in errors[:SHOWN_ERRORS]]
+    if len(errors) > SHOWN_ERRORS:
+        lines.append(t("task_reports.more_errors", count=len(errors) - SHOWN_ERRORS))
+    return t("task_reports.import_failed", count=len(errors), lines=t.join(lines))
+
+
+# --- notifiers ----------------------------------------------------------------------------------
+
+
+async def tell_assignees(
+    uow: UnitOfWork, catalogs: Catalogs, task: Task, now: datetime.datetime
+) -> None:
+    """Each assignee hears of the task given to them, once per version of the task."""
+    for a in task.assignees:
+        t = catalogs.translator(a.locale)
+        due = t.date(task.due_on) if task.due_on else t("tasks.no_due")
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=outbox_keys.task_assigned(task.id, task.version, a.user_id),
+                chat_id=a.user_id,
+                text=t(
+                    "tasks.assigned_notice",
+                    code=task_label(t, task),
+                    title=task.title,
+                    cluster=task.cluster_name,
+                    due=due,
+                ),
+                locale=t.locale,
+                reply_markup=open_card_keyboard(t, task.id).model_dump(exclude_none=True),
+            ),
+            now,
+        )
+
+
+async def tell_blocked(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    chats: Iterable[tuple[int, str]],
+    task: Task,
+    name: str,
+    reason: str,
+    now: datetime.datetime,
+) -> None:
+    """The secretariat's chats hear who is blocked on the task and why."""
+    for chat_id, locale in chats:
+        t = catalogs.translator(locale)
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=outbox_keys.task_blocked(task.id, task.version, chat_id),
+                chat_id=chat_id,
+                text=t(
+                    "tasks.blocked_notice",
+                    name=name,
+                    code=task_label(t, task),
+                    title=task.title,
+                    reason=reason,
+                ),
+                locale=t.locale,
+                reply_markup=open_card_keyboard(t, task.id).model_dump(exclude_none=True),
+            ),
+            now,
+        )
+
+
+async def tell_completed(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    chats: Iterable[tuple[int, str]],
+    task: Task,
+    now: datetime.datetime,
+) -> None:
+    """The secretariat's chats hear that every assignee has done their part."""
+    for chat_id, locale in chats:
+        t = catalogs.translator(locale)
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=outbox_keys.task_done(task.id, task.version, chat_id),
+                chat_id=chat_id,
+                text=t(
+                    "tasks.completed_notice",
+                    code=task_label(t, task),
+                    title=task.title,
+                    cluster=task.cluster_name,
+                ),
+                locale=t.locale,
+            ),
+            now,
+        )
+
+
+async def tell_plan_assignees(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    tasks: Sequence[Task],
+    cluster: str,
+    now: datetime.datetime,
+) -> None:
+    """One message per person, however many tasks a template gave them."""
+    if not tasks:
+        return
+    counts: dict[tuple[int, str], int] = {}
+    for task in tasks:
+        for a in task.assignees:
+            counts[(a.user_id, a.locale)] = counts.get((a.user_id, a.locale), 0) + 1
+    first = tasks[0].id
+    for (user_id, locale), count in counts.items():
+        t = catalogs.translator(locale)
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=outbox_keys.plan_assigned(first, user_id),
+                chat_id=user_id,
+                text=t("tasks.plan_assigned", count=count, cluster=cluster),
+                locale=t.locale,
+            ),
+            now,
+        )
