@@ -32,6 +32,7 @@ from bot.domain.members import (
 from bot.handlers.keyboards import AgencyPick, LanguagePick, agency_keyboard, language_keyboard
 from bot.handlers.registration import application_lines, refresh_cards
 from bot.i18n import Catalogs, Translator
+from bot.platform import PlatformProfile
 from bot.services import members as member_service
 from bot.storage.uow import UnitOfWork
 
@@ -178,9 +179,19 @@ async def phone_typed(
     t: Translator,
     catalogs: Catalogs,
     now: datetime.datetime,
+    platform: PlatformProfile,
 ) -> None:
     contact = message.contact
-    if contact is not None and message.from_user and contact.user_id != message.from_user.id:
+    if (
+        contact is not None
+        and message.from_user
+        and not platform.accepts_contact(
+            contact.user_id,
+            message.from_user.id,
+            private_chat=message.chat.type == "private",
+            forwarded=message.forward_origin is not None,
+        )
+    ):
         await message.answer(t("errors.phone_not_yours"))
         return
     raw = contact.phone_number if contact else (message.text or "")
