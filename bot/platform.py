@@ -24,6 +24,7 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.config import Platform
+from bot.i18n import bale_safe
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,8 @@ class OldClientAnswers:
         try:
             await bot.send_message(
                 chat_id,
-                method.text,
+                # Answers are plain text; as a message, Bale would read them as Markdown.
+                bale_safe(method.text),
                 reply_to_message_id=reply_to,
                 allow_sending_without_reply=True,
             )
