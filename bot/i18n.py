@@ -33,7 +33,7 @@ _EMPHASIS_RUN = re.compile(r"[*_]+")
 
 
 def bale_safe(text: str) -> str:
-    """`text` as Bale shows it literally: whatever would form Markup is broken, nothing else.
+    """`text` as Bale shows it literally: whatever would form formatting is broken, nothing else.
 
     Bale reads every message as Markdown and documents no escape character (a backslash
     would be shown to the reader). Its markers need a space around them: `*bold*` opens after
