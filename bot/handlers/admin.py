@@ -60,7 +60,11 @@ async def added_to_group(event: ChatMemberUpdated, t: Translator) -> None:
 async def _announces_the_bot_joining(message: Message, bot: Bot, platform: PlatformProfile) -> bool:
     """Where my_chat_member never comes (Bale), the join service message is the only sign."""
     joined = message.new_chat_members or []
-    return platform.greets_from_join_message and any(user.id == bot.id for user in joined)
+    if not platform.greets_from_join_message or not joined:
+        return False
+    # Bale does not promise that the bot's user id is the token's prefix; its username is ours.
+    me = await bot.me()
+    return any(user.id == me.id or user.username == me.username for user in joined)
 
 
 @router.message(F.new_chat_members, in_group, _announces_the_bot_joining)
