@@ -862,7 +862,7 @@ class FakeBotAPI:
     def bot_added_to_group(self, chat: FakeChat, by: FakeUser) -> int:
         if self.is_bale:
             # No my_chat_member on Bale: the group's service message is all the bot gets.
-            return self._inject_message(by, chat, {"new_chat_members": [self._bot_user_json()]})
+            return self.join_message(chat, by)
         self._users[by.id] = by
         self._chats[chat.id] = chat
         self._member_of.add(chat.id)
@@ -875,6 +875,14 @@ class FakeBotAPI:
             "new_chat_member": {"status": "member", "user": bot},
         }
         return self._push_update("my_chat_member", payload)
+
+    def join_message(
+        self, chat: FakeChat, by: FakeUser, joined: list[FakeUser] | None = None
+    ) -> int:
+        """The group's "X added Y" service message; without `joined`, the bot was added.
+        Telegram sends it besides my_chat_member when the bot is added; Bale sends only it."""
+        members = [_user_json(u) for u in joined] if joined else [self._bot_user_json()]
+        return self._inject_message(by, chat, {"new_chat_members": members})
 
     def block_user(self, user_id: int) -> None:
         """Later sends to this user fail with 403 until the user writes to the bot again."""
