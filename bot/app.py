@@ -36,7 +36,7 @@ from bot.handlers import (
 from bot.i18n import LOCALES, Catalogs
 from bot.middlewares import ActorMiddleware, Clock, UnitOfWorkMiddleware, utc_now
 from bot.outbox import OutboxSender, Sleep
-from bot.platform import PROFILES, PlatformProfile
+from bot.platform import PROFILES, OldClientAnswers, PlatformProfile
 from bot.storage import db
 from bot.storage.fsm import DatabaseStorage
 from bot.storage.uow import UnitOfWork
@@ -212,8 +212,17 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     outbox = OutboxSender(bot, sessions, settings.bot_platform.value, clock, sleep=sleep)
 
     dispatcher = Dispatcher(
-        storage=storage, events_isolation=isolation, catalogs=catalogs, outbox_sender=outbox
+        storage=storage,
+        events_isolation=isolation,
+        catalogs=catalogs,
+        outbox_sender=outbox,
+        platform=platform,
     )
+    if platform.old_client_query_prefix is not None:
+        # Old Bale clients show no button answers: repeat each one as a message.
+        answers = OldClientAnswers(platform)
+        dispatcher.callback_query.outer_middleware(answers.update_middleware)
+        bot.session.middleware(answers.request_middleware)
     dispatcher.update.outer_middleware(
         UnitOfWorkMiddleware(sessions, settings, clock, after_commit=outbox.flush)
     )

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org"
+BALE_API_URL = "https://tapi.bale.ai"
 # Telegram and Bale tokens are both "<numeric bot id>:<secret>".
 _TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{10,200}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
@@ -88,6 +89,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("BOT_API_URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _api_of_the_platform(self) -> Settings:
+        """BOT_PLATFORM=bale alone is enough; a Bale token is never sent to Telegram (or back)."""
+        official = {Platform.TELEGRAM: TELEGRAM_API_URL, Platform.BALE: BALE_API_URL}
+        if "bot_api_url" not in self.model_fields_set:
+            self.bot_api_url = official[self.bot_platform]
+            return self
+        for platform, url in official.items():
+            if platform is not self.bot_platform and self.bot_api_url == url:
+                raise ValueError(
+                    f"BOT_API_URL is {platform.value}'s Bot API but BOT_PLATFORM is "
+                    f"{self.bot_platform.value}: the token would go to the wrong service"
+                )
+        return self
 
     @field_validator("database_url")
     @classmethod

@@ -2,7 +2,8 @@
 
 Templates may use <b>, <i> and <code> for emphasis only: the Bale profile strips them, so a
 message must read correctly without them. Values put into a template are escaped for the
-platform, so a name like "A & B <Co>" can never break a send.
+platform, so a name like "A & B <Co>" can never break a send, and a name like "*Ali*" is never
+turned into bold by Bale (see `bale_safe`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,31 @@ LOCALES_DIR: Traversable = files("bot") / "locales"
 LOCALES = ("fa", "en")
 
 _TAG = re.compile(r"</?(?:b|i|u|code)>")
-_MARKDOWN_SPECIAL = re.compile(r"([_*\[\]`])")
+# Zero-width non-joiner: invisible next to punctuation, and a character Persian text already
+# uses, so it survives copy and paste without surprising anyone.
+ZWNJ = "\u200c"
+_EMPHASIS_RUN = re.compile(r"[*_]+")
+
+
+def bale_safe(text: str) -> str:
+    """`text` as Bale shows it literally: whatever would form formatting is broken, nothing else.
+
+    Bale reads every message as Markdown and documents no escape character (a backslash
+    would be shown to the reader). Its markers need a space around them: `*bold*` opens after
+    a space or the start and closes before a space or the end, `_italic_` likewise; links are
+    `[text](url)` and blocks are fenced with three backticks. So a ZWNJ goes between a marker
+    and the space (or edge) beside it, between `]` and `(`, and between backticks; a marker
+    inside a word (`ali_karimi`, `/cluster_new`) forms nothing and is left alone.
+    """
+
+    def breaking(match: re.Match[str]) -> str:
+        start, end = match.span()
+        before = "" if start > 0 and not text[start - 1].isspace() else ZWNJ
+        after = "" if end < len(text) and not text[end].isspace() else ZWNJ
+        return f"{before}{match.group(0)}{after}"
+
+    broken = _EMPHASIS_RUN.sub(breaking, text)
+    return broken.replace("](", f"]{ZWNJ}(").replace("``", f"`{ZWNJ}`").replace("``", f"`{ZWNJ}`")
 
 
 class Markup(str):
@@ -118,7 +143,7 @@ class Translator:
     def escape(self, text: str) -> str:
         if self._html:
             return html.escape(text, quote=False)
-        return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+        return bale_safe(text)
 
     def __call__(self, key: str, **values: Any) -> Markup:
         template = self._catalogs.template(self.locale, key)

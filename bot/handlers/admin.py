@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, Command, CommandObject
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
@@ -28,6 +28,7 @@ from bot.domain.members import (
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.shared import echo
 from bot.i18n import Catalogs, Translator
+from bot.platform import PlatformProfile
 from bot.services import groups as group_service
 from bot.services import members as member_service
 from bot.storage.uow import UnitOfWork
@@ -47,6 +48,21 @@ in_group = F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP})
 async def added_to_group(event: ChatMemberUpdated, t: Translator) -> None:
     if event.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         await event.answer(t("link.hello"))
+
+
+async def _announces_the_bot_joining(message: Message, bot: Bot, platform: PlatformProfile) -> bool:
+    """Where my_chat_member never comes (Bale), the join service message is the only sign."""
+    joined = message.new_chat_members or []
+    if not platform.greets_from_join_message or not joined:
+        return False
+    # Bale does not promise that the bot's user id is the token's prefix; its username is ours.
+    me = await bot.me()
+    return any(user.id == me.id or user.username == me.username for user in joined)
+
+
+@router.message(F.new_chat_members, in_group, _announces_the_bot_joining)
+async def added_to_group_announced(message: Message, t: Translator) -> None:
+    await message.answer(t("link.hello"))
 
 
 @router.message(Command("link"), ~in_group)

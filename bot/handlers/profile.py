@@ -28,6 +28,7 @@ from bot.domain.members import (
     clean_phone,
 )
 from bot.i18n import Catalogs, Translator
+from bot.platform import PlatformProfile
 from bot.services import members as member_service
 from bot.storage.uow import UnitOfWork
 from bot.ui.keyboards import AgencyPick, LanguagePick, agency_keyboard, language_keyboard
@@ -155,9 +156,19 @@ async def phone_typed(
     t: Translator,
     catalogs: Catalogs,
     now: datetime.datetime,
+    platform: PlatformProfile,
 ) -> None:
     contact = message.contact
-    if contact is not None and message.from_user and contact.user_id != message.from_user.id:
+    if (
+        contact is not None
+        and message.from_user
+        and not platform.accepts_contact(
+            contact.user_id,
+            message.from_user.id,
+            private_chat=message.chat.type == "private",
+            forwarded=message.forward_origin is not None,
+        )
+    ):
         await message.answer(t("errors.phone_not_yours"))
         return
     raw = contact.phone_number if contact else (message.text or "")

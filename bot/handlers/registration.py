@@ -37,6 +37,7 @@ from bot.domain.members import (
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.shared import close_buttons
 from bot.i18n import Catalogs, Translator
+from bot.platform import PlatformProfile
 from bot.services import members as member_service
 from bot.storage.repositories import Application
 from bot.storage.uow import UnitOfWork
@@ -185,10 +186,17 @@ async def group_chosen(
 
 
 @router.message(Registration.phone, F.contact)
-async def phone_shared(message: Message, state: FSMContext, t: Translator) -> None:
+async def phone_shared(
+    message: Message, state: FSMContext, t: Translator, platform: PlatformProfile
+) -> None:
     contact = message.contact
     assert contact is not None and message.from_user is not None
-    if contact.user_id != message.from_user.id:
+    if not platform.accepts_contact(
+        contact.user_id,
+        message.from_user.id,
+        private_chat=message.chat.type == "private",
+        forwarded=message.forward_origin is not None,
+    ):
         await message.answer(t("errors.phone_not_yours"))
         return
     try:

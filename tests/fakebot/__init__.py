@@ -8,9 +8,11 @@ from .server import (
     FakeBotAPI,
     FakeChat,
     FakeUser,
+    MarkupSurprise,
     SentMessage,
     UploadedFile,
     fast_session,
+    parse_bale_markdown,
     parse_html,
     running_dispatcher,
 )
@@ -23,9 +25,11 @@ __all__ = [
     "FakeBotAPI",
     "FakeChat",
     "FakeUser",
+    "MarkupSurprise",
     "SentMessage",
     "UploadedFile",
     "fast_session",
+    "parse_bale_markdown",
     "parse_html",
     "running_dispatcher",
 ]

@@ -14,6 +14,15 @@ Synchronisation:
 * ``wait_for_message()`` when nothing tells us the bot is done (other polling modes,
   background jobs): it polls the recorded messages every 10 ms.
 
+Bale mode (``FakeBotAPI(platform="bale")`` or ``as_bale()`` before the bot starts) behaves
+as Bale documents its copy of the API (docs/bale.md): no ``parse_mode`` (refused), every text read
+as Bale's Markdown (markers need a space around them; no escape character), no
+``setMyCommands``, no ``my_chat_member`` (joining a group is a ``new_chat_members`` message), no
+supergroups, contacts without ``user_id``, old clients whose ``callback_query_id`` starts with
+``1`` and who never see a callback answer, and ``setWebhook`` with a URL only. What Bale would
+render as formatting from the bot's text, and backslashes it would show, are collected in
+``markup_surprises`` rather than refused, because Bale sends such messages.
+
 Known simplifications: lengths are counted in code points; MarkdownV2/Markdown are accepted
 unchecked and rendered as-is; a bare ``&`` in HTML is rejected (Telegram is lenient there);
 inline mode, channels, media groups and forum topics are not modelled.
@@ -32,6 +41,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -111,6 +121,8 @@ class SentMessage:
     entities: list[JsonDict] | None = field(default=None, repr=False)
     date: int = field(default=0, repr=False)
     edit_date: int | None = field(default=None, repr=False)
+    # Bale mode: the text as the reader sees it, Markdown markers consumed.
+    rendered: str | None = field(default=None, repr=False)
 
     def buttons(self) -> list[tuple[str, str]]:
         """(text, callback_data) of inline buttons in order; url buttons give (text, url).
@@ -142,6 +154,8 @@ class SentMessage:
         body = self.text if self.text is not None else self.caption
         if body is None:
             return ""
+        if self.rendered is not None:
+            return self.rendered
         if (self.parse_mode or "").lower() != "html":
             return body
         try:
@@ -383,6 +397,78 @@ def _close_tag(tag: _OpenTag, stack: list[_OpenTag], out_len: int) -> JsonDict |
 
 
 # --------------------------------------------------------------------------------------------
+# Bale's Markdown, as far as it is documented
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MarkupSurprise:
+    """Something in a text the bot sent to Bale that the reader would not see as written."""
+
+    text: str
+    problem: str
+
+
+_BALE_LINK_RE = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+_BALE_EMPHASIS = {"*": "bold", "_": "italic"}
+
+
+def _bale_closer(text: str, marker: str, start: int) -> int:
+    """Index of the marker closing an emphasis opened just before `start`, or -1."""
+    j = start
+    while (j := text.find(marker, j)) != -1:
+        if not text[j - 1].isspace() and (j + 1 == len(text) or text[j + 1].isspace()):
+            return j
+        j += 1
+    return -1
+
+
+def parse_bale_markdown(text: str) -> tuple[str, list[JsonDict], list[str]]:
+    """(what the reader sees, formatting entities, problems) for a text Bale reads as Markdown.
+
+    The documented rules: ``*bold*`` and ``_italic_`` open after a space (or the start) and close
+    before a space (or the end); ``[text](url)`` is a link; triple backticks fence a block. No
+    escape character is documented, so a backslash stays visible: listed as a problem.
+    """
+    out: list[str] = []
+    entities: list[JsonDict] = []
+    problems: list[str] = []
+    i, n = 0, len(text)
+
+    def emit(kind: str, inner: str, **extra: Any) -> None:
+        offset = utf16_len("".join(out))
+        entities.append({"type": kind, "offset": offset, "length": utf16_len(inner), **extra})
+        out.append(inner)
+
+    while i < n:
+        ch = text[i]
+        if text.startswith("```", i):
+            end = text.find("```", i + 3)
+            if end != -1:
+                emit("pre", text[i + 3 : end])
+                i = end + 3
+                continue
+        if ch == "[" and (link := _BALE_LINK_RE.match(text, i)):
+            emit("text_link", link.group(1), url=link.group(2))
+            i = link.end()
+            continue
+        opens = (i == 0 or text[i - 1].isspace()) and i + 1 < n and not text[i + 1].isspace()
+        if ch in _BALE_EMPHASIS and opens and text[i + 1] != ch:
+            end = _bale_closer(text, ch, i + 1)
+            if end > i + 1:
+                emit(_BALE_EMPHASIS[ch], text[i + 1 : end])
+                i = end + 1
+                continue
+        if ch == "\\" and i + 1 < n and text[i + 1] in "_*[]`\\":
+            problems.append(f"a backslash before {text[i + 1]!r} is shown to the reader")
+        out.append(ch)
+        i += 1
+    for entity in entities:
+        problems.append(f"Bale would format part of it as {entity['type']}")
+    return "".join(out), entities, problems
+
+
+# --------------------------------------------------------------------------------------------
 # Request decoding
 # --------------------------------------------------------------------------------------------
 
@@ -502,6 +588,8 @@ class _CallbackQuery:
     chat_id: int
     message_id: int
     answered: bool = False
+    # Bale: a client too old to show callback answers (its query ids start with "1").
+    old_client: bool = False
 
 
 @dataclass
@@ -518,7 +606,9 @@ class FakeBotAPI:
         self,
         token: str = "123456789:TEST-token-for-the-fake-api-0000",
         bot_username: str = "cluster_test_bot",
+        platform: str = "telegram",
     ) -> None:
+        self.platform = "telegram"
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_username = bot_username
@@ -565,6 +655,31 @@ class FakeBotAPI:
 
         self._failures: dict[str, deque[_InjectedFailure]] = defaultdict(deque)
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
+
+        self._old_clients: set[int] = set()
+        self._old_query_ids = itertools.count(1_000_000_000_000_000_001)
+        self.markup_surprises: list[MarkupSurprise] = []
+        self.webhook_secret_token: str | None = None
+        if platform == "bale":
+            self.as_bale()
+        elif platform != "telegram":
+            raise ValueError(f"unknown platform {platform!r}")
+
+    def as_bale(self) -> "FakeBotAPI":
+        """Behave like Bale's Bot API from now on (see the module docstring)."""
+        self.platform = "bale"
+        for method in ("setMyCommands", "getMyCommands", "deleteMyCommands"):
+            # Bale has no command menu methods: they answer like any unknown method.
+            self.handlers.pop(method.lower(), None)
+        return self
+
+    @property
+    def is_bale(self) -> bool:
+        return self.platform == "bale"
+
+    def use_old_client(self, user: FakeUser) -> None:
+        """Bale: this user's client predates callback answers; it never shows one."""
+        self._old_clients.add(user.id)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -656,16 +771,33 @@ class FakeBotAPI:
             content["reply_to_message"] = self._message_json(self._own_message(reply_to))
         return self._inject_message(user, chat, content)
 
-    def contact(self, user: FakeUser, phone_number: str, *, own: bool = True) -> int:
+    def contact(
+        self,
+        user: FakeUser,
+        phone_number: str,
+        *,
+        own: bool = True,
+        forwarded_from: FakeUser | None = None,
+    ) -> int:
         # Somebody else's contact gets a user id far from any the tests are likely to use.
         contact: JsonDict = {
             "phone_number": phone_number,
             "first_name": user.first_name if own else "Someone",
             "user_id": user.id if own else user.id + 7_000_000_000,
         }
+        if self.is_bale:
+            # Bale does not document Contact.user_id; assume the worst: it never comes.
+            del contact["user_id"]
         if own and user.last_name:
             contact["last_name"] = user.last_name
-        return self._inject_message(user, None, {"contact": contact})
+        body: JsonDict = {"contact": contact}
+        if forwarded_from is not None:
+            body["forward_origin"] = {
+                "type": "user",
+                "date": int(time.time()) - 60,
+                "sender_user": _user_json(forwarded_from),
+            }
+        return self._inject_message(user, None, body)
 
     def document(
         self,
@@ -713,8 +845,11 @@ class FakeBotAPI:
         self._users[user.id] = user
         if stored.chat_id == user.id:
             self._mark_started(user.id)
-        query_id = str(next(self._query_ids))
-        self._queries[query_id] = _CallbackQuery(user.id, stored.chat_id, stored.message_id)
+        old_client = self.is_bale and user.id in self._old_clients
+        query_id = str(next(self._old_query_ids if old_client else self._query_ids))
+        self._queries[query_id] = _CallbackQuery(
+            user.id, stored.chat_id, stored.message_id, old_client=old_client
+        )
         payload: JsonDict = {
             "id": query_id,
             "from": _user_json(user),
@@ -725,6 +860,9 @@ class FakeBotAPI:
         return self._push_update("callback_query", payload)
 
     def bot_added_to_group(self, chat: FakeChat, by: FakeUser) -> int:
+        if self.is_bale:
+            # No my_chat_member on Bale: the group's service message is all the bot gets.
+            return self.join_message(chat, by)
         self._users[by.id] = by
         self._chats[chat.id] = chat
         self._member_of.add(chat.id)
@@ -737,6 +875,14 @@ class FakeBotAPI:
             "new_chat_member": {"status": "member", "user": bot},
         }
         return self._push_update("my_chat_member", payload)
+
+    def join_message(
+        self, chat: FakeChat, by: FakeUser, joined: list[FakeUser] | None = None
+    ) -> int:
+        """The group's "X added Y" service message; without `joined`, the bot was added.
+        Telegram sends it besides my_chat_member when the bot is added; Bale sends only it."""
+        members = [_user_json(u) for u in joined] if joined else [self._bot_user_json()]
+        return self._inject_message(by, chat, {"new_chat_members": members})
 
     def block_user(self, user_id: int) -> None:
         """Later sends to this user fail with 403 until the user writes to the bot again."""
@@ -763,7 +909,20 @@ class FakeBotAPI:
         return list(self._sent_order)
 
     def callback_answers(self, user_id: int) -> list[dict]:
-        return [dict(params) for uid, params in self._callback_answers if uid == user_id]
+        """Answers the user saw: on Bale, an old client shows none (see unseen_answers)."""
+        return [
+            dict(params)
+            for uid, params in self._callback_answers
+            if uid == user_id and not params.get("_unseen")
+        ]
+
+    def unseen_answers(self, user_id: int) -> list[str]:
+        """Texts of callback answers sent to an old Bale client, which showed nothing."""
+        return [
+            str(params.get("text") or "")
+            for uid, params in self._callback_answers
+            if uid == user_id and params.get("_unseen") and params.get("text")
+        ]
 
     def unanswered_callbacks(self) -> list[str]:
         """Callback query ids nobody answered; Telegram clients show a spinner for those."""
@@ -857,6 +1016,8 @@ class FakeBotAPI:
 
     def _inject_message(self, user: FakeUser, chat: FakeChat | None, content: JsonDict) -> int:
         chat = chat or FakeChat(id=user.id, type="private")
+        if self.is_bale and chat.type not in ("private", "group", "channel"):
+            raise AssertionError(f"Bale has no {chat.type!r} chats: use type='group'")
         self._users[user.id] = user
         self._chats[chat.id] = chat
         if chat.type == "private":
@@ -948,6 +1109,12 @@ class FakeBotAPI:
         self, text: str, parse_mode: str | None, entities: list[JsonDict] | None
     ) -> tuple[str, list[JsonDict]]:
         mode = (parse_mode or "").lower()
+        if self.is_bale:
+            if mode:
+                raise bad_request("parse_mode is not supported")
+            # Bale documents only mention and bot_command entities, so formatting found in the
+            # text is not reported back; markup_surprises records it instead.
+            return parse_bale_markdown(text)[0], []
         if mode == "html":
             try:
                 return parse_html(text)
@@ -1128,9 +1295,15 @@ class FakeBotAPI:
         elif chat_id not in self._member_of:
             raise ApiError(403, "Forbidden: bot is not a member of the group chat")
 
+    def _note_surprises(self, text: str) -> None:
+        if self.is_bale:
+            for problem in parse_bale_markdown(text)[2]:
+                self.markup_surprises.append(MarkupSurprise(text, problem))
+
     def _check_text(self, text: str | None, parse_mode: str | None, entities: Any) -> None:
         if not text:
             raise bad_request("message text is empty")
+        self._note_surprises(text)
         plain, _ = self._render(text, parse_mode, entities)
         if not plain.strip():
             raise bad_request("message text is empty")
@@ -1140,6 +1313,7 @@ class FakeBotAPI:
     def _check_caption(self, caption: str | None, parse_mode: str | None, entities: Any) -> None:
         if caption is None:
             return
+        self._note_surprises(caption)
         plain, _ = self._render(caption, parse_mode, entities)
         if len(plain) > MAX_CAPTION_LENGTH:
             raise bad_request("message caption is too long")
@@ -1202,7 +1376,13 @@ class FakeBotAPI:
             return None
         raise bad_request("message to be replied not found")
 
+    def _rerender(self, message: SentMessage) -> None:
+        body = message.text if message.text is not None else message.caption
+        if self.is_bale and body is not None:
+            message.rendered = parse_bale_markdown(body)[0]
+
     def _record_sent(self, message: SentMessage) -> JsonDict:
+        self._rerender(message)
         self._sent[(message.chat_id, message.message_id)] = message
         self._sent_order.append(message)
         return self._message_json(message)
@@ -1416,6 +1596,7 @@ class FakeBotAPI:
         return self._mark_edited(message)
 
     def _mark_edited(self, message: SentMessage) -> JsonDict:
+        self._rerender(message)
         message.edits += 1
         message.edit_date = int(time.time())
         return self._message_json(message)
@@ -1443,6 +1624,8 @@ class FakeBotAPI:
             raise bad_request("MESSAGE_TOO_LONG")
         query.answered = True
         answer: JsonDict = {"text": None, "show_alert": False, **call.params}
+        if query.old_client:
+            answer["_unseen"] = True
         self._callback_answers.append((query.user_id, answer))
         return True
 
@@ -1488,7 +1671,16 @@ class FakeBotAPI:
         url = _opt_str(call.params, "url") or ""
         if url and not url.startswith("https://"):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        allowed_ports = {443, 88} if self.is_bale else {443, 80, 88, 8443}
+        if url and (urlsplit(url).port or 443) not in allowed_ports:
+            raise bad_request(
+                "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+                if not self.is_bale
+                else "bad webhook: only ports 443 and 88 are allowed"
+            )
         self._webhook_url = url
+        # Bale's setWebhook documents no secret_token: whatever is passed is ignored.
+        self.webhook_secret_token = None if self.is_bale else _opt_str(call.params, "secret_token")
         if call.params.get("drop_pending_updates"):
             self._pending.clear()
         self._notify()

@@ -76,9 +76,13 @@ def test_the_templates_emphasis_tags_are_dropped_on_bale() -> None:
     assert "<b>" not in text and "</b>" not in text
 
 
-def test_markdown_characters_in_a_name_are_escaped_on_bale() -> None:
-    text = on_bale()("start.welcome_back", name="sara_sec *VIP* [x] `y`")
-    assert "sara\\_sec \\*VIP\\* \\[x\\] \\`y\\`" in text
+def test_markdown_in_a_name_is_broken_with_invisible_joiners_on_bale_not_backslashes() -> None:
+    # Bale documents no escape character: a backslash would be shown to the reader.
+    text = on_bale()("start.welcome_back", name="sara_sec *VIP* [x](y) ```z```")
+    assert "\\" not in text
+    assert "sara_sec \u200c*VIP*\u200c [x]\u200c(y) `\u200c`\u200c`z`\u200c`\u200c`." in text
+    # Nothing else changes: without the joiners the reader sees the name exactly as typed.
+    assert "Welcome back, sara_sec *VIP* [x](y) ```z```." in text.replace("\u200c", "")
 
 
 def test_html_characters_in_a_name_are_shown_as_typed_on_bale() -> None:
@@ -88,8 +92,10 @@ def test_html_characters_in_a_name_are_shown_as_typed_on_bale() -> None:
 def test_a_rendered_text_placed_inside_another_is_not_escaped_twice_on_bale() -> None:
     t = on_bale()
     outer = t("registration.preview", details=details(t, "sara_sec"))
-    assert "Name: sara\\_sec\n" in outer
-    assert "\\\\" not in outer
+    assert "Name: sara_sec\n" in outer
+    # Already-broken markers are not broken a second time.
+    marked = t("registration.preview", details=details(t, "*VIP*"))
+    assert "Name: \u200c*VIP*\u200c\n" in marked
 
 
 def test_persian_emphasis_is_dropped_on_bale_too() -> None:
