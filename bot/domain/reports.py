@@ -353,10 +353,8 @@ def rank_groups(groups: Sequence[GroupFigures]) -> list[Ranked]:
     )
     ranked: list[Ranked] = []
     for index, figures in enumerate(scored):
-        if index and figures.score == scored[index - 1].score:
-            rank = ranked[-1].rank
-        else:
-            rank = index + 1
+        tied = index > 0 and figures.score == scored[index - 1].score
+        rank = ranked[-1].rank if tied else index + 1
         ranked.append(Ranked(rank, figures))
     ranked.extend(Ranked(None, g) for g in sorted(groups, key=lambda g: g.group) if g.score is None)
     return ranked
