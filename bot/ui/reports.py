@@ -294,10 +294,8 @@ def kpi_text(t: Translator, table: KpiTable) -> list[Markup]:
     parts.append(total + achievements_lines(t, table.total))
     if len(table.by_group) > 1:
         for group, rows in table.by_group.items():
-            parts.append(
-                [t("reports.achievements_heading", scope=t(f"working_groups.{group}"))]
-                + achievements_lines(t, rows)
-            )
+            heading = t("reports.achievements_heading", scope=t(f"working_groups.{group}"))
+            parts.append([heading, *achievements_lines(t, rows)])
     behind = [c for c in table.clusters if c.behind]
     with_targets = sorted(
         (c for c in table.clusters if c.horizon is not None), key=lambda c: (not c.behind, c.name)
