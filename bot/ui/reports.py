@@ -7,6 +7,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.domain import jalali
+from bot.domain import monitoring as monitoring_rules
 from bot.domain import reports as rules
 from bot.domain.monitoring import KPI_FIELDS, group_thousands
 from bot.domain.reports import Preset, Ranked, ReportPeriod
@@ -49,6 +51,15 @@ def group_name(t: Translator, group: str) -> Markup:
     if "+" in group:
         return Markup("، ".join(t(f"working_groups.{g}") for g in group.split("+")))
     return t(f"working_groups.{group}")
+
+
+def period_label(t: Translator, period: str) -> str:
+    """A monitoring period as people say it: "Azar 1405", "quarter 3 of 1405" (plain text)."""
+    year, month, quarter = monitoring_rules.period_parts(period)
+    if month is not None:
+        months = jalali.FA_MONTHS if t.locale == "fa" else jalali.EN_MONTHS
+        return t.plain("monitoring.period_month", month=months[month - 1], year=year)
+    return t.plain("monitoring.period_quarter", quarter=quarter, year=year)
 
 
 def period_line(t: Translator, period: ReportPeriod) -> Markup:

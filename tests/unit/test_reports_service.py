@@ -9,15 +9,20 @@ counted by hand from the rows `given_dataset` writes.
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.domain.jalali import from_jalali
 from bot.domain.reports import Preset, preset_period
 from bot.domain.submissions import ReviewLevel
+from bot.i18n import Catalogs
+from bot.platform import Platform
 from bot.services import reports as service
 from bot.storage import db
 from bot.storage.models import (
@@ -35,6 +40,8 @@ from bot.storage.models import (
     WorkingGroupRow,
 )
 from bot.storage.uow import UnitOfWork
+from bot.ui import reports as ui
+from bot.ui import workbook
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
@@ -76,7 +83,7 @@ async def given_dataset(sessions: async_sessionmaker) -> dict[str, int]:
         author = MemberRow(platform="telegram", user_id=77, full_name="نگار", agency_code="tpo",
                            working_group_id=groups["tehran"], locale="fa", role="member",
                            status="approved", applied_at=BEFORE)  # fmt: skip
-        helper = MemberRow(platform="telegram", user_id=78, full_name="امید", agency_code="chamber",
+        helper = MemberRow(platform="telegram", user_id=78, full_name="امید", agency_code="chamber_commerce",
                            working_group_id=groups["tehran"], locale="fa", role="member",
                            status="approved", applied_at=BEFORE)  # fmt: skip
         s.add_all([author, helper])
@@ -163,7 +170,13 @@ async def given_dataset(sessions: async_sessionmaker) -> dict[str, int]:
         tasks: list[tuple[TaskRow, list[tuple[str | None, str]]]] = []
         late = datetime.date(2026, 11, 1)
         task("t1", "مبلمان", "todo", late, [("tpo", "todo")])
-        task("t2", "مبلمان", "in_progress", late, [("tpo", "done"), ("chamber", "in_progress")])
+        task(
+            "t2",
+            "مبلمان",
+            "in_progress",
+            late,
+            [("tpo", "done"), ("chamber_commerce", "in_progress")],
+        )
         task("t3", "فرش", "done", late, [("tpo", "done")])
         task("t4", "مبلمان", "todo", datetime.date(2026, 12, 10), [("tpo", "todo")])
         task("t5", "چرم", "todo", late, [])
@@ -222,7 +235,7 @@ async def test_a_provinces_report_counts_every_figure_of_the_period(dataset: Dat
     assert tehran.overdue == 3
     assert tehran.overdue_by_cluster == [("tehran", "مبلمان", 2), ("tehran", "چرم", 1)]
     # t1 is late for the TPO, t2 for the chamber only (the TPO did its part), t5 has nobody
-    assert tehran.overdue_by_agency == [("", 1), ("chamber", 1), ("tpo", 1)]
+    assert tehran.overdue_by_agency == [("", 1), ("chamber_commerce", 1), ("tpo", 1)]
     assert (tehran.monitored, tehran.expected_reports, tehran.received_reports) == (1, 1, 1)
     assert (tehran.meetings, tehran.meeting_decisions) == (1, 2)
 
@@ -243,7 +256,7 @@ async def test_the_country_report_puts_provinces_side_by_side_and_ranks_them(
     ]
     assert total.decisions == {"advanced": 1, "approved": 2, "rejected": 1}
     assert total.overdue == 4
-    assert total.overdue_by_agency == [("tpo", 2), ("", 1), ("chamber", 1)]
+    assert total.overdue_by_agency == [("tpo", 2), ("", 1), ("chamber_commerce", 1)]
     assert (total.monitored, total.expected_reports, total.received_reports) == (2, 2, 1)
     sections = {g.group: g for g in report.groups}
     assert sections["fars"].overdue == 1 and sections["fars"].received_reports == 0
@@ -347,3 +360,102 @@ def _superuser():  # type: ignore[no-untyped-def]
 def test_the_program_dates_of_this_story() -> None:
     assert from_jalali(1405, 1, 1) == datetime.date(2026, 3, 21)
     assert PERIOD.start == datetime.date(2026, 11, 22) and PERIOD.end == datetime.date(2026, 12, 21)
+
+
+# --- the views over the same dataset -----------------------------------------------------------
+
+CATALOGS = Catalogs(Platform.TELEGRAM)
+
+
+async def test_the_text_report_says_every_figure_in_persian(dataset: Dataset) -> None:
+    t = CATALOGS.translator("fa")
+    async with dataset.uow() as uow:
+        report = await service.status_report(uow, ("tehran",), PERIOD, NOW)
+    (text,) = ui.status_text(t, report)
+    assert "گزارش وضعیت برنامه توسعه خوشه‌ها — تهران" in text
+    assert "دوره: این ماه (۱۴۰۵/۰۹/۰۱ تا ۱۴۰۵/۰۹/۳۰)" in text
+    assert "(همه: ۴)" in text
+    assert "• شناسایی‌شده: ۱ (+۱ در این دوره)" in text
+    assert "• در حال اجرای طرح توسعه: ۱\n" in text
+    assert "• بررسی کارگروه استان: ۲ مورد؛ قدیمی‌ترین «طرح چرم» (چرم) از ۱۰ روز پیش" in text
+    assert "• بررسی دبیرخانه مرکز: ۱ مورد؛ قدیمی‌ترین «طرح فرش» (فرش) از ۵ روز پیش" in text
+    assert "تأیید استان ۱، تأیید نهایی ۱، برگشت ۰، رد ۰؛ پروانه صادرشده ۱" in text
+    assert "انجام‌نشده ۴، در حال انجام ۱، ⛔ متوقف ۰، ✅ انجام شد ۱، لغو شده ۱" in text
+    assert "معوق: ۳" in text
+    assert "معوق به تفکیک خوشه: مبلمان (۲)، چرم (۱)" in text
+    assert "۱ گزارش از ۱ گزارش مورد انتظار رسیده است (۱۰۰٪)" in text
+    assert "۱ جلسه برگزار شد و ۲ مصوبه ثبت شد" in text
+    assert not any(c.isascii() and c.isdigit() for c in text.replace("<b>", ""))
+
+
+async def test_the_country_report_ranks_provinces_in_english_too(dataset: Dataset) -> None:
+    t = CATALOGS.translator("en")
+    async with dataset.uow() as uow:
+        report = await service.status_report(uow, None, PERIOD, NOW)
+    text = "\n".join(ui.status_text(t, report))
+    assert "the whole country" in text
+    assert "1. Tehran: score 70%" in text
+    assert "2. Fars: score 0%" in text
+    assert "— Qom" not in text  # a province without clusters is left out
+
+
+async def test_the_kpi_text_shows_the_achievements_table(dataset: Dataset) -> None:
+    t = CATALOGS.translator("fa")
+    async with dataset.uow() as uow:
+        table = await service.kpi_table(uow, ("tehran",), NOW)
+    text = "\n".join(ui.kpi_text(t, table))
+    assert "• تعداد بنگاه‌ها: ۱۰۸٬۲۸۶ ← ۱۲۶٬۴۸۴ (۱۷٪)" in text
+    assert "• صادرات (دلار): ۱٬۹۹۷٬۲۹۸ ← ۲٬۱۰۰٬۵۸۰ (۵٪)" in text
+
+
+async def test_the_workbook_reads_back_right_to_left_with_frozen_filtered_headers(
+    dataset: Dataset,
+) -> None:
+    t = CATALOGS.translator("fa")
+    async with dataset.uow() as uow:
+        await service.set_targets(uow, _superuser(), dataset.ids["مبلمان"], "end",
+                                  {"firms": 144_682}, NOW)  # fmt: skip
+        await uow.commit()
+    seen: list[tuple[int, int]] = []
+
+    async def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    async with dataset.uow() as uow:
+        report = await service.status_report(uow, ("tehran",), PERIOD, NOW)
+        kpis = await service.kpi_table(uow, ("tehran",), NOW)
+        data = await workbook.build_workbook(t, uow.reports, report, kpis, ("tehran",), progress)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["خلاصه", "خوشه‌ها", "طرح‌ها و تصمیم‌ها", "وظایف", "شاخص‌ها و اهداف"]
+    for sheet in book.worksheets:
+        assert sheet.sheet_view.rightToLeft
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == f"A1:{get_column_letter(sheet.max_column)}{sheet.max_row}"
+    clusters = list(book["خوشه‌ها"].iter_rows(values_only=True))
+    assert clusters[0][-2:] == ("تاریخ ثبت", "تاریخ ثبت (ISO)")
+    assert len(clusters) == 1 + 4
+    carpets = next(r for r in clusters if r[1] == "فرش")
+    assert carpets[6] == "شناسایی‌شده"
+    assert carpets[7:] == ("۱۴۰۵/۰۹/۰۱", "2026-11-22")
+    tasks = list(book["وظایف"].iter_rows(values_only=True))
+    assert len(tasks) == 1 + 7  # Tehran's seven tasks, open ones first
+    t1 = next(r for r in tasks if r[1] == "t1")
+    assert t1[4] == "انجام‌نشده" and t1[7:9] == ("۱۴۰۵/۰۸/۱۰", "2026-11-01")
+    assert tasks[-1][4] in ("✅ انجام شد", "لغو شده")
+    history = list(book["طرح‌ها و تصمیم‌ها"].iter_rows(values_only=True))
+    # the period's events of Tehran's items: carpets advanced, tiles approved
+    assert sorted((r[2], r[9]) for r in history[1:]) == [
+        ("طرح فرش", "در استان تأیید و به مرکز فرستاده شد"),
+        ("طرح کاشی", "تأیید شد"),
+    ]
+    kpi_rows = list(book["شاخص‌ها و اهداف"].iter_rows(values_only=True))
+    firms = [r for r in kpi_rows if r[2] == "تعداد بنگاه‌ها"]
+    assert [(r[3], r[4], r[5], r[6], r[7], r[9]) for r in firms] == [
+        ("مهر ۱۴۰۵", "2026-09-23", 108_286, 108_286, 144_682, 50),
+        ("آذر ۱۴۰۵", "2026-11-22", 126_484, 108_286, 144_682, 50),
+    ]
+    summary = dict(book["خلاصه"].iter_rows(min_row=2, values_only=True))
+    assert summary["وظایف معوق"] == 3
+    assert summary["دارای پروانه"] == 1
+    assert summary["گزارش‌های پایش رسیده"] == 1
+    assert seen == []  # seven rows are no long export
