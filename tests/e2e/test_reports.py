@@ -13,8 +13,8 @@ import openpyxl
 
 from bot.domain.clusters import ClusterStage
 from bot.domain.members import Role
-from tests.conftest import ADMIN, ALI, SARA, RunningBot, given_member
-from tests.e2e.helpers import LEILA, given_cluster, press, say
+from tests.conftest import ADMIN, ALI, SARA, Clock, RunningBot, given_member
+from tests.e2e.helpers import LEILA, MARYAM, given_cluster, new_task, press, say, tehran
 
 
 async def test_a_secretary_gets_this_months_report_with_charts_and_a_workbook(
@@ -97,3 +97,26 @@ async def test_the_secretary_sets_a_clusters_targets_and_sees_them_in_the_kpi_ta
     text = bot.api.last_message_to(SARA.id).plain()
     assert "هدف برای پایان برنامه" in text
     assert "• تعداد بنگاه‌ها: مبنا —، هدف ۱۵۰، اکنون —" in text
+
+
+async def test_the_saturday_digest_adds_the_trend_and_for_the_centre_the_ranking(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    await given_member(bot, MARYAM, "central", role=Role.SECRETARY)
+    await given_member(bot, ALI, "tehran", name="علی کریمی", agency="banks")
+    await given_cluster(bot, "خوشه مبلمان تهران")
+    await new_task(bot, "تهیه گزارش", "۱۴۰۵/۰۹/۰۳", "علی کریمی")
+
+    def digests(user_id: int) -> list[str]:
+        return [m.plain() for m in bot.api.messages_to(user_id) if "خلاصه هفته" in m.plain()]
+
+    tehran(clock, 7, 9, 10)  # Saturday 1405/09/07: the task is overdue; a week ago it was new
+    await bot.app.tick()
+    await bot.app.tick()
+    (sara,) = digests(SARA.id)
+    assert "روند: ۱ وظیفه معوق، هفته پیش ۰ — بدتر از هفته پیش" in sara
+    assert "رتبه استان‌ها" not in sara
+    (maryam,) = digests(MARYAM.id)
+    assert "رتبه استان‌ها در این هفته" in maryam
+    assert "۱. تهران (۰٪)" in maryam
