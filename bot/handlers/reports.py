@@ -12,6 +12,7 @@ edits a progress message as it goes.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 
 from aiogram import Bot, F, Router
@@ -206,9 +207,9 @@ async def _send_charts(
         figures.append(charts.kpi_trend(t, followed[0], "employment"))
     drawn = [f for f in figures if f is not None]
     for index, figure in enumerate(drawn):
-        await bot.send_photo(
-            chat_id, BufferedInputFile(charts.png(figure), filename=f"report-{index + 1}.png")
-        )
+        # Rasterising takes a moment; a worker thread keeps the bot answering meanwhile.
+        image = await asyncio.to_thread(charts.png, figure)
+        await bot.send_photo(chat_id, BufferedInputFile(image, filename=f"report-{index + 1}.png"))
     if not drawn:
         await bot.send_message(chat_id, t("reports.no_chart_data"))
 

@@ -10,6 +10,7 @@ header rows are frozen and carry filters.
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from typing import Any
@@ -68,7 +69,13 @@ def _date(t: Translator, value: datetime.date | datetime.datetime | None) -> tup
         return "", ""
     if isinstance(value, datetime.datetime):
         value = value.astimezone(TEHRAN).date()
-    return format_date(value, t.locale), value.isoformat()
+    return _day(value, t.locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(day: datetime.date, locale: str) -> tuple[str, str]:
+    # A hundred thousand tasks share a few hundred due dates.
+    return format_date(day, locale), day.isoformat()
 
 
 def _headers(t: Translator, *keys: str) -> list[str]:
