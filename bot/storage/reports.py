@@ -405,8 +405,11 @@ class ReportQueries:
 
     async def _stream(self, query: Select[Any]) -> AsyncIterator[tuple[Any, ...]]:
         result = await self._session.stream(query.execution_options(yield_per=STREAM_BATCH))
-        async for row in result:
-            yield tuple(row)
+        # A batch at a time: each step of an async result is a hop between the event loop and
+        # the database driver, too dear to take once per row of a 100,000-row sheet.
+        async for batch in result.partitions(STREAM_BATCH):
+            for row in batch:
+                yield tuple(row)
 
     def cluster_rows(self, groups: Groups) -> AsyncIterator[tuple[Any, ...]]:
         """(id, name, group, product, sector, firms, stage, created at)."""

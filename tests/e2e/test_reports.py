@@ -28,6 +28,8 @@ async def test_a_secretary_gets_this_months_report_with_charts_and_a_workbook(
     asked = await say(bot, SARA, "/report کارگروه")
     assert "گزارش وضعیت تهران" in asked and "کدام دوره" in asked
     await press(bot, SARA, "این ماه")
+    # The chat showed "typing…" while the report was being put together
+    assert [c.params.get("action") for c in bot.api.calls_to("sendChatAction")] == ["typing"]
     text = bot.api.last_message_to(SARA.id).plain()
     assert "دوره: این ماه (۱۴۰۵/۰۹/۰۱ تا ۱۴۰۵/۰۹/۳۰)" in text
     # Fars's cluster is not Tehran's business
@@ -41,6 +43,8 @@ async def test_a_secretary_gets_this_months_report_with_charts_and_a_workbook(
     assert photos[0].content and photos[0].content[:8] == b"\x89PNG\r\n\x1a\n"
 
     await press(bot, SARA, "پرونده Excel")
+    actions = [c.params.get("action") for c in bot.api.calls_to("sendChatAction")]
+    assert actions == ["typing", "upload_photo", "upload_document"]
     sent = bot.api.last_message_to(SARA.id)
     assert sent.kind == "document" and sent.document_name == "report-2026-11-22-2026-12-21.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(sent.content or b""))

@@ -459,3 +459,21 @@ async def test_the_workbook_reads_back_right_to_left_with_frozen_filtered_header
     assert summary["دارای پروانه"] == 1
     assert summary["گزارش‌های پایش رسیده"] == 1
     assert seen == []  # seven rows are no long export
+
+
+async def test_a_long_workbook_export_says_how_far_it_has_come(
+    dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workbook, "PROGRESS_EVERY", 3)
+    seen: list[tuple[int, int]] = []
+
+    async def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    async with dataset.uow() as uow:
+        report = await service.status_report(uow, None, PERIOD, NOW)
+        kpis = await service.kpi_table(uow, None, NOW)
+        await workbook.build_workbook(CATALOGS.translator("en"), uow.reports, report, kpis,
+                                      None, progress)  # fmt: skip
+    # eight tasks in the country: told after the third and the sixth row
+    assert seen == [(3, 8), (6, 8)]
