@@ -13,6 +13,7 @@ from bot.app import MENU_COMMANDS
 from bot.domain import meetings as meetings_domain
 from bot.domain import members, submissions
 from bot.domain import monitoring as monitoring_domain
+from bot.domain import reports as reports_domain
 from bot.domain import tasks as tasks_domain
 from bot.domain.agencies import AGENCIES, OTHER
 from bot.domain.clusters import ClusterStage
@@ -302,6 +303,9 @@ FAMILIES: dict[str, set[str]] = {
     "report_presets.": {p.value for p in ReportPreset},
     "reports.trend_": {t.value for t in ReportTrend},
     "reports.more_": {"kpis", "charts", "workbook"},
+    "report_errors.": set(
+        _INVALID_INPUT.findall(Path(reports_domain.__file__).read_text("utf-8"))
+    ),
 }
 
 
