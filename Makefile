@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install db-upgrade clean
+.PHONY: run test lint install db-upgrade clean bench-reports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Reports benchmark (issue 11): 1,000 clusters and 100,000 tasks; figures in bench/results.
+bench-reports: $(STAMP)
+	$(BIN)/python -m bench.reports

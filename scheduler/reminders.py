@@ -25,18 +25,21 @@ from bot.domain import schedule as timing
 from bot.domain import submissions as submission_rules
 from bot.domain import tasks as task_rules
 from bot.domain.members import MemberStatus, Role
+from bot.domain.reports import Preset, Ranked, ReportPeriod
 from bot.domain.schedule import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, GroupSchedule, ReminderKind
 from bot.domain.submissions import stage_group
 from bot.domain.tasks import Task
-from bot.domain.working_groups import WORKING_GROUPS
+from bot.domain.working_groups import CENTRAL, WORKING_GROUPS
 from bot.i18n import Catalogs
 from bot.services import meetings as meeting_service
 from bot.services import monitoring as monitoring_service
+from bot.services import reports as report_service
 from bot.services.members import review_chats
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as meeting_ui
 from bot.ui import monitoring as monitoring_ui
+from bot.ui import reports as report_ui
 from bot.ui.reminders import Snooze
 from bot.ui.submissions import SubmissionView, kind_name
 from bot.ui.tasks import TaskOpen, task_label, task_line
@@ -348,11 +351,32 @@ class ReminderRun:
             return
         waiting = await self.uow.submissions.in_review()
         tasks = await self.uow.tasks.of_groups(None)
+        trends, ranking = await self._digest_reports([g for g, _, _ in due])
         for group, period, schedule in due:
-            await self._digest(group, period, schedule, waiting, tasks)
+            await self._digest(group, period, schedule, waiting, tasks, trends, ranking)
+
+    async def _digest_reports(
+        self, groups: list[str]
+    ) -> tuple[dict[str, report_service.WeeklyTrend], list[Ranked]]:
+        """Each group's overdue trend against last week; the week's provinces ranking, for
+        the central group only."""
+        zone = self.settings.zone
+        trends = await report_service.weekly_trends(self.uow, groups, self.now, zone)
+        if CENTRAL not in groups:
+            return trends, []
+        week = ReportPeriod(Preset.CUSTOM, self.today - datetime.timedelta(days=6), self.today)
+        report = await report_service.status_report(self.uow, None, week, self.now, zone)
+        return trends, report.ranking
 
     async def _digest(
-        self, group: str, period: str, schedule: GroupSchedule, waiting: list, tasks: list[Task]
+        self,
+        group: str,
+        period: str,
+        schedule: GroupSchedule,
+        waiting: list,
+        tasks: list[Task],
+        trends: dict[str, report_service.WeeklyTrend] | None = None,
+        ranking: list[Ranked] | None = None,
     ) -> None:
         week_ago = self.now - datetime.timedelta(days=7)
         week_ahead = self.today + datetime.timedelta(days=7)
@@ -398,6 +422,15 @@ class ReminderRun:
                 missing=len(missing),
                 agencies=t.join(agency_lines) if agency_lines else t("reminders.digest_no_overdue"),
             )
+            extra = []
+            if trends and group in trends:
+                trend = trends[group]
+                extra.append(report_ui.trend_line(t, trend.overdue_now, trend.overdue_week_ago,
+                                                  trend.trend))  # fmt: skip
+            if group == CENTRAL and ranking:
+                extra.append(report_ui.digest_ranking(t, ranking))
+            if extra:
+                text = t.join([text, *extra], "\n\n")
             await self._queue(
                 outbox_keys.digest(group, period, chat_id),
                 chat_id,

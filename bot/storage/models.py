@@ -494,3 +494,25 @@ class KpiReportRow(Base):
     narrative: Mapped[str | None] = mapped_column(Text)
     reported_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     reported_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+# --- reports (issue: reports upward, KPI targets) ---------------------------------------------
+
+
+class KpiTargetRow(Base):
+    """Where a cluster's KPI should be (F14): at the program's end, or by the end of a year."""
+
+    __tablename__ = "kpi_targets"
+    __table_args__ = (
+        UniqueConstraint("cluster_id", "field", "horizon", name="uq_kpi_target_horizon"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
+    # One of bot.domain.monitoring.KPI_FIELDS.
+    field: Mapped[str] = mapped_column(String(32))
+    # "end" for the program's end, or a Jalali year ("1406").
+    horizon: Mapped[str] = mapped_column(String(8))
+    value: Mapped[int] = mapped_column(BigInteger)
+    set_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    set_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

@@ -13,6 +13,7 @@ from bot.storage.meetings import MeetingRepository
 from bot.storage.monitoring import KpiRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.reminders import ReminderRepository
+from bot.storage.reports import ReportQueries
 from bot.storage.repositories import (
     AuditRepository,
     CardRepository,
@@ -44,6 +45,7 @@ class UnitOfWork:
     templates: TemplateRepository
     meetings: MeetingRepository
     kpis: KpiRepository
+    reports: ReportQueries
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
         self._sessions = sessions
@@ -65,6 +67,7 @@ class UnitOfWork:
         self.templates = TemplateRepository(self._session)
         self.meetings = MeetingRepository(self._session)
         self.kpis = KpiRepository(self._session)
+        self.reports = ReportQueries(self._session)
         return self
 
     async def __aexit__(

@@ -1,2 +1,2 @@
-"""The presentation layer: callback data, cards, lines, keyboards and notifiers shared by
-handlers, the scheduler and the dashboard."""
+"""The presentation layer: callback data, cards, lines, keyboards, notifiers, charts and
+workbooks, one module per feature, shared by handlers, the scheduler and the dashboard."""

@@ -13,8 +13,10 @@ from bot.app import MENU_COMMANDS
 from bot.domain import meetings as meetings_domain
 from bot.domain import members, submissions
 from bot.domain import monitoring as monitoring_domain
+from bot.domain import reports as reports_domain
 from bot.domain import tasks as tasks_domain
 from bot.domain.agencies import AGENCIES, OTHER
+from bot.domain.clusters import ClusterStage
 from bot.domain.jalali import DateError
 from bot.domain.meetings import Answer as MeetingAnswer
 from bot.domain.members import (
@@ -25,6 +27,8 @@ from bot.domain.members import (
     decision_refusal,
     help_topics,
 )
+from bot.domain.reports import Preset as ReportPreset
+from bot.domain.reports import Trend as ReportTrend
 from bot.domain.submissions import (
     Criterion,
     CriterionMark,
@@ -294,6 +298,14 @@ FAMILIES: dict[str, set[str]] = {
         "decision_gone",
         "already_a_task",
     },
+    # Reports (bot/ui/reports.py, bot/ui/charts.py).
+    "cluster_stages.": {s.value for s in ClusterStage},
+    "report_presets.": {p.value for p in ReportPreset},
+    "reports.trend_": {t.value for t in ReportTrend},
+    "reports.more_": {"kpis", "charts", "workbook"},
+    "report_errors.": set(
+        _INVALID_INPUT.findall(Path(reports_domain.__file__).read_text("utf-8"))
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""Files shipped with the bot: fonts for the report charts."""

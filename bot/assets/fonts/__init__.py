@@ -1,0 +1,1 @@
+"""Vazirmatn (SIL Open Font License, see OFL.txt), for Persian text in the report charts."""

@@ -1,0 +1,368 @@
+"""The working group's report: /report group (also /report کارگروه, /report status).
+
+/report alone stays what it was: filing a cluster's monitoring figures (handlers/monitoring.py).
+With one of the words in GROUP_WORDS it is the secretariat's report upward instead:
+    -> the period (Jalali presets, or a custom range typed as two dates)
+    -> the status report as text, with buttons for KPIs and targets, charts, and the workbook
+/targets [cluster name] -> the cluster -> the horizon (program's end, this year, next year)
+    -> six numbers in one message.
+While something is being built the chat shows that the bot is working; a long workbook export
+edits a progress message as it goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatAction, ChatType
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain import reports as rules
+from bot.domain.clusters import Cluster, name_matches
+from bot.domain.jalali import DateParseError, jalali_parts
+from bot.domain.members import Actor, managed_groups
+from bot.domain.monitoring import KPI_FIELDS, parse_figure
+from bot.domain.reports import Preset, ReportPeriod
+from bot.domain.text import InvalidInput
+from bot.domain.working_groups import WORKING_GROUPS
+from bot.handlers.shared import callback_message, date_error
+from bot.i18n import Translator
+from bot.services import reports as service
+from bot.storage.uow import UnitOfWork
+from bot.ui import charts, workbook
+from bot.ui import reports as view
+
+router = Router(name="reports")
+private = F.chat.type == ChatType.PRIVATE
+
+# What follows /report to ask for the working group's report rather than to file KPIs.
+GROUP_WORDS = frozenset({"group", "status", "کارگروه", "وضعیت", "گزارش"})
+MAX_CLUSTER_BUTTONS = 30
+ALL_CLUSTERS = 100_000
+
+
+class ReportForm(StatesGroup):
+    range = State()
+    targets = State()
+
+
+class TargetPick(CallbackData, prefix="tg"):
+    cluster_id: int
+    horizon: str  # "" until chosen
+
+
+def _scope_name(t: Translator, groups: tuple[str, ...] | None) -> str:
+    if groups is None:
+        return view.group_name(t, service.COUNTRY)
+    return view.group_name(t, "+".join(groups))
+
+
+@router.message(Command("report", magic=F.args.func(lambda a: (a or "").strip() in GROUP_WORDS)))
+async def ask_period(message: Message, actor: Actor, t: Translator) -> None:
+    scope = service.report_scope(actor)
+    if scope == ():
+        await message.answer(t("report_errors.not_allowed"))
+        return
+    await message.answer(
+        t("reports.ask_period", scope=_scope_name(t, scope)), reply_markup=view.presets_keyboard(t)
+    )
+
+
+@router.callback_query(view.ReportPick.filter())
+async def picked(
+    query: CallbackQuery,
+    callback_data: view.ReportPick,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    now: datetime.datetime,
+    bot: Bot,
+) -> None:
+    scope = service.report_scope(actor)
+    if scope == () or callback_data.preset not in Preset._value2member_map_:
+        await query.answer(t("report_errors.not_allowed"), show_alert=True)
+        return
+    await query.answer()
+    message = callback_message(query)
+    if callback_data.preset == Preset.CUSTOM.value:
+        await state.set_state(ReportForm.range)
+        await message.answer(t("reports.ask_range"))
+        return
+    period = rules.preset_period(callback_data.preset, t.today(now))
+    await _send_report(message, bot, uow, t, scope, period, now)
+
+
+@router.message(ReportForm.range, F.text)
+async def typed_range(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    now: datetime.datetime,
+    bot: Bot,
+) -> None:
+    scope = service.report_scope(actor)
+    if scope == ():
+        await state.clear()
+        await message.answer(t("report_errors.not_allowed"))
+        return
+    try:
+        period = rules.parse_range(message.text or "", t.today(now))
+    except InvalidInput as refused:
+        await message.answer(t(f"report_errors.{refused.reason}"))
+        return
+    except DateParseError as error:
+        await message.answer(date_error(t, error))
+        return
+    await state.clear()
+    await _send_report(message, bot, uow, t, scope, period, now)
+
+
+async def _send_report(
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    t: Translator,
+    scope: tuple[str, ...] | None,
+    period: ReportPeriod,
+    now: datetime.datetime,
+) -> None:
+    await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+    report = await service.status_report(uow, scope, period, now)
+    parts = view.status_text(t, report)
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        await message.answer(part, reply_markup=view.more_keyboard(t, period) if last else None)
+
+
+@router.callback_query(view.ReportMore.filter())
+async def more(
+    query: CallbackQuery,
+    callback_data: view.ReportMore,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    now: datetime.datetime,
+    bot: Bot,
+) -> None:
+    scope = service.report_scope(actor)
+    if scope == ():
+        await query.answer(t("report_errors.not_allowed"), show_alert=True)
+        return
+    try:
+        period = ReportPeriod(
+            Preset(callback_data.preset),
+            datetime.date.fromisoformat(callback_data.start),
+            datetime.date.fromisoformat(callback_data.end),
+        )
+    except ValueError:
+        await query.answer(t("errors.stale_button"), show_alert=True)
+        return
+    await query.answer()
+    chat_id = callback_message(query).chat.id
+    scope_name = _scope_name(t, scope)
+    if callback_data.what == "kpis":
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+        table = await service.kpi_table(uow, scope, now)
+        for part in view.kpi_text(t, table):
+            await bot.send_message(chat_id, part)
+    elif callback_data.what == "charts":
+        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+        await _send_charts(bot, chat_id, uow, t, scope, scope_name, period, now)
+    elif callback_data.what == "workbook":
+        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+        await _send_workbook(bot, chat_id, uow, t, scope, scope_name, period, now)
+
+
+async def _send_charts(
+    bot: Bot,
+    chat_id: int,
+    uow: UnitOfWork,
+    t: Translator,
+    scope: tuple[str, ...] | None,
+    scope_name: str,
+    period: ReportPeriod,
+    now: datetime.datetime,
+) -> None:
+    report = await service.status_report(uow, scope, period, now)
+    table = await service.kpi_table(uow, scope, now)
+    figures = [
+        charts.funnel(t, report.total, scope_name),
+        charts.overdue_by_agency(t, report.total, scope_name),
+        charts.provinces(t, report),
+    ]
+    # The KPI trend of the cluster furthest behind (else the first with reports): employment,
+    # the figure the programme is judged by first.
+    followed = sorted((c for c in table.clusters if c.series), key=lambda c: not c.behind)
+    if followed:
+        figures.append(charts.kpi_trend(t, followed[0], "employment"))
+    drawn = [f for f in figures if f is not None]
+    for index, figure in enumerate(drawn):
+        # Rasterising takes a moment; a worker thread keeps the bot answering meanwhile.
+        image = await asyncio.to_thread(charts.png, figure)
+        await bot.send_photo(chat_id, BufferedInputFile(image, filename=f"report-{index + 1}.png"))
+    if not drawn:
+        await bot.send_message(chat_id, t("reports.no_chart_data"))
+
+
+async def _send_workbook(
+    bot: Bot,
+    chat_id: int,
+    uow: UnitOfWork,
+    t: Translator,
+    scope: tuple[str, ...] | None,
+    scope_name: str,
+    period: ReportPeriod,
+    now: datetime.datetime,
+) -> None:
+    report = await service.status_report(uow, scope, period, now)
+    table = await service.kpi_table(uow, scope, now)
+    note: Message | None = None
+
+    async def progress(done: int, total: int) -> None:
+        nonlocal note
+        text = t(
+            "reports.workbook_progress", done=view.number(t, done), total=view.number(t, total)
+        )
+        if note is None:
+            note = await bot.send_message(chat_id, text)
+        else:
+            await bot.edit_message_text(text, chat_id=chat_id, message_id=note.message_id)
+        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+
+    data = await workbook.build_workbook(t, uow.reports, report, table, scope, progress)
+    period_text = view.period_line(t, period)
+    await bot.send_document(
+        chat_id,
+        BufferedInputFile(
+            data, filename=f"report-{period.start.isoformat()}-{period.end.isoformat()}.xlsx"
+        ),
+        caption=t("reports.workbook_caption", scope=scope_name, period=period_text),
+    )
+
+
+# --- KPI targets: /targets --------------------------------------------------------------------
+
+
+@router.message(Command("targets"), private)
+async def targets(
+    message: Message, command: CommandObject, uow: UnitOfWork, actor: Actor, t: Translator
+) -> None:
+    groups = managed_groups(actor, WORKING_GROUPS)
+    clusters: list[Cluster] = []
+    if groups:
+        clusters, _ = await uow.clusters.page(groups, None, 0, ALL_CLUSTERS)
+    if command.args:
+        clusters = [c for c in clusters if name_matches(c.name, command.args)]
+    if not clusters:
+        await message.answer(t("reports.targets_no_clusters"))
+        return
+    builder = InlineKeyboardBuilder()
+    for cluster in clusters[:MAX_CLUSTER_BUTTONS]:
+        builder.button(
+            text=t.plain(
+                "dialog.cluster_button",
+                name=cluster.name,
+                province=t(f"working_groups.{cluster.working_group}"),
+            ),
+            callback_data=TargetPick(cluster_id=cluster.id, horizon=""),
+        )
+    builder.adjust(1)
+    await message.answer(t("reports.targets_ask_cluster"), reply_markup=builder.as_markup())
+
+
+@router.callback_query(TargetPick.filter())
+async def target_pick(
+    query: CallbackQuery,
+    callback_data: TargetPick,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    cluster = await uow.clusters.get(callback_data.cluster_id)
+    if cluster is None or cluster.working_group not in managed_groups(actor, WORKING_GROUPS):
+        await query.answer(t("report_errors.not_allowed"), show_alert=True)
+        return
+    await query.answer()
+    message = callback_message(query)
+    if not callback_data.horizon:
+        year = jalali_parts(t.today(now))[0]
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=t.plain("reports.targets_horizon_end"),
+            callback_data=TargetPick(cluster_id=cluster.id, horizon=rules.PROGRAM_END),
+        )
+        for y in (year, year + 1):
+            builder.button(
+                text=t.plain("reports.targets_horizon_year", year=y),
+                callback_data=TargetPick(cluster_id=cluster.id, horizon=str(y)),
+            )
+        builder.adjust(1)
+        await message.answer(
+            t("reports.targets_ask_horizon", cluster=cluster.name), reply_markup=builder.as_markup()
+        )
+        return
+    try:
+        rules.check_horizon(callback_data.horizon)
+    except ValueError:
+        await message.answer(t("errors.stale_button"))
+        return
+    await state.set_state(ReportForm.targets)
+    await state.update_data(cluster_id=cluster.id, horizon=callback_data.horizon)
+    await message.answer(t("reports.targets_ask_values", fields=view.fields_prompt(t)))
+
+
+@router.message(ReportForm.targets, F.text)
+async def typed_targets(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    data = await state.get_data()
+    words = (message.text or "").split()
+    if len(words) != len(KPI_FIELDS):
+        await message.answer(t("report_errors.targets_count"))
+        return
+    values: dict[str, int] = {}
+    for field, word in zip(KPI_FIELDS, words, strict=True):
+        try:
+            values[field] = parse_figure(word, field)
+        except InvalidInput as refused:
+            if refused.reason == "figure_too_large":
+                await message.answer(
+                    t("report_errors.targets_too_large", field=t(f"kpi_fields.{field}"))
+                )
+            else:
+                await message.answer(t("report_errors.targets_bad_number", text=word))
+            return
+    outcome = await service.set_targets(
+        uow, actor, int(data["cluster_id"]), str(data["horizon"]), values, now
+    )
+    await state.clear()
+    if outcome != "done":
+        await message.answer(t("report_errors.not_allowed"))
+        return
+    cluster = await uow.clusters.get(int(data["cluster_id"]))
+    horizon = str(data["horizon"])
+    horizon_text = (
+        t("reports.horizon_end")
+        if horizon == rules.PROGRAM_END
+        else t("reports.horizon_year", year=int(horizon))
+    )
+    await message.answer(
+        t("reports.targets_saved", cluster=cluster.name if cluster else "", horizon=horizon_text)
+    )
