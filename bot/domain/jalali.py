@@ -13,13 +13,8 @@ from __future__ import annotations
 
 import datetime
 import enum
-import functools
-import os
 import re
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -43,15 +38,12 @@ __all__ = [
     "TEHRAN",
     "DateError",
     "DateParseError",
-    "HolidayCalendar",
     "add_months",
-    "default_calendar",
     "format_date",
     "format_datetime",
     "from_jalali",
     "is_leap",
     "jalali_parts",
-    "load_lunar_holidays",
     "month_length",
     "parse_date",
     "tehran_today",
@@ -112,7 +104,6 @@ EN_WEEKDAYS: tuple[str, ...] = (
     "Thursday",
     "Friday",
 )
-_FRIDAY = 6
 
 # Official holidays that fall on the same Jalali day every year, as (month, day).
 FIXED_HOLIDAYS: frozenset[tuple[int, int]] = frozenset(
@@ -476,109 +467,17 @@ def parse_date(text: str, today: datetime.date) -> datetime.date:
 
 
 # --------------------------------------------------------------------------
-# Working days
+# Working days live in bot/domain/workdays.py
 # --------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class HolidayCalendar:
-    """Official Iranian holidays: fixed solar ones plus per-year lunar ones.
-
-    Lunar holidays move about eleven days each solar year and are fixed only
-    when the official calendar is published, so they are data, keyed by
-    Jalali year with (month, day) pairs. Friday is the weekly day off.
-    """
-
-    lunar: Mapping[int, frozenset[tuple[int, int]]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        # Freeze a private copy so a caller mutating its dict cannot change
-        # which days count as working days after the fact.
-        frozen = MappingProxyType({year: frozenset(days) for year, days in self.lunar.items()})
-        object.__setattr__(self, "lunar", frozen)
-
-    def covers(self, year: int) -> bool:
-        """Whether lunar holidays are known for this Jalali year."""
-        return year in self.lunar
-
-    def is_holiday(self, d: datetime.date) -> bool:
-        """Whether ``d`` is an official holiday (Fridays alone do not count)."""
-        year, month, day = jalali_parts(d)
-        return (month, day) in FIXED_HOLIDAYS or (month, day) in self.lunar.get(year, ())
-
-    def is_working_day(self, d: datetime.date) -> bool:
-        return _saturday_index(d) != _FRIDAY and not self.is_holiday(d)
-
-    def next_working_day(self, d: datetime.date) -> datetime.date:
-        """``d`` itself if it is a working day, otherwise the first one after it."""
-        while not self.is_working_day(d):
-            d += datetime.timedelta(days=1)
-        return d
-
-    def add_working_days(self, d: datetime.date, n: int) -> datetime.date:
-        """The ``n``-th working day after ``d``.
-
-        ``n == 0`` returns :meth:`next_working_day` of ``d``, so the result is
-        always a working day: a deadline "due today" set on a Friday moves to
-        Saturday. ``d`` itself is never counted for ``n >= 1``.
-        """
-        if n < 0:
-            raise ValueError("n must be zero or positive")
-        if n == 0:
-            return self.next_working_day(d)
-        for _ in range(n):
-            d = self.next_working_day(d + datetime.timedelta(days=1))
-        return d
+_CALENDAR_NAMES = frozenset({"HolidayCalendar", "default_calendar", "load_lunar_holidays"})
 
 
-_MONTH_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})$")
+def __getattr__(name: str) -> object:
+    # The calendar needs this module's arithmetic, so it is imported on first use; callers
+    # keep importing HolidayCalendar and default_calendar from here.
+    if name in _CALENDAR_NAMES:
+        from bot.domain import workdays
 
-
-def load_lunar_holidays(path: str | os.PathLike[str]) -> HolidayCalendar:
-    """Read per-year holidays from TOML: ``[holidays]`` then ``1404 = ["01/11", ...]``.
-
-    Refuses anything malformed with a ValueError naming the key and the reason,
-    because a silently skipped entry would shift deadlines without anyone noticing.
-    """
-    try:
-        with open(path, "rb") as handle:
-            document = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{path}: not valid TOML: {error}") from error
-
-    table = document.get("holidays")
-    if not isinstance(table, dict):
-        raise ValueError(f"{path}: holidays: missing [holidays] table")
-
-    lunar: dict[int, frozenset[tuple[int, int]]] = {}
-    for key, entries in table.items():
-        where = f"{path}: holidays.{key}"
-        if not re.fullmatch(r"\d{4}", key):
-            raise ValueError(f"{where}: key must be a four-digit Jalali year")
-        year = int(key)
-        if not MIN_YEAR <= year <= MAX_YEAR:
-            raise ValueError(f"{where}: year outside {MIN_YEAR}..{MAX_YEAR}")
-        if not isinstance(entries, list):
-            raise ValueError(f'{where}: value must be a list of "MM/DD" strings')
-        days: set[tuple[int, int]] = set()
-        for entry in entries:
-            match = _MONTH_DAY.match(to_latin_digits(entry)) if isinstance(entry, str) else None
-            if match is None:
-                raise ValueError(f'{where}: {entry!r} is not a "MM/DD" string')
-            month, day = int(match[1]), int(match[2])
-            if not 1 <= month <= 12 or not 1 <= day <= month_length(year, month):
-                raise ValueError(f"{where}: {entry!r} does not exist in {year}")
-            if (month, day) in days:
-                raise ValueError(f"{where}: {entry!r} is listed twice")
-            days.add((month, day))
-        lunar[year] = frozenset(days)
-    return HolidayCalendar(lunar=lunar)
-
-
-_SHIPPED_HOLIDAYS = Path(__file__).with_name("lunar_holidays.toml")
-
-
-@functools.cache
-def default_calendar() -> HolidayCalendar:
-    """The calendar built from the lunar holidays shipped with the bot."""
-    return load_lunar_holidays(_SHIPPED_HOLIDAYS)
+        return getattr(workdays, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
