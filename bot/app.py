@@ -21,8 +21,10 @@ from bot.config import Settings
 from bot.domain import jalali
 from bot.handlers import (
     admin,
+    calendar,
     clusters,
     common,
+    dates,
     fallback,
     meetings,
     monitoring,
@@ -60,6 +62,8 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     task_reports.router,
     monitoring.router,
     meetings.router,
+    calendar.router,
+    dates.router,
     fallback.router,
 )
 
@@ -86,6 +90,7 @@ MENU_COMMANDS = (
     "kpis",
     "mute",
     "reminders",
+    "holidays",
     "date",
     "cancel",
 )
@@ -219,6 +224,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
         UnitOfWorkMiddleware(sessions, settings, clock, after_commit=outbox.flush)
     )
     dispatcher.update.outer_middleware(ActorMiddleware(catalogs, settings))
+    dispatcher.message.outer_middleware(dates.DialogStepMiddleware())
     dispatcher.include_routers(*_detached(FEATURE_ROUTERS))
 
     async def on_error(event: ErrorEvent, bot: Bot) -> None:

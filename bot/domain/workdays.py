@@ -37,6 +37,9 @@ from bot.domain.jalali import (
     jalali_parts,
     month_length,
 )
+from bot.domain.members import Actor, Role
+from bot.domain.text import InvalidInput, one_line
+from bot.domain.working_groups import PROVINCES
 
 __all__ = [
     "Closure",
@@ -45,6 +48,9 @@ __all__ = [
     "HolidayOverrides",
     "OfficialHolidays",
     "Thursday",
+    "check_closure_days",
+    "clean_closure_reason",
+    "closure_scopes",
     "closures_reaching",
     "default_calendar",
     "load_lunar_holidays",
@@ -93,6 +99,7 @@ class Closure:
     last: datetime.date
     reason: str
     province: str | None = None
+    id: int = 0
 
     def covers(self, d: datetime.date) -> bool:
         return self.first <= d <= self.last
@@ -107,6 +114,38 @@ def closures_reaching(working_group: str, closures: Iterable[Closure]) -> tuple[
     The central group's province is no province: only national closures reach it.
     """
     return tuple(c for c in closures if c.province is None or c.province == working_group)
+
+
+# A closure is for a few days (a snow storm, a week of mourning); longer is a typo.
+MAX_CLOSURE_DAYS = 31
+
+
+def closure_scopes(actor: Actor) -> tuple[str | None, ...]:
+    """Where ``actor`` may declare a closure: None is the whole country (a superuser's), a
+    province code is that province's (its secretary's). Empty when nowhere."""
+    scopes: list[str | None] = [None] if actor.is_superuser else []
+    group = actor.working_group
+    if group in PROVINCES and actor.has_role(Role.SECRETARY, group):
+        scopes.append(group)
+    return tuple(scopes)
+
+
+def clean_closure_reason(text: str) -> str:
+    # One line: it is quoted in every notice and in /holidays.
+    return one_line(text, "closure_reason", 3, 300)
+
+
+def check_closure_days(
+    first: datetime.date, last: datetime.date, today: datetime.date
+) -> tuple[datetime.date, datetime.date]:
+    """A closure starts today or later, ends on or after its start, and is not a season."""
+    if first < today:
+        raise InvalidInput("closure_in_past")
+    if last < first:
+        raise InvalidInput("closure_ends_before_it_starts")
+    if (last - first).days >= MAX_CLOSURE_DAYS:
+        raise InvalidInput("closure_too_long")
+    return first, last
 
 
 # --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.calendar import CalendarRepository
 from bot.storage.clusters import ClusterRepository
 from bot.storage.meetings import MeetingRepository
 from bot.storage.monitoring import KpiRepository
@@ -44,6 +45,7 @@ class UnitOfWork:
     templates: TemplateRepository
     meetings: MeetingRepository
     kpis: KpiRepository
+    calendar: CalendarRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
         self._sessions = sessions
@@ -65,6 +67,7 @@ class UnitOfWork:
         self.templates = TemplateRepository(self._session)
         self.meetings = MeetingRepository(self._session)
         self.kpis = KpiRepository(self._session)
+        self.calendar = CalendarRepository(self._session, self._platform)
         return self
 
     async def __aexit__(
