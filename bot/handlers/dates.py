@@ -4,14 +4,13 @@ through bot/handlers/shared.py gets the confirmation without code of its own."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot, Dispatcher, Router
+from aiogram import BaseMiddleware, Dispatcher, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, TelegramObject, Update
+from aiogram.types import CallbackQuery, TelegramObject
 
 from bot.domain import jalali
 from bot.handlers.shared import callback_message, close_buttons, current_dialog, dialog_checksum
@@ -19,11 +18,6 @@ from bot.i18n import Translator
 from bot.ui.calendar import DateConfirm
 
 router = Router(name="dates")
-
-# The answer is fed as an update of its own once the press's update is done: until then the
-# chat's event lock is held, and the answer would wait for it forever if awaited here.
-_feeding: set[asyncio.Task[Any]] = set()
-
 
 class DialogStepMiddleware(BaseMiddleware):
     """Remembers, while a message is handled, which dialog step it answers."""
@@ -42,16 +36,18 @@ class DialogStepMiddleware(BaseMiddleware):
             current_dialog.reset(token)
 
 
+# What aiogram adds for the handler it calls; the message observer sets its own.
+_HANDLER_KEYS = frozenset({"handler", "event_router", "callback_data"})
+
+
 @router.callback_query(DateConfirm.filter())
-async def confirm_date(
-    query: CallbackQuery,
-    callback_data: DateConfirm,
-    state: FSMContext,
-    t: Translator,
-    bot: Bot,
-    dispatcher: Dispatcher,
-    event_update: Update,
-) -> None:
+async def confirm_date(query: CallbackQuery, **data: Any) -> None:
+    """Answer the dialog as if the person had typed the Jalali day, in this same update: the
+    same unit of work, conversation state and reader."""
+    callback_data: DateConfirm = data["callback_data"]
+    state: FSMContext = data["state"]
+    t: Translator = data["t"]
+    dispatcher: Dispatcher = data["dispatcher"]
     await close_buttons(query)
     step = await state.get_state()
     if step is None or dialog_checksum(step) != callback_data.dialog:
@@ -59,9 +55,7 @@ async def confirm_date(
         return
     await query.answer()
     day = datetime.date.fromordinal(callback_data.day)
-    asked = callback_message(query)
-    # The person's answer, as they would have typed it in Jalali.
-    typed = asked.model_copy(
+    typed = callback_message(query).model_copy(
         update={
             "text": jalali.format_date(day, t.locale),
             "from_user": query.from_user,
@@ -69,8 +63,5 @@ async def confirm_date(
             "reply_markup": None,
         }
     )
-    task = asyncio.create_task(
-        dispatcher.feed_update(bot, Update(update_id=event_update.update_id, message=typed))
-    )
-    _feeding.add(task)
-    task.add_done_callback(_feeding.discard)
+    context = {key: value for key, value in data.items() if key not in _HANDLER_KEYS}
+    await dispatcher.propagate_event(update_type="message", event=typed, **context)
