@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 
 from bot.domain.members import Role
+from bot.domain.workdays import Thursday
+from bot.services import calendar as calendar_service
 from bot.ui.calendar import ClosureLift
 from tests.conftest import ADMIN, ALI, MINA, SARA, Clock, RunningBot, given_member
 from tests.e2e.helpers import (
@@ -217,3 +219,34 @@ async def test_an_old_gregorian_offer_does_not_answer_a_later_question(bot: Runn
     await bot.api.drain()
     assert "دیگر باز نیست" in last_answer(bot, SARA)
     assert "تا چه روزی" in bot.api.last_message_to(SARA.id).plain()
+
+
+async def test_each_group_s_calendar_has_its_province_s_closures_and_its_thursday(
+    bot: RunningBot,
+) -> None:
+    now = datetime.datetime(2026, 11, 23, 6, 30, tzinfo=datetime.UTC)
+    today = datetime.date(2026, 11, 23)
+    snow, pollution, old, national = (
+        datetime.date(2026, 12, 1), datetime.date(2026, 12, 2),
+        datetime.date(2026, 6, 1), datetime.date(2026, 12, 3),
+    )  # fmt: skip
+    async with bot.uow() as uow:
+        await uow.calendar.declare(snow, snow, "ardabil", "برف", 1, now)
+        await uow.calendar.declare(pollution, pollution, "tehran", "آلودگی هوا", 1, now)
+        await uow.calendar.declare(old, old, "tehran", "گذشته", 1, now)
+        lifted = await uow.calendar.declare(national, national, None, "اشتباه", 1, now)
+        await uow.calendar.lift(lifted.id, now)
+        await uow.calendar.set_thursday(await uow.working_groups.id_of("fars"), Thursday.OFF)
+        await uow.commit()
+    async with bot.uow() as uow:
+        calendars = await calendar_service.group_calendars(uow, today)
+    tehran_days = calendars.of("tehran")
+    assert not tehran_days.is_working_day(pollution) and tehran_days.is_working_day(snow)
+    assert not calendars.of("ardabil").is_working_day(snow)
+    assert calendars.of("central").is_working_day(pollution)
+    assert calendars.of("tehran").is_working_day(national)  # lifted
+    thursday = datetime.date(2026, 11, 26)
+    assert not calendars.of("fars").is_working_day(thursday)
+    assert calendars.of("tehran").is_working_day(thursday)
+    # Loaded once: asking again builds nothing new.
+    assert calendars.of("tehran") is tehran_days

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.domain.jalali import TEHRAN, from_jalali, jalali_parts
+from bot.domain.members import Actor, Member, MemberStatus, Role
 from bot.domain.schedule import GroupSchedule, ReminderKind, deliverable_at, task_reminders
 from bot.domain.tasks import TaskStatus
+from bot.domain.text import InvalidInput
 from bot.domain.workdays import (
     Closure,
     Holiday,
@@ -17,6 +19,9 @@ from bot.domain.workdays import (
     HolidayOverrides,
     OfficialHolidays,
     Thursday,
+    check_closure_days,
+    clean_closure_reason,
+    closure_scopes,
     closures_reaching,
     default_calendar,
     load_overrides,
@@ -302,3 +307,65 @@ def test_days_off_lists_holidays_and_closures_in_order() -> None:
         ((9, 24), True),
         ((10, 2), False),
     ]
+
+
+# --- who declares closures ------------------------------------------------------------------
+
+
+def an_actor(
+    group: str | None, role: Role = Role.MEMBER, *, superuser: bool = False
+) -> Actor:
+    member = None
+    if group is not None:
+        member = Member(
+            id=1, user_id=1, full_name="x", agency_code="tpo", agency_other=None,
+            working_group=group, phone=None, locale="fa", role=role,
+            status=MemberStatus.APPROVED,
+            applied_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        )  # fmt: skip
+    return Actor(user_id=1, display_name="x", member=member, is_superuser=superuser)
+
+
+def test_a_superuser_closes_the_country_and_a_province_s_secretary_her_province() -> None:
+    assert closure_scopes(an_actor(None, superuser=True)) == (None,)
+    assert closure_scopes(an_actor("fars", Role.SECRETARY)) == ("fars",)
+    assert closure_scopes(an_actor("fars", Role.SECRETARY, superuser=True)) == (None, "fars")
+
+
+def test_members_chairs_and_the_central_secretary_declare_nothing() -> None:
+    assert closure_scopes(an_actor("fars")) == ()
+    assert closure_scopes(an_actor("fars", Role.CHAIR)) == ()
+    # The central group is no province: a national closure is a superuser's.
+    assert closure_scopes(an_actor("central", Role.SECRETARY)) == ()
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "reason"),
+    [
+        ((1405, 9, 1), (1405, 9, 3), "closure_in_past"),
+        ((1405, 9, 5), (1405, 9, 4), "closure_ends_before_it_starts"),
+        ((1405, 9, 2), (1405, 10, 3), "closure_too_long"),
+    ],
+)
+def test_a_closure_starts_today_or_later_and_lasts_a_month_at_most(
+    first: tuple[int, int, int], last: tuple[int, int, int], reason: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_closure_days(j(*first), j(*last), j(1405, 9, 2))
+    assert caught.value.reason == reason
+
+
+def test_a_closure_of_today_or_of_a_month_is_fine() -> None:
+    today = j(1405, 9, 2)
+    assert check_closure_days(today, today, today) == (today, today)
+    assert check_closure_days(today, j(1405, 10, 2), today) == (today, j(1405, 10, 2))
+
+
+@pytest.mark.parametrize(("text", "reason"), [("", "closure_reason_too_short"),
+                                              ("/start", "closure_reason_is_command"),
+                                              ("x" * 301, "closure_reason_too_long")])  # fmt: skip
+def test_a_closure_needs_a_real_reason(text: str, reason: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        clean_closure_reason(text)
+    assert caught.value.reason == reason
+    assert clean_closure_reason("  آلودگی   هوا ") == "آلودگی هوا"
