@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.config import Platform
 from bot.domain.jalali import (
     DateError,
     DateParseError,
@@ -18,6 +19,8 @@ from bot.domain.jalali import (
     parse_date_time,
     parse_time,
 )
+from bot.handlers.shared import date_error
+from bot.i18n import Catalogs
 
 # Monday 2 Azar 1405.
 TODAY = from_jalali(1405, 9, 2)
@@ -250,3 +253,35 @@ def test_any_text_with_a_time_either_parses_or_gives_a_reason(text: str) -> None
     except DateParseError as error:
         assert error.reason in DateError
         assert error.text == text
+
+
+# --- the refusals people read, in both languages ------------------------------------------------
+
+CATALOGS = Catalogs(Platform.TELEGRAM)
+
+
+@pytest.mark.parametrize(
+    ("text", "fa", "en"),
+    [
+        ("2026-12-01", ["میلادی", "۱۰ آذر ۱۴۰۵"], ["Gregorian", "10 Azar 1405"]),
+        ("۱ آذز ۱۴۰۵", ["«آذر»"], ["“Azar”"]),
+        ("9/1", ["سال یا نام ماه"], ["no year or month name"]),
+        ("1405/12/30", ["وجود ندارد"], ["does not exist"]),
+        ("بیست و سی روز دیگر", ["نفهمیدم"], ["could not read"]),
+    ],
+)
+def test_every_refusal_says_what_was_wrong_in_the_reader_s_language(
+    text: str, fa: list[str], en: list[str]
+) -> None:
+    error = refusal(text)
+    for locale, fragments in (("fa", fa), ("en", en)):
+        message = date_error(CATALOGS.translator(locale), error)
+        for fragment in fragments:
+            assert fragment in message, (locale, message)
+
+
+def test_a_wrong_time_is_explained_in_both_languages() -> None:
+    with pytest.raises(DateParseError) as caught:
+        parse_time("25:00")
+    assert "ساعت" in date_error(CATALOGS.translator("fa"), caught.value)
+    assert "time" in date_error(CATALOGS.translator("en"), caught.value)
