@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
+from bot.config import Settings
 from bot.domain import workdays
 from bot.domain.members import Actor, can_manage_group
 from bot.domain.text import InvalidInput
@@ -216,6 +217,7 @@ async def closure_declare(
     actor: Actor,
     uow: UnitOfWork,
     catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -230,6 +232,7 @@ async def closure_declare(
             reason=draft.reason,
             today=t.today(now),
             now=now,
+            zone=settings.zone,
         )
     except service.NotAllowed:
         await query.answer(t.plain("calendar.not_allowed"), show_alert=True)

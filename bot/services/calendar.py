@@ -7,12 +7,15 @@ group's calendar from :func:`group_calendars` once per pass, with two queries in
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from bot.domain import workdays
+from bot.domain.jalali import TEHRAN, tehran_today
 from bot.domain.members import Actor, can_manage_group
 from bot.domain.workdays import Closure, HolidayCalendar, Thursday
 from bot.storage.calendar import Reader
+from bot.storage.meetings import Meeting
 from bot.storage.uow import UnitOfWork
 
 # Closures that ended this long ago still shape what the scheduler counts today: a KPI
@@ -61,6 +64,8 @@ class ClosureDeclared:
     closure: Closure
     # Everyone it reaches, to be told (the declarer included: it confirms the notice).
     readers: list[Reader]
+    # Meetings already set on the closed days, which their groups' members hear about.
+    meetings: list[Meeting] = field(default_factory=list)
 
 
 class NotAllowed(Exception):
@@ -77,6 +82,7 @@ async def declare_closure(
     reason: str,
     today: datetime.date,
     now: datetime.datetime,
+    zone: ZoneInfo = TEHRAN,
 ) -> ClosureDeclared:
     """Raises NotAllowed outside the actor's scopes, InvalidInput for bad days or reason."""
     if province not in workdays.closure_scopes(actor):
@@ -97,7 +103,13 @@ async def declare_closure(
         },
         at=now,
     )
-    return ClosureDeclared(closure, await uow.calendar.readers(province))
+    groups = None if province is None else (province,)
+    meetings = [
+        m
+        for m in await uow.meetings.upcoming(groups, now)
+        if first <= tehran_today(m.starts_at, zone) <= last
+    ]
+    return ClosureDeclared(closure, await uow.calendar.readers(province), meetings)
 
 
 @dataclass(frozen=True)

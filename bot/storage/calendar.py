@@ -19,6 +19,7 @@ class Reader:
 
     user_id: int
     locale: str
+    working_group: str
 
 
 def _closure(row: ClosureRow) -> Closure:
@@ -96,13 +97,15 @@ class CalendarRepository:
 
     async def readers(self, province: str | None) -> list[Reader]:
         """The approved members a closure reaches: a province's, or everyone's."""
-        query = select(MemberRow.user_id, MemberRow.locale).where(
-            MemberRow.platform == self._platform,
-            MemberRow.status == MemberStatus.APPROVED.value,
+        query = (
+            select(MemberRow.user_id, MemberRow.locale, WorkingGroupRow.code)
+            .join(WorkingGroupRow, MemberRow.working_group_id == WorkingGroupRow.id)
+            .where(
+                MemberRow.platform == self._platform,
+                MemberRow.status == MemberStatus.APPROVED.value,
+            )
         )
         if province is not None:
-            query = query.join(
-                WorkingGroupRow, MemberRow.working_group_id == WorkingGroupRow.id
-            ).where(WorkingGroupRow.code == province)
+            query = query.where(WorkingGroupRow.code == province)
         rows = await self._session.execute(query.order_by(MemberRow.id))
-        return [Reader(user_id, locale) for user_id, locale in rows.all()]
+        return [Reader(user_id, locale, group) for user_id, locale, group in rows.all()]

@@ -143,12 +143,20 @@ def closure_notices(catalogs: Catalogs, outcome: ClosureDeclared) -> list[Outgoi
     messages = []
     for reader in outcome.readers:
         t = catalogs.translator(reader.locale)
-        text = t(
-            "calendar.notice",
-            where=where(t, closure.province),
-            span=span(t, closure),
-            reason=closure.reason,
-        )
+        lines = [
+            t(
+                "calendar.notice",
+                where=where(t, closure.province),
+                span=span(t, closure),
+                reason=closure.reason,
+            )
+        ]
+        lines += [
+            t("calendar.meeting_on_closed_day", when=t.moment(meeting.starts_at))
+            for meeting in outcome.meetings
+            if meeting.working_group == reader.working_group
+        ]
+        text = t.join(lines)
         messages.append(
             OutgoingMessage(
                 key=outbox_keys.closure_declared(closure.id, reader.user_id),

@@ -86,6 +86,16 @@ async def test_a_secretary_closes_her_province_for_a_day_and_deadlines_move(
     await given_member(bot, ALI, "tehran", name="علی کریمی")
     await given_member(bot, MINA, "fars", name="مینا")
     await given_cluster(bot, "خوشه مبلمان تهران")
+    async with bot.uow() as uow:  # a meeting already set for the day that will be closed
+        await uow.meetings.create(
+            working_group="tehran",
+            starts_at=datetime.datetime(2026, 11, 24, 7, 30, tzinfo=datetime.UTC),
+            place="اتاق بازرگانی",
+            agenda="برنامه عملیاتی خوشه مبلمان",
+            created_by_user_id=SARA.id,
+            now=datetime.datetime(2026, 11, 20, tzinfo=datetime.UTC),
+        )
+        await uow.commit()
 
     assert "از چه روزی تعطیل است" in await say(bot, SARA, "/closure")
     assert "تا چه روزی" in await say(bot, SARA, "فردا")
@@ -101,6 +111,7 @@ async def test_a_secretary_closes_her_province_for_a_day_and_deadlines_move(
     notice = notices_to(bot, ALI.id, "📢")
     assert len(notice) == 1 and "تهران، روز ۳ آذر ۱۴۰۵" in notice[0]
     assert "آلودگی هوا" in notice[0]
+    assert "جلسه کارگروه در ۱۴۰۵/۰۹/۰۳ ۱۱:۰۰ در همین روزهاست" in notice[0]
     assert notices_to(bot, MINA.id, "📢") == []
     assert "۳ آذر ۱۴۰۵ — تعطیل اعلام‌شده: آلودگی هوا" in await say(bot, ALI, "/holidays")
     assert "آذر ۱۴۰۵ — تعطیل" not in await say(bot, MINA, "/holidays")
