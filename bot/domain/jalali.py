@@ -686,8 +686,12 @@ def parse_date(text: str, today: datetime.date) -> datetime.date:
     for prefix, index in _WEEKDAY_PREFIXES:
         if match := prefix.match(body):
             expected_weekday = index
-            body = match["rest"].strip(" ,،")
+            body = match["rest"]
             break
+    # A separator left at either end, as in "۱۴۰۵/۰۹/۰۱، ساعت ۱۰", is no part of the date.
+    body = body.strip(" ,،")
+    if not body:
+        raise DateParseError(DateError.UNRECOGNIZED, text)
 
     result = _parse_relative(body, today, text)
     if result is None:
