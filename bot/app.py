@@ -21,8 +21,10 @@ from bot.config import Settings
 from bot.domain import jalali
 from bot.handlers import (
     admin,
+    calendar,
     clusters,
     common,
+    dates,
     fallback,
     meetings,
     monitoring,
@@ -61,6 +63,8 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     reports.router,
     monitoring.router,
     meetings.router,
+    calendar.router,
+    dates.router,
     fallback.router,
 )
 
@@ -87,6 +91,7 @@ MENU_COMMANDS = (
     "kpis",
     "mute",
     "reminders",
+    "holidays",
     "date",
     "cancel",
 )
@@ -229,6 +234,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
         UnitOfWorkMiddleware(sessions, settings, clock, after_commit=outbox.flush)
     )
     dispatcher.update.outer_middleware(ActorMiddleware(catalogs, settings))
+    dispatcher.message.outer_middleware(dates.DialogStepMiddleware())
     dispatcher.include_routers(*_detached(FEATURE_ROUTERS))
 
     async def on_error(event: ErrorEvent, bot: Bot) -> None:

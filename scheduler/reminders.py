@@ -29,11 +29,13 @@ from bot.domain.reports import Preset, Ranked, ReportPeriod
 from bot.domain.schedule import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, GroupSchedule, ReminderKind
 from bot.domain.submissions import stage_group
 from bot.domain.tasks import Task
+from bot.domain.workdays import HolidayCalendar
 from bot.domain.working_groups import CENTRAL, WORKING_GROUPS
 from bot.i18n import Catalogs
 from bot.services import meetings as meeting_service
 from bot.services import monitoring as monitoring_service
 from bot.services import reports as report_service
+from bot.services.calendar import GroupCalendars, group_calendars
 from bot.services.members import review_chats
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
@@ -71,10 +73,14 @@ class ReminderRun:
         self.catalogs = catalogs
         self.settings = settings
         self.now = now
-        self.calendar = jalali.default_calendar()
+        # Every group's calendar (closures, Thursdays), loaded at the start of the pass.
+        self._calendars = GroupCalendars([], {})
         self.today = jalali.tehran_today(now, settings.zone)
         self._schedules: dict[str, GroupSchedule] = {}
         self.queued = 0
+
+    def calendar_of(self, working_group: str | None) -> HolidayCalendar:
+        return self._calendars.of(working_group)
 
     async def schedule(self, working_group: str) -> GroupSchedule:
         if working_group not in self._schedules:
@@ -91,6 +97,7 @@ class ReminderRun:
         at: datetime.datetime,
         schedule: GroupSchedule,
         *,
+        group: str | None = None,
         may_wait_days: bool = False,
     ) -> None:
         """Queue what is due by now, for the first moment the group may be messaged.
@@ -104,7 +111,7 @@ class ReminderRun:
         if at > self.now:
             return
         zone = self.settings.zone
-        not_before = timing.deliverable_at(self.now, schedule, self.calendar, zone)
+        not_before = timing.deliverable_at(self.now, schedule, self.calendar_of(group), zone)
         if not may_wait_days and jalali.tehran_today(not_before, zone) != self.today:
             return
         message = OutgoingMessage(
@@ -119,6 +126,7 @@ class ReminderRun:
         return local.astimezone(datetime.UTC)
 
     async def run(self) -> int:
+        self._calendars = await group_calendars(self.uow, self.today)
         await self.tasks()
         await self.approvals()
         await self.meetings()
@@ -135,8 +143,9 @@ class ReminderRun:
             if task.due_on is None or task.status.is_closed:
                 continue
             schedule = await self.schedule(task.working_group)
+            calendar = self.calendar_of(task.working_group)
             dues = timing.task_reminders(
-                task.due_on, task.status, self.today, schedule, self.calendar, self.settings.zone
+                task.due_on, task.status, self.today, schedule, calendar, self.settings.zone
             )
             for due in dues:
                 if due.kind is ReminderKind.TASK_ESCALATION:
@@ -193,6 +202,7 @@ class ReminderRun:
             builder.as_markup().model_dump(exclude_none=True),
             entry.at or self.now,
             schedule,
+            group=entry.working_group,
         )
 
     async def _escalate(self, group: str, overdue: list[Task]) -> None:
@@ -221,6 +231,7 @@ class ReminderRun:
                 None,
                 self.morning(schedule),
                 schedule,
+                group=group,
             )
 
     # --- approvals ------------------------------------------------------------------------
@@ -263,6 +274,7 @@ class ReminderRun:
                         builder.as_markup().model_dump(exclude_none=True),
                         due.at,
                         schedule,
+                        group=group,
                     )
 
     async def _muted_user(self, user_id: int, kind: str) -> bool:
@@ -278,9 +290,10 @@ class ReminderRun:
         for cluster in await monitoring_service.monitoring_candidates(self.uow):
             schedule = await self.schedule(cluster.working_group)
             period = kpi_rules.current_period(self.today, schedule.monitoring)
-            prompt = timing.monitoring_periods(self.today, schedule, self.calendar) == period
+            calendar = self.calendar_of(cluster.working_group)
+            prompt = timing.monitoring_periods(self.today, schedule, calendar) == period
             followup = timing.monitoring_followups(
-                kpi_rules.period_start(period), self.today, self.calendar
+                kpi_rules.period_start(period), self.today, calendar
             )
             if not prompt and followup is None:
                 continue
@@ -315,6 +328,7 @@ class ReminderRun:
                     markup.model_dump(exclude_none=True),
                     self.morning(schedule),
                     schedule,
+                    group=cluster.working_group,
                 )
 
     # --- meetings ------------------------------------------------------------------------------
@@ -439,6 +453,7 @@ class ReminderRun:
                 None,
                 self.morning(schedule),
                 schedule,
+                group=group,
                 may_wait_days=True,
             )
 

@@ -25,13 +25,11 @@ from __future__ import annotations
 
 import datetime
 import enum
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.domain import jalali
-from bot.domain.digits import strip_invisible, to_latin_digits
 from bot.domain.members import Actor, can_manage_group
 from bot.domain.text import InvalidInput, one_line, paragraphs
 
@@ -122,23 +120,15 @@ class Decision:
     task_id: int | None
 
 
-# 10:30, ۱۰:۳۰, 9.30, 10 (a whole hour); a colon typed on a Persian keyboard is still a colon.
-_CLOCK = re.compile(r"^(?P<hour>\d{1,2})(?:\s*[:.٫：]\s*(?P<minute>\d{2}))?$")
-
-
 # --- when -------------------------------------------------------------------------------------
 
 
 def parse_clock(text: str) -> datetime.time:
-    """A wall-clock time typed as HH:MM (or a whole hour), in Persian or Latin digits."""
-    body = to_latin_digits(strip_invisible(text)).strip()
-    match = _CLOCK.match(body)
-    if match is None:
-        raise InvalidInput("time_invalid")
-    hour, minute = int(match["hour"]), int(match["minute"] or 0)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise InvalidInput("time_invalid")
-    return datetime.time(hour, minute)
+    """A wall-clock time: HH:MM, a whole hour, ``ساعت ۱۰``, ``۴ عصر`` (jalali.parse_time)."""
+    try:
+        return jalali.parse_time(text)
+    except jalali.DateParseError:
+        raise InvalidInput("time_invalid") from None
 
 
 def parse_meeting_day(text: str, today: datetime.date) -> datetime.date:

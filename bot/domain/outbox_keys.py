@@ -123,3 +123,14 @@ def task_assigned(task_id: int, version: int, user_id: int) -> str:
 
 def plan_assigned(first_task_id: int, user_id: int) -> str:
     return f"plan-assigned:{first_task_id}:{user_id}"
+
+
+# --- the calendar ---------------------------------------------------------------------------
+
+
+def closure_declared(closure_id: int, user_id: int) -> str:
+    return f"closure:{closure_id}:{user_id}"
+
+
+def closure_lifted(closure_id: int, user_id: int) -> str:
+    return f"closure-lifted:{closure_id}:{user_id}"

@@ -226,7 +226,8 @@ def deliverable_at(
     A moment on a working day (in ``zone``) outside the quiet hours is returned unchanged, in
     UTC. A moment in the early part of a working day's quiet hours (00:00..08:00 by default)
     goes to that same day's quiet-hours end: that is the earliest allowed moment. Anything that
-    has to move to another day (the evening part of the quiet hours, a Friday, a holiday) lands
+    has to move to another day (the evening part of the quiet hours, a Friday, a holiday, the
+    afternoon of a group's half Thursday) lands
     at ``schedule.morning`` of the next working day, so that what piled up overnight or over a
     weekend arrives together at the hour the group chose, not at the first permitted minute.
 
@@ -236,7 +237,8 @@ def deliverable_at(
     _require_aware(moment, "moment")
     local = to_tehran(moment, zone)
     day, t = local.date(), local.time()
-    if calendar.is_working_day(day):
+    closes = calendar.working_until(day)
+    if calendar.is_working_day(day) and (closes is None or t < closes):
         if not schedule.is_quiet(t):
             return moment.astimezone(UTC)
         if t < schedule.quiet_end:

@@ -11,8 +11,12 @@ from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.domain import jalali
 from bot.domain.members import Actor
+from bot.domain.workdays import HolidayCalendar
 from bot.handlers.shared import date_error
-from bot.i18n import Translator
+from bot.i18n import Markup, Translator
+from bot.services import calendar as calendar_service
+from bot.storage.uow import UnitOfWork
+from bot.ui import calendar as calendar_views
 from bot.ui.members import help_text
 
 router = Router(name="common")
@@ -36,7 +40,12 @@ async def nothing_to_cancel(message: Message, t: Translator) -> None:
 
 @router.message(Command("date"))
 async def date(
-    message: Message, command: CommandObject, t: Translator, now: datetime.datetime
+    message: Message,
+    command: CommandObject,
+    actor: Actor,
+    uow: UnitOfWork,
+    t: Translator,
+    now: datetime.datetime,
 ) -> None:
     """Read a Jalali date the way people type it, and say what day it is."""
     if not command.args:
@@ -46,12 +55,18 @@ async def date(
     try:
         day = jalali.parse_date(command.args, today)
     except jalali.DateParseError as error:
-        await message.answer(date_error(t, error))
-        return
-    await message.answer(describe_date(t, day, today))
+        if error.suggestion is None:
+            await message.answer(date_error(t, error))
+            return
+        # A Gregorian date: /date is where people convert, so say which Jalali day it is.
+        day = error.suggestion
+    calendar = await calendar_service.calendar_of(uow, actor.working_group, today)
+    await message.answer(describe_date(t, day, today, calendar))
 
 
-def describe_date(t: Translator, day: datetime.date, today: datetime.date) -> str:
+def describe_date(
+    t: Translator, day: datetime.date, today: datetime.date, calendar: HolidayCalendar
+) -> str:
     offset = (day - today).days
     if offset == 0:
         relation = t("dates.today")
@@ -59,11 +74,22 @@ def describe_date(t: Translator, day: datetime.date, today: datetime.date) -> st
         relation = t("dates.future", days=offset)
     else:
         relation = t("dates.past", days=-offset)
-    calendar = jalali.default_calendar()
-    if calendar.is_holiday(day):
+    closure = calendar.closure_on(day)
+    named = calendar.holidays_on(day)
+    if closure is not None:
+        working = t("dates.closed", reason=closure.reason)
+    elif named:
+        separator = "؛ " if t.locale == "fa" else "; "
+        working = t("dates.holiday_named", name=Markup(separator.join(
+            calendar_views.holiday_name(t, h) for h in named
+        )))  # fmt: skip
+    elif calendar.is_holiday(day):
         working = t("dates.holiday")
     elif not calendar.is_working_day(day):
-        working = t("dates.weekend")
+        # Friday, or a Thursday the reader's group does not work.
+        working = t("dates.weekend") if day.weekday() == 4 else t("dates.thursday_off")
+    elif calendar.working_until(day) is not None:
+        working = t("dates.half_day")
     else:
         working = t("dates.working_day")
     return t(

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import zlib
+from contextvars import ContextVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.domain.jalali import DateParseError
+from bot.domain import jalali
+from bot.domain.jalali import DateError, DateParseError
 from bot.domain.members import InvalidInput
 from bot.domain.tasks import parse_due_date
 from bot.i18n import Markup, Translator
 from bot.services.submissions import NewAttachment
+from bot.ui.calendar import gregorian_keyboard
 
 # Photos have no file name; we name them so, and must resend them as photos: Telegram refuses
 # a photo's file id in sendDocument.
@@ -71,7 +75,45 @@ def echo(text: str) -> str:
 
 def date_error(t: Translator, error: DateParseError) -> Markup:
     """Why a typed date was not understood, quoting (the start of) what was typed."""
-    return t(f"dates.errors.{error.reason.value}", text=echo(error.text))
+    month = ""
+    if error.month is not None:
+        month = (jalali.FA_MONTHS if t.locale == "fa" else jalali.EN_MONTHS)[error.month - 1]
+    meant = t.date(error.suggestion, long=True) if error.suggestion is not None else ""
+    return t(f"dates.errors.{error.reason.value}", text=echo(error.text), jalali=meant, month=month)
+
+
+# The dialog step (FSM state) of the message being handled, set by bot/handlers/dates.py: a
+# button confirming a Gregorian date answers that step only.
+current_dialog: ContextVar[str | None] = ContextVar("current_dialog", default=None)
+
+
+def dialog_checksum(state: str) -> int:
+    return zlib.crc32(state.encode())
+
+
+async def answer_date_error(message: Message, t: Translator, error: DateParseError) -> None:
+    """Say what is wrong with a typed date; a Gregorian one typed inside a dialog gets its
+    Jalali equivalent and a button that answers the dialog with it."""
+    dialog = current_dialog.get()
+    if error.reason is DateError.GREGORIAN and error.suggestion is not None and dialog:
+        meant = t.date(error.suggestion, long=True)
+        await message.answer(
+            t("dates.gregorian_offer", text=echo(error.text), jalali=meant),
+            reply_markup=gregorian_keyboard(t, error.suggestion, dialog_checksum(dialog)),
+        )
+        return
+    await message.answer(date_error(t, error))
+
+
+async def read_date(
+    message: Message, t: Translator, now: datetime.datetime
+) -> datetime.date | None:
+    """A date typed in Jalali, or None after telling the person what is wrong with it."""
+    try:
+        return jalali.parse_date(message.text or "", t.today(now))
+    except DateParseError as error:
+        await answer_date_error(message, t, error)
+    return None
 
 
 async def read_due_date(
@@ -81,7 +123,7 @@ async def read_due_date(
     try:
         return parse_due_date(message.text or "", t.today(now))
     except DateParseError as error:
-        await message.answer(date_error(t, error))
+        await answer_date_error(message, t, error)
     except InvalidInput as error:
         await message.answer(t(f"task_errors.{error.reason}"))
     return None

@@ -516,3 +516,33 @@ class KpiTargetRow(Base):
     value: Mapped[int] = mapped_column(BigInteger)
     set_by_user_id: Mapped[int] = mapped_column(BigInteger)
     set_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+# --- the calendar (issue 10): declared closures and each group's Thursday ----------------------
+
+
+class ClosureRow(Base):
+    """Days declared closed (air pollution, snow, mourning): a province's, or the country's."""
+
+    __tablename__ = "closures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_day: Mapped[datetime.date] = mapped_column(Date)
+    # The scheduler loads the closures still to come or recent, by their last day.
+    last_day: Mapped[datetime.date] = mapped_column(Date, index=True)
+    # A working group's code (a province); None for the whole country.
+    province: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    declared_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    declared_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    # A closure declared by mistake is lifted, not deleted: people were told about it.
+    lifted_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+
+
+class GroupWorkweekRow(Base):
+    """A working group's Thursday: worked, half a day or off; absent means worked."""
+
+    __tablename__ = "group_workweeks"
+
+    working_group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"), primary_key=True)
+    thursday: Mapped[str] = mapped_column(String(16))

@@ -8,6 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.calendar import CalendarRepository
 from bot.storage.clusters import ClusterRepository
 from bot.storage.meetings import MeetingRepository
 from bot.storage.monitoring import KpiRepository
@@ -46,6 +47,7 @@ class UnitOfWork:
     meetings: MeetingRepository
     kpis: KpiRepository
     reports: ReportQueries
+    calendar: CalendarRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
         self._sessions = sessions
@@ -68,6 +70,7 @@ class UnitOfWork:
         self.meetings = MeetingRepository(self._session)
         self.kpis = KpiRepository(self._session)
         self.reports = ReportQueries(self._session)
+        self.calendar = CalendarRepository(self._session, self._platform)
         return self
 
     async def __aexit__(

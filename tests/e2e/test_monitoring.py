@@ -27,8 +27,9 @@ TEHRAN = ZoneInfo("Asia/Tehran")
 CALENDAR = jalali.default_calendar()
 
 DEY_1 = datetime.date(2026, 12, 22)  # 1405/10/01
-REMINDER_DAY = datetime.date(2026, 12, 28)  # 1405/10/07, the 5th working day after it
-ESCALATION_DAY = datetime.date(2027, 1, 3)  # 1405/10/13, the 10th
+# 2 Dey 1405, the birth of Imam Ali, is an official holiday.
+REMINDER_DAY = datetime.date(2026, 12, 29)  # 1405/10/08, the 5th working day after it
+ESCALATION_DAY = datetime.date(2027, 1, 4)  # 1405/10/14, the 10th
 
 
 def test_the_dates_of_this_story_are_what_the_calendar_says() -> None:

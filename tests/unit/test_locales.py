@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import MENU_COMMANDS
 from bot.domain import meetings as meetings_domain
-from bot.domain import members, submissions
+from bot.domain import members, submissions, workdays
 from bot.domain import monitoring as monitoring_domain
 from bot.domain import reports as reports_domain
 from bot.domain import tasks as tasks_domain
@@ -135,6 +135,11 @@ def _invalid_input_reasons() -> set[str]:
 FAMILIES: dict[str, set[str]] = {
     "errors.": _invalid_input_reasons(),
     "dates.errors.": {e.value for e in DateError},
+    # The calendar (handlers/calendar.py, ui/calendar.py).
+    "calendar.thursday_": {rule.value for rule in workdays.Thursday},
+    "calendar.lift_": {"gone", "not_allowed"},
+    "calendar_errors.": set(_INVALID_INPUT.findall(Path(workdays.__file__).read_text("utf-8")))
+    | {f"closure_reason_{problem}" for problem in ("is_command", "too_short", "too_long")},
     "working_groups.": set(WORKING_GROUPS),
     "agencies.": {*AGENCIES, OTHER},
     "roles.": {r.value for r in Role},
