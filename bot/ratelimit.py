@@ -8,7 +8,7 @@ second), because Telegram's own counting and ours never line up exactly.
 Both the outbox sender (bulk: reminders, cards, notices) and the replies to a person's update
 (answers, edits) ask the same limiter, so together they stay under the limits. A reply may use
 a short burst in a private chat (three within three seconds), a bulk message keeps to one a
-second there. Callers *reserve* a slot: the slot is booked at once, and the caller waits until
+second after the last message there. Callers *reserve* a slot: the slot is booked at once, and the caller waits until
 it comes. The outbox books one message at a time, so a reply asking meanwhile gets the very
 next free slot: replies to a person come before bulk reminders.
 
@@ -166,7 +166,7 @@ class RateLimiter:
     def _limits_of(self, chat_id: int, *, reply: bool) -> tuple[Limit, ...]:
         if is_group(chat_id):
             return (self._group_chat,)
-        return (self._private_burst,) if reply else (self._private_chat, self._private_burst)
+        return (self._private_burst,) if reply else (self._private_chat,)
 
     def _sweep(self, now: datetime.datetime) -> None:
         private = max(self._private_chat.period, self._private_burst.period)

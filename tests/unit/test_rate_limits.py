@@ -160,8 +160,8 @@ def test_a_reply_to_a_person_who_types_quickly_may_use_a_short_burst(clock: Cloc
     # Three quick replies go out at once; a fourth waits for the first to leave 3 s.
     assert [limiter.reserve(3001, clock.now, reply=True) for _ in range(3)] == [NO_WAIT] * 3
     assert limiter.delay(3001, clock.now, reply=True) == seconds(3)
-    # A bulk message to that person keeps to one a second (and to the burst).
-    assert limiter.delay(3001, clock.now) == seconds(3)
+    # A bulk message to that person keeps to one a second after the last one.
+    assert limiter.delay(3001, clock.now) == seconds(1)
     assert limiter.delay(3002, clock.now, reply=True) == NO_WAIT
 
 
