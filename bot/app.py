@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from contextlib import suppress
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from bot.handlers import (
 from bot.i18n import LOCALES, Catalogs
 from bot.middlewares import (
     ActorMiddleware,
+    ButtonDataGuard,
     Clock,
     FloodControlMiddleware,
     UnitOfWorkMiddleware,
@@ -147,11 +147,7 @@ class App:
         outbox = asyncio.create_task(self.outbox.run())
         # Tests drive the scheduler's jobs themselves, with their own clock. The jobs only
         # wake the sender: a morning's reminders must not hold up the next minute's job.
-        scheduler = build_scheduler(
-            self.settings.zone,
-            functools.partial(self.tick, wait=False),
-            functools.partial(self.close_expired_votes, wait=False),
-        )
+        scheduler = build_scheduler(self.settings.zone, self.reminders_job, self.votes_job)
         if with_scheduler:
             scheduler.start()
         try:
@@ -179,6 +175,12 @@ class App:
             await uow.commit()
         await self._deliver(wait)
         return queued
+
+    async def reminders_job(self) -> int:
+        return await self.tick(wait=False)
+
+    async def votes_job(self) -> int:
+        return await self.close_expired_votes(wait=False)
 
     async def _deliver(self, wait: bool) -> None:
         if wait:
@@ -255,6 +257,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
                 catalogs, settings, clock, rate=settings.flood_rate, burst=settings.flood_burst
             )
         )
+    dispatcher.update.outer_middleware(ButtonDataGuard(catalogs, settings))
     dispatcher.update.outer_middleware(
         UnitOfWorkMiddleware(
             sessions,

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.domain.members import Actor
+from bot.domain.text import is_id
 from bot.i18n import LOCALES, Catalogs
 from bot.storage.uow import UnitOfWork
 
@@ -133,6 +134,43 @@ def _locale_of(user: User | None, default: str) -> str:
     code = (user.language_code or "") if user is not None else ""
     code = code.split("-")[0].lower()
     return code if code in LOCALES else default
+
+
+def forged_button(data: str | None) -> bool:
+    """Button data with a number no database id can be (our buttons carry ids and small
+    numbers between ':'): a forged or corrupted press, refused before it reaches a query."""
+    if not data:
+        return False
+    for token in data.split(":"):
+        number = token.removeprefix("-")
+        if number.isdigit() and not (number.lstrip("0") == "" or is_id(number)):
+            return True
+    return False
+
+
+class ButtonDataGuard(BaseMiddleware):
+    """Refuses a press whose button data holds an out-of-range number (a 30-digit id would
+    overflow the database driver) with the plain "this button is no longer valid"."""
+
+    def __init__(self, catalogs: Catalogs, settings: Settings) -> None:
+        self._catalogs = catalogs
+        self._default_locale = settings.default_locale
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        query = event.callback_query if isinstance(event, Update) else None
+        if query is None or not forged_button(query.data):
+            return await handler(event, data)
+        log.info("refused button data with an out-of-range number from %s", query.from_user.id)
+        t = self._catalogs.translator(_locale_of(query.from_user, self._default_locale))
+        bot: Bot | None = data.get("bot")
+        if bot is not None:
+            try:
+                await bot.answer_callback_query(
+                    query.id, t.plain("errors.stale_button"), show_alert=True
+                )
+            except TelegramAPIError:
+                log.info("could not answer a refused press")
+        return None
 
 
 class FloodControlMiddleware(BaseMiddleware):

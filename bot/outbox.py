@@ -144,20 +144,21 @@ class OutboxSender:
 
     async def idle(self) -> None:
         """Wait until a pass that began after every wake so far has finished (tests, and the
-        scheduler's jobs when asked to wait); returns at once with no sender task running."""
+        scheduler's jobs when asked to wait). With no sender task running (yet), the pass is
+        made here."""
         ticket = self._requested
-        if self._served >= ticket or not (self._running or self._lock.locked()):
+        if self._served >= ticket:
+            return
+        if not (self._running or self._lock.locked()):
+            await self.flush()
             return
         async with self._pass_done:
             await self._pass_done.wait_for(lambda: self._served >= ticket)
 
     async def deliver_now(self) -> None:
         """Send what is due and wait for it: through the sender task when it runs."""
-        if self._running:
-            self.wake()
-            await self.idle()
-        else:
-            await self.flush()
+        self.wake()
+        await self.idle()
 
     async def flush(self) -> int:
         """Send every due message; returns how many this call marked sent (0 for a call that

@@ -8,9 +8,9 @@ second), because Telegram's own counting and ours never line up exactly.
 Both the outbox sender (bulk: reminders, cards, notices) and the replies to a person's update
 (answers, edits) ask the same limiter, so together they stay under the limits. A reply may use
 a short burst in a private chat (three within three seconds), a bulk message keeps to one a
-second after the last message there. Callers *reserve* a slot: the slot is booked at once, and the caller waits until
-it comes. The outbox books one message at a time, so a reply asking meanwhile gets the very
-next free slot: replies to a person come before bulk reminders.
+second after the last message there. Callers *reserve* a slot: the slot is booked at once,
+and the caller waits until it comes. The outbox books one message at a time, so a reply
+asking meanwhile gets the very next free slot: replies to a person come before bulk reminders.
 
 A 429 pauses what it concerns until the time Telegram named: one group (a group has a limit of
 its own that we may have exceeded) or, for a private chat, the whole bot (the overall limit is

@@ -406,7 +406,11 @@ def _parse_relative(body: str, today: datetime.date, raw: str) -> datetime.date 
     elif _DAY_AFTER_TOMORROW.match(body):
         offset = 2
     elif match := _DAYS_AHEAD.match(body):
-        offset = int(match.group("fa") or match.group("en"))
+        days = match.group("fa") or match.group("en")
+        # Checked before int(): a pasted run of thousands of digits is no date either.
+        if len(days.lstrip("0")) > 6:
+            raise DateParseError(DateError.OUT_OF_RANGE, raw)
+        offset = int(days)
     if offset is None:
         return None
     try:
