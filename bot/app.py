@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 from contextlib import suppress
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ from bot.middlewares import (
 )
 from bot.outbox import OutboxSender, Sleep
 from bot.platform import PROFILES, PlatformProfile
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import Limit, RateLimiter
 from bot.session import PacedSession
 from bot.storage import db
 from bot.storage.fsm import DatabaseStorage
@@ -228,7 +229,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     )
     # One limiter for every call: the replies made in updates (through the session) and the
     # outbox sender's bulk messages share Telegram's limits.
-    limiter = RateLimiter()
+    limiter = RateLimiter(overall=Limit(settings.send_rate, datetime.timedelta(seconds=1)))
     session.middleware(PacedSession(limiter, clock, sleep))
     engine = db.create_engine(settings.database_url)
     storage, isolation = _fsm_storage(settings, engine)

@@ -28,7 +28,7 @@ import mimetypes
 import re
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -809,6 +809,15 @@ class FakeBotAPI:
         `private_burst`), or `per_group_minute` a minute to a group. Real time, for
         benchmarks; `rate_limited` counts the refusals."""
         self._rate_limits = _RateLimits(overall, per_private_chat, private_burst, per_group_minute)
+
+    def allow_any_rate(self) -> None:
+        """Stop enforcing rate limits (see enforce_rate_limits)."""
+        self._rate_limits = None
+
+    def users_started(self, user_ids: Iterable[int]) -> None:
+        """These people wrote to the bot once (so it may write to them), without an update."""
+        for user_id in user_ids:
+            self._mark_started(user_id)
 
     @property
     def rate_limited(self) -> int:
