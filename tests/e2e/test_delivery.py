@@ -17,8 +17,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings
 from bot.outbox import CLAIM_LEASE, SEND_TIMEOUT
-from bot.storage.outbox import OutgoingMessage
-from tests.conftest import ALI, JOHN, Clock, RunningBot, start_bot
+from bot.storage.outbox import OutboxRepository, OutgoingMessage
+from tests.conftest import ALI, JOHN, Clock, RunningBot, given_member, start_bot
 from tests.e2e.helpers import press, say
 from tests.fakebot import FakeBotAPI, FakeUser
 
@@ -225,3 +225,35 @@ async def test_a_message_claimed_by_a_killed_process_is_sent_by_the_next_within_
         await second.app.close()
     # A send can never outlast the half of the lease a sender still trusts.
     assert datetime.timedelta(seconds=SEND_TIMEOUT) < CLAIM_LEASE / 2
+
+
+# --- what an update costs -------------------------------------------------------------------
+
+
+async def test_an_update_uses_one_database_connection_and_no_outbox_claim(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await given_member(bot, ALI, "tehran")
+    await say(bot, JOHN, "/start")  # a visitor in the middle of a dialog: state to read
+    checkouts: list[int] = []
+    claims: list[object] = []
+    claim_due = OutboxRepository.claim_due
+
+    async def counting_claim_due(self: OutboxRepository, *args: Any, **kwargs: Any) -> Any:
+        claims.append(args)
+        return await claim_due(self, *args, **kwargs)
+
+    def checkout(*args: Any) -> None:
+        checkouts.append(1)
+
+    monkeypatch.setattr(OutboxRepository, "claim_due", counting_claim_due)
+    event.listen(bot.app.engine.sync_engine, "checkout", checkout)
+    try:
+        for user, text in ((ALI, "/help"), (JOHN, "/help"), (ALI, "/tasks")):
+            checkouts.clear()
+            await say(bot, user, text)
+            # The dialog state, the member and the handler's queries share one session.
+            assert len(checkouts) == 1, (user.first_name, text)
+    finally:
+        event.remove(bot.app.engine.sync_engine, "checkout", checkout)
+    assert claims == []
