@@ -68,6 +68,8 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         self._retry_delays = retry_delays
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        # A retry runs the handler again: a reply it sent before the failure (rare: the first
+        # query is what fails in an outage) may be sent twice, a change is never made twice.
         for attempt in range(len(self._retry_delays) + 1):
             try:
                 return await self._handle_once(handler, event, data)
@@ -124,9 +126,12 @@ class UnitOfWorkMiddleware(BaseMiddleware):
 def _transient(error: BaseException) -> bool:
     """A lost or refused connection, or a locked database: worth a retry; a broken query or a
     violated constraint is not."""
-    if isinstance(error, (OperationalError, InterfaceError, OSError)):
+    if isinstance(error, (OperationalError, InterfaceError, ConnectionError, TimeoutError)):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated
+    # asyncpg reports a refused connection as a bare OSError ("Connect call failed").
+    return isinstance(error, OSError) and "connect" in str(error).lower()
 
 
 def _locale_of(user: User | None, default: str) -> str:
