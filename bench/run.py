@@ -345,13 +345,18 @@ async def run_one(backend: str, url: str, tasks: int, args: argparse.Namespace) 
     api = FakeBotAPI(token=TOKEN)
     await api.start()
     try:
-        print(f"== {backend}, {tasks} tasks: throughput", flush=True)
-        result["throughput"], result["bot_process"] = await throughput(api, url, seeded, args.burst)
-        if not args.skip_delivery:
+        phases = args.phases.split(",")
+        if "throughput" in phases:
+            print(f"== {backend}, {tasks} tasks: throughput", flush=True)
+            result["throughput"], result["bot_process"] = await throughput(
+                api, url, seeded, args.burst
+            )
+        if "delivery" in phases:
             print(f"== {backend}, {tasks} tasks: delivery of {args.deliver}", flush=True)
             result["delivery"] = await delivery(api, url, seeded, args.deliver)
-        print(f"== {backend}, {tasks} tasks: reminder pass (App.tick today)", flush=True)
-        result["reminder_pass"] = reminder_pass(url, api, args.tick_timeout)
+        if "reminders" in phases:
+            print(f"== {backend}, {tasks} tasks: reminder pass (App.tick today)", flush=True)
+            result["reminder_pass"] = reminder_pass(url, api, args.tick_timeout)
     finally:
         await api.stop()
     return result
@@ -411,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", type=int, default=160, help="updates per throughput burst")
     parser.add_argument("--deliver", type=int, default=int(os.environ.get("BENCH_DELIVER", 1500)),
                         help="messages in the delivery backlog (5000: every member)")  # fmt: skip
-    parser.add_argument("--skip-delivery", action="store_true")
+    parser.add_argument("--phases", default="throughput,delivery,reminders")
     parser.add_argument("--tick-timeout", type=float, default=150)
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
     args = parser.parse_args(argv)
@@ -426,9 +431,12 @@ def main(argv: list[str] | None = None) -> int:
     for backend in args.backends.split(","):
         for size in args.sizes.split(","):
             result = asyncio.run(run_one(backend, urls[backend], int(size), args))
-            (RESULTS / f"{backend}-{size}.json").write_text(json.dumps(result, indent=2))
+            name = f"{backend}-{size}" + ("" if args.phases.count(",") == 2 else f"-{args.phases}")
+            (RESULTS / f"{name.replace(',', '+')}.json").write_text(json.dumps(result, indent=2))
             summary["runs"].append(result)
             print(summarise(result), flush=True)
-    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2))
+    (RESULTS / f"summary-{'+'.join(args.backends.split(','))}.json").write_text(
+        json.dumps(summary, indent=2)
+    )
     print(f"machine: {json.dumps(summary['machine'])}")
     return 0
