@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install db-upgrade clean bench-reports
+.PHONY: run test lint install db-upgrade clean bench bench-reports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ db-upgrade: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# National-size benchmark (bench/run.py): BENCH_SIZES=10000,100000 BENCH_BACKENDS=sqlite
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""Benchmarks at the programme's size: `make bench` (see bench/run.py)."""

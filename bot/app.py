@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 from contextlib import suppress
 from dataclasses import dataclass
@@ -37,9 +38,18 @@ from bot.handlers import (
     tasks,
 )
 from bot.i18n import LOCALES, Catalogs
-from bot.middlewares import ActorMiddleware, Clock, UnitOfWorkMiddleware, utc_now
+from bot.middlewares import (
+    ActorMiddleware,
+    ButtonDataGuard,
+    Clock,
+    FloodControlMiddleware,
+    UnitOfWorkMiddleware,
+    utc_now,
+)
 from bot.outbox import OutboxSender, Sleep
 from bot.platform import PROFILES, OldClientAnswers, PlatformProfile
+from bot.ratelimit import Limit, RateLimiter
+from bot.session import PacedSession
 from bot.storage import db
 from bot.storage.fsm import DatabaseStorage
 from bot.storage.uow import UnitOfWork
@@ -140,10 +150,11 @@ class App:
         handle_signals: bool = True,
         with_scheduler: bool = True,
     ) -> None:
-        # Retries and messages due later go out from here; each update sends its own at once.
-        outbox = asyncio.create_task(self.outbox.run_periodically())
-        # Tests drive the scheduler's jobs themselves, with their own clock.
-        scheduler = build_scheduler(self.settings.zone, self.tick, self.close_expired_votes)
+        # The sender task: woken by updates and the scheduler, it sends at Telegram's pace.
+        outbox = asyncio.create_task(self.outbox.run())
+        # Tests drive the scheduler's jobs themselves, with their own clock. The jobs only
+        # wake the sender: a morning's reminders must not hold up the next minute's job.
+        scheduler = build_scheduler(self.settings.zone, self.reminders_job, self.votes_job)
         if with_scheduler:
             scheduler.start()
         try:
@@ -162,16 +173,29 @@ class App:
             with suppress(asyncio.CancelledError):
                 await outbox
 
-    async def tick(self) -> int:
-        """Queue the reminders, escalations and digests due now, and send what may go."""
+    async def tick(self, *, wait: bool = True) -> int:
+        """Queue the reminders, escalations and digests due now, and have them sent (waiting
+        for the sender's pass unless `wait=False`)."""
         sessions = db.session_factory(self.engine)
         async with UnitOfWork(sessions, self.settings.bot_platform.value) as uow:
             queued = await run_reminders(uow, self.catalogs, self.settings, self.clock())
             await uow.commit()
-        await self.outbox.flush()
+        await self._deliver(wait)
         return queued
 
-    async def close_expired_votes(self) -> int:
+    async def reminders_job(self) -> int:
+        return await self.tick(wait=False)
+
+    async def votes_job(self) -> int:
+        return await self.close_expired_votes(wait=False)
+
+    async def _deliver(self, wait: bool) -> None:
+        if wait:
+            await self.outbox.deliver_now()
+        else:
+            self.outbox.wake()
+
+    async def close_expired_votes(self, *, wait: bool = True) -> int:
         """Votes past their deadline are decided by their majority; returns how many."""
         sessions = db.session_factory(self.engine)
         async with UnitOfWork(sessions, self.settings.bot_platform.value) as uow:
@@ -180,7 +204,7 @@ class App:
             )
             await uow.commit()
         # Ties only redraw cards, which counts as nothing closed but still has to be sent.
-        await self.outbox.flush()
+        await self._deliver(wait)
         return closed
 
     async def close(self) -> None:
@@ -209,6 +233,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
         session=session,
         default=DefaultBotProperties(parse_mode=platform.parse_mode),
     )
+    # One limiter for every call: the replies made in updates (through the session) and the
+    # outbox sender's bulk messages share Telegram's limits.
+    limiter = RateLimiter(overall=Limit(settings.send_rate, datetime.timedelta(seconds=1)))
+    session.middleware(PacedSession(limiter, clock, sleep))
     engine = db.create_engine(settings.database_url)
     storage, isolation = _fsm_storage(settings, engine)
     catalogs = Catalogs(settings.bot_platform, zone=settings.zone)
@@ -216,11 +244,16 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     jalali.default_calendar()
 
     sessions = db.session_factory(engine)
-    outbox = OutboxSender(bot, sessions, settings.bot_platform.value, clock, sleep=sleep)
+    outbox = OutboxSender(
+        bot, sessions, settings.bot_platform.value, clock, sleep=sleep, limiter=limiter
+    )
 
+    # disable_fsm: the FSM middleware is registered below, inside the unit of work, so the
+    # dialog state is read and written in the update's one database session.
     dispatcher = Dispatcher(
         storage=storage,
         events_isolation=isolation,
+        disable_fsm=True,
         catalogs=catalogs,
         outbox_sender=outbox,
         platform=platform,
@@ -230,9 +263,25 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
         answers = OldClientAnswers(platform)
         dispatcher.callback_query.outer_middleware(answers.update_middleware)
         bot.session.middleware(answers.request_middleware)
+    if settings.flood_burst:
+        # Outermost of ours: a dropped update costs no database work.
+        dispatcher.update.outer_middleware(
+            FloodControlMiddleware(
+                catalogs, settings, clock, rate=settings.flood_rate, burst=settings.flood_burst
+            )
+        )
+    dispatcher.update.outer_middleware(ButtonDataGuard(catalogs, settings))
     dispatcher.update.outer_middleware(
-        UnitOfWorkMiddleware(sessions, settings, clock, after_commit=outbox.flush)
+        UnitOfWorkMiddleware(
+            sessions,
+            settings,
+            clock,
+            after_commit=outbox.after_commit,
+            catalogs=catalogs,
+            sleep=sleep,
+        )
     )
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(ActorMiddleware(catalogs, settings))
     dispatcher.message.outer_middleware(dates.DialogStepMiddleware())
     dispatcher.include_routers(*_detached(FEATURE_ROUTERS))

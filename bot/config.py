@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Tehran"
     # Long-poll timeout for getUpdates, in seconds.
     polling_timeout: int = 10
+    # Flood control per person: FLOOD_BURST updates at once, then FLOOD_RATE a second; beyond
+    # that the person is asked once to slow down and the rest is dropped. FLOOD_BURST=0: off.
+    flood_burst: int = Field(default=8, ge=0)
+    flood_rate: float = Field(default=2.0, gt=0)
+    # Messages a second the bot sends overall: Telegram allows about 30, and a margin keeps its
+    # counting and ours from disagreeing. Raise it only if Telegram raised your bot's limit.
+    send_rate: int = Field(default=28, ge=1)
 
     @field_validator("bot_token")
     @classmethod

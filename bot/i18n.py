@@ -110,9 +110,15 @@ class Catalogs:
         self.platform = platform
         self.zone = zone
         self._catalogs = {locale: load_catalog(locale, directory) for locale in LOCALES}
+        # A translator holds nothing that changes: one per locale, not one per update.
+        self._translators: dict[str, Translator] = {}
 
     def translator(self, locale: str) -> Translator:
-        return Translator(locale if locale in self._catalogs else "fa", self)
+        known = locale if locale in self._catalogs else "fa"
+        translator = self._translators.get(known)
+        if translator is None:
+            translator = self._translators[known] = Translator(known, self)
+        return translator
 
     def template(self, locale: str, key: str) -> str:
         return self._catalogs[locale][key]

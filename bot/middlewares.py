@@ -4,27 +4,39 @@
 - `actor`: who is acting and with which role;
 - `t`: texts in that person's language, rendered for this platform;
 - `settings`, `now`: configuration and the moment the update is handled.
+
+Also here: flood control per person (FloodControlMiddleware), before any database work.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import TelegramObject, User
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.domain.members import Actor
-from bot.i18n import Catalogs
+from bot.domain.text import is_id
+from bot.i18n import LOCALES, Catalogs
 from bot.storage.uow import UnitOfWork
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 Clock = Callable[[], datetime.datetime]
+Sleep = Callable[[float], Awaitable[object]]
+
+# A database that is briefly unreachable (a restart, a failover, a locked SQLite file) is
+# waited for this long, in steps, before the person is asked to try again: about 7 s.
+DATABASE_RETRY_DELAYS = (0.5, 1.0, 2.0, 3.5)
 
 log = logging.getLogger(__name__)
 
@@ -40,28 +52,200 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         settings: Settings,
         clock: Clock,
         after_commit: Callable[[], Awaitable[object]] | None = None,
+        *,
+        catalogs: Catalogs | None = None,
+        sleep: Sleep = asyncio.sleep,
+        retry_delays: tuple[float, ...] = DATABASE_RETRY_DELAYS,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
-        # Run once the update's transaction is committed (not when the handler failed):
-        # the outbox sender, so the update's messages are out before the next update.
+        # Run once the update's transaction is committed, when it queued messages (not when
+        # the handler failed): wakes the outbox sender, which sends them in its own task.
         self._after_commit = after_commit
+        self._catalogs = catalogs
+        self._sleep = sleep
+        self._retry_delays = retry_delays
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        # A retry runs the handler again: a reply it sent before the failure (rare: the first
+        # query is what fails in an outage) may be sent twice, a change is never made twice.
+        for attempt in range(len(self._retry_delays) + 1):
+            try:
+                return await self._handle_once(handler, event, data)
+            except (OperationalError, InterfaceError, DBAPIError, OSError) as error:
+                if not _transient(error):
+                    raise
+                if attempt == len(self._retry_delays):
+                    log.error("database unreachable; update given up: %s", error)
+                    await self._ask_to_try_again(event, data)
+                    return None
+                delay = self._retry_delays[attempt]
+                log.warning("database unreachable (%s); retrying in %s s", error, delay)
+                await self._sleep(delay)
+        return None
+
+    async def _handle_once(
+        self, handler: Handler, event: TelegramObject, data: dict[str, Any]
+    ) -> Any:
+        # A retry starts from what aiogram gave, not from what the failed attempt added.
+        attempt_data = dict(data)
         async with UnitOfWork(self._sessions, self._settings.bot_platform.value) as uow:
-            data["uow"] = uow
-            data["settings"] = self._settings
-            data["now"] = self._clock()
-            result = await handler(event, data)
+            attempt_data["uow"] = uow
+            attempt_data["settings"] = self._settings
+            attempt_data["now"] = self._clock()
+            result = await handler(event, attempt_data)
             await uow.commit()
-        if self._after_commit is not None:
+        if self._after_commit is not None and uow.outbox.queued:
             try:
                 await self._after_commit()
             except Exception:
                 # The update's work is committed; what was not sent is retried periodically.
                 log.exception("after-commit hook failed")
         return result
+
+    async def _ask_to_try_again(self, event: TelegramObject, data: dict[str, Any]) -> None:
+        """In plain words: nothing was done, press (or send) again in a moment."""
+        bot: Bot | None = data.get("bot")
+        if self._catalogs is None or bot is None or not isinstance(event, Update):
+            return
+        user: User | None = data.get("event_from_user")
+        t = self._catalogs.translator(_locale_of(user, self._settings.default_locale))
+        try:
+            if event.callback_query is not None:
+                await bot.answer_callback_query(
+                    event.callback_query.id, t.plain("errors.database_unavailable"),
+                    show_alert=True,
+                )  # fmt: skip
+            elif event.message is not None:
+                await bot.send_message(event.message.chat.id, t("errors.database_unavailable"))
+        except TelegramAPIError:
+            log.warning("could not tell the person the database is unreachable")
+
+
+def _transient(error: BaseException) -> bool:
+    """A lost or refused connection, or a locked database: worth a retry; a broken query or a
+    violated constraint is not."""
+    if isinstance(error, (OperationalError, InterfaceError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated
+    # asyncpg reports a refused connection as a bare OSError ("Connect call failed").
+    return isinstance(error, OSError) and "connect" in str(error).lower()
+
+
+def _locale_of(user: User | None, default: str) -> str:
+    """The person's language as their app reports it: no database needed."""
+    code = (user.language_code or "") if user is not None else ""
+    code = code.split("-")[0].lower()
+    return code if code in LOCALES else default
+
+
+def forged_button(data: str | None) -> bool:
+    """Button data with a number no database id can be (our buttons carry ids and small
+    numbers between ':'): a forged or corrupted press, refused before it reaches a query."""
+    if not data:
+        return False
+    for token in data.split(":"):
+        number = token.removeprefix("-")
+        if number.isdigit() and not (number.lstrip("0") == "" or is_id(number)):
+            return True
+    return False
+
+
+class ButtonDataGuard(BaseMiddleware):
+    """Refuses a press whose button data holds an out-of-range number (a 30-digit id would
+    overflow the database driver) with the plain "this button is no longer valid"."""
+
+    def __init__(self, catalogs: Catalogs, settings: Settings) -> None:
+        self._catalogs = catalogs
+        self._default_locale = settings.default_locale
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        query = event.callback_query if isinstance(event, Update) else None
+        if query is None or not forged_button(query.data):
+            return await handler(event, data)
+        log.info("refused button data with an out-of-range number from %s", query.from_user.id)
+        t = self._catalogs.translator(_locale_of(query.from_user, self._default_locale))
+        bot: Bot | None = data.get("bot")
+        if bot is not None:
+            try:
+                await bot.answer_callback_query(
+                    query.id, t.plain("errors.stale_button"), show_alert=True
+                )
+            except TelegramAPIError:
+                log.info("could not answer a refused press")
+        return None
+
+
+class FloodControlMiddleware(BaseMiddleware):
+    """Beyond a few updates a second from one person, answer once ("too fast, wait a moment")
+    and drop the rest: Telegram would refuse most replies anyway, and one person must not
+    slow the bot down for everyone else. Runs before any database work.
+
+    A token bucket per person: `burst` updates at once, then `rate` a second. Callback queries
+    dropped are still answered (a quiet toast), so the person's app stops its spinner.
+    """
+
+    def __init__(
+        self,
+        catalogs: Catalogs,
+        settings: Settings,
+        clock: Clock,
+        *,
+        rate: float = 2.0,
+        burst: int = 6,
+        remembered: int = 10_000,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("flood control needs a positive rate and burst")
+        self._catalogs = catalogs
+        self._default_locale = settings.default_locale
+        self._clock = clock
+        self._rate = rate
+        self._burst = float(burst)
+        self._remembered = remembered
+        # user id -> (tokens left, when counted, warned in this flood): oldest first, bounded.
+        self._people: OrderedDict[int, tuple[float, datetime.datetime, bool]] = OrderedDict()
+
+    def allow(self, user_id: int) -> tuple[bool, bool]:
+        """(handle it, warn now): the bookkeeping alone, for tests and the middleware."""
+        now = self._clock()
+        tokens, counted, warned = self._people.pop(user_id, (self._burst, now, False))
+        elapsed = max((now - counted).total_seconds(), 0.0)
+        tokens = min(self._burst, tokens + elapsed * self._rate)
+        if tokens >= 1.0:
+            self._people[user_id] = (tokens - 1.0, now, False)
+            allowed, warn = True, False
+        else:
+            self._people[user_id] = (tokens, now, True)
+            allowed, warn = False, not warned
+        while len(self._people) > self._remembered:
+            self._people.popitem(last=False)
+        return allowed, warn
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return await handler(event, data)
+        allowed, warn = self.allow(user.id)
+        if allowed:
+            return await handler(event, data)
+        log.info("flood control: dropped an update from %s", user.id)
+        bot: Bot | None = data.get("bot")
+        if bot is None or not isinstance(event, Update):
+            return None
+        t = self._catalogs.translator(_locale_of(user, self._default_locale))
+        try:
+            if event.callback_query is not None:
+                await bot.answer_callback_query(
+                    event.callback_query.id, t.plain("errors.too_fast") if warn else None
+                )
+            elif warn and event.message is not None:
+                await bot.send_message(event.message.chat.id, t("errors.too_fast"))
+        except TelegramAPIError:
+            log.info("flood control: could not answer %s", user.id)
+        return None
 
 
 class ActorMiddleware(BaseMiddleware):

@@ -1,18 +1,24 @@
-"""Sending what the outbox holds: after each commit, at start, and periodically.
+"""Sending what the outbox holds: a sender task of its own, woken when an update or the
+scheduler commits messages, when a flood-control pause ends, and every few seconds for
+retries and messages due later. An update only wakes it: nobody's update waits for pacing.
 
 Each message is sent outside any transaction and then marked in a short one of its own (with
 its card copy, for cards), so a slow or failing recipient never holds a database lock and one
-bad message never blocks the others. Only flood control (429) stops a flush: it throttles the
-whole bot, so nothing is sent until the time Telegram named has passed.
+bad message never blocks the others. Flood control (429) on a private chat throttles the
+whole bot: the pass ends, and the sender task goes on when the time Telegram named has passed;
+on a group it puts off only that group's messages.
 
 Several processes may share the database: a sender sends only rows it claimed (for a lease,
-see OutboxRepository.claim_due), so each message goes out at most once. It uses a claim only
-while at least half its lease is left, and one send (bounded by the HTTP timeout, 60 s by
-default) takes far less than that, so a claim never runs out under a message being sent.
+see OutboxRepository.claim_due), so each message goes out at most once. The lease is short (30
+s), so the rows a killed process claimed are sent by another within a minute; a sender uses a
+claim only while at least half its lease is left and then claims afresh (renewing what it
+still holds), and one send is bounded by SEND_TIMEOUT, well under that half, so a claim never
+runs out under a message being sent.
 
-Telegram's limits (30 messages a second, 1 a second per private chat, 20 a minute per group)
-are kept by a RateLimiter: a short wait is slept, a longer one puts the message off (and every
-later one to that chat in the same pass, keeping their order) without counting an attempt.
+Telegram's limits (28 messages a second with a margin, 1 a second per private chat, 20 a minute
+per group) are kept by the RateLimiter the replies to updates share (bot/session.py): a short
+wait is slept, a longer one puts the message off (and every later one to that chat in the same
+pass, keeping their order) without counting an attempt.
 
 A crash between sending and marking can repeat that one message once its claim has run out;
 a crash between commit and sending loses nothing.
@@ -29,6 +35,7 @@ import secrets
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -41,7 +48,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import RateLimiter, bulk_call, is_group
 from bot.storage.outbox import MAX_WORKER_LENGTH, PendingMessage
 from bot.storage.uow import UnitOfWork
 
@@ -54,8 +61,13 @@ MAX_BACKOFF = datetime.timedelta(minutes=10)
 # an outage of the Bot API must not lose messages. Reminders older than that are folded into
 # a catch-up message at start anyway (scheduler/reminders.py).
 MAX_ATTEMPTS = 300
-# How long a sender's claim on the messages it is about to send keeps other senders off them.
-CLAIM_LEASE = datetime.timedelta(minutes=5)
+# How long a sender's claim on the messages it is about to send keeps other senders off them:
+# short, so what a crashed process claimed waits no longer than this.
+CLAIM_LEASE = datetime.timedelta(seconds=30)
+# The longest one send may take (the HTTP timeout of a bulk call): under half the lease.
+SEND_TIMEOUT = 10
+# How often the sender task looks for retries and messages that became due, unwoken.
+PERIODIC_INTERVAL = 5.0
 # A longer wait for a rate limit puts the message off instead of holding up the flush.
 MAX_RATE_WAIT = datetime.timedelta(seconds=2)
 
@@ -114,7 +126,39 @@ class OutboxSender:
         self._pass_done = asyncio.Condition()
         self._requested = 0
         self._served = 0
-        self._throttled_until: datetime.datetime | None = None
+        self._wake = asyncio.Event()
+        self._running = False
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return self._limiter
+
+    def wake(self) -> None:
+        """Something was committed to send: the sender task sends it soon (never waits)."""
+        self._requested += 1
+        self._wake.set()
+
+    async def after_commit(self) -> None:
+        """The unit-of-work middleware's hook: wakes the sender task and returns at once."""
+        self.wake()
+
+    async def idle(self) -> None:
+        """Wait until a pass that began after every wake so far has finished (tests, and the
+        scheduler's jobs when asked to wait). With no sender task running (yet), the pass is
+        made here."""
+        ticket = self._requested
+        if self._served >= ticket:
+            return
+        if not (self._running or self._lock.locked()):
+            await self.flush()
+            return
+        async with self._pass_done:
+            await self._pass_done.wait_for(lambda: self._served >= ticket)
+
+    async def deliver_now(self) -> None:
+        """Send what is due and wait for it: through the sender task when it runs."""
+        self.wake()
+        await self.idle()
 
     async def flush(self) -> int:
         """Send every due message; returns how many this call marked sent (0 for a call that
@@ -137,14 +181,25 @@ class OutboxSender:
                         self._pass_done.notify_all()
             return sent
 
-    async def run_periodically(self, interval: float = 5.0) -> None:
-        """Send what became due since (retries, scheduled messages) until cancelled."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("outbox flush failed; trying again in %s s", interval)
+    async def run(self, interval: float = PERIODIC_INTERVAL) -> None:
+        """The sender task, until cancelled: a pass whenever woken, when a flood-control pause
+        ends, and every `interval` seconds (retries, messages due later)."""
+        self._running = True
+        try:
+            while True:
+                try:
+                    await self.flush()
+                except Exception:
+                    log.exception("outbox pass failed; trying again in %s s", interval)
+                timeout = interval
+                paused = self._limiter.paused_for(None, self._clock()).total_seconds()
+                if paused > 0:
+                    timeout = min(timeout, paused)
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                self._wake.clear()
+        finally:
+            self._running = False
 
     async def _send_due(self) -> int:
         sent = 0
@@ -155,7 +210,7 @@ class OutboxSender:
         unreachable: set[int] = set()
         while True:
             now = self._clock()
-            if self._throttled_until is not None and now < self._throttled_until:
+            if self._limiter.paused_for(None, now) > datetime.timedelta(0):
                 return sent
             batch = await self._claim(now)
             # Back again in the same pass (its retry came due meanwhile): the next pass sends it.
@@ -217,10 +272,11 @@ class OutboxSender:
             log.info("outbox %s: rate limit, put off until %s", message.key, until)
             await self._retry(message, until, None, count_attempt=False)
             return False
+        # Booked before the wait and counted before the call: a reply asking meanwhile gets the
+        # next slot, and a request Telegram refused still counts toward its limits.
+        wait = self._limiter.reserve(message.chat_id, now)
         if wait > datetime.timedelta(0):
             await self._sleep(wait.total_seconds())
-        # Counted before the call: a request Telegram refused still counts toward its limits.
-        self._limiter.record(message.chat_id, self._clock())
         return True
 
     async def _deliver(self, message: PendingMessage) -> _Outcome:
@@ -228,10 +284,11 @@ class OutboxSender:
             result = await self._call(message)
         except TelegramRetryAfter as error:
             until = self._clock() + datetime.timedelta(seconds=error.retry_after)
-            self._throttled_until = until
+            self._limiter.throttled(message.chat_id, until)
             log.warning("outbox %s: throttled for %s s", message.key, error.retry_after)
             await self._retry(message, until, error.message, count_attempt=False)
-            return _Outcome.THROTTLED
+            # A group's own limit: the others go on; the group's later messages are put off.
+            return _Outcome.DEFERRED if is_group(message.chat_id) else _Outcome.THROTTLED
         except (TelegramForbiddenError, TelegramMigrateToChat) as error:
             # Blocked, never started, kicked, or the group moved: retrying cannot help, and
             # neither can sending the rest of what waits for that chat.
@@ -266,14 +323,21 @@ class OutboxSender:
             if message.reply_markup is not None
             else None
         )
-        if message.edit_message_id is not None:
-            return await self._bot.edit_message_text(
-                text=message.text,
-                chat_id=message.chat_id,
-                message_id=message.edit_message_id,
-                reply_markup=markup,
+        token = bulk_call.set(True)
+        try:
+            if message.edit_message_id is not None:
+                return await self._bot.edit_message_text(
+                    text=message.text,
+                    chat_id=message.chat_id,
+                    message_id=message.edit_message_id,
+                    reply_markup=markup,
+                    request_timeout=SEND_TIMEOUT,
+                )
+            return await self._bot.send_message(
+                message.chat_id, message.text, reply_markup=markup, request_timeout=SEND_TIMEOUT
             )
-        return await self._bot.send_message(message.chat_id, message.text, reply_markup=markup)
+        finally:
+            bulk_call.reset(token)
 
     async def _mark_sent(self, message: PendingMessage, result: Message | bool | None) -> None:
         async with UnitOfWork(self._sessions, self._platform) as uow:

@@ -91,6 +91,9 @@ def make_settings(database_url: str, fake_api: FakeBotAPI) -> Callable[..., Sett
             "admin_ids": frozenset({ADMIN.id}),
             "redis_url": None,
             "polling_timeout": 1,
+            # Stories type as fast as the harness goes, under a clock that stands still:
+            # flood control has stories of its own (tests/e2e/test_delivery.py).
+            "flood_burst": 0,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[arg-type, call-arg]
@@ -109,6 +112,8 @@ class RunningBot:
         return UnitOfWork(sessions, self.app.settings.bot_platform.value)
 
     async def stop(self) -> None:
+        if self.app.outbox.idle in self.api.drain_hooks:
+            self.api.drain_hooks.remove(self.app.outbox.idle)
         if self.task.done():
             return
         try:
@@ -134,6 +139,8 @@ async def start_bot(settings: Settings, api: FakeBotAPI, clock: Clock) -> Runnin
     task = asyncio.create_task(
         app.run_polling(handle_as_tasks=False, handle_signals=False, with_scheduler=False)
     )
+    # The outbox sends from a task of its own: a drained update has its messages out too.
+    api.drain_hooks.append(app.outbox.idle)
     return RunningBot(app, api, task)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.domain.digits import normalize_persian, strip_invisible, to_latin_digits
 from bot.domain.members import Actor, can_manage_group, can_see_all, can_view_group
-from bot.domain.text import InvalidInput, one_line
+from bot.domain.text import InvalidInput, one_line, whole_number
 from bot.domain.working_groups import CENTRAL, PROVINCES
 
 
@@ -78,9 +78,7 @@ _SEPARATORS = re.compile(r"[,\u066c\u060c\s]")
 def parse_firm_count(text: str) -> int:
     """Number of firms in the cluster, typed with Latin, Persian or Arabic-Indic digits."""
     raw = _SEPARATORS.sub("", to_latin_digits(strip_invisible(text)))
-    if not raw.isascii() or not raw.isdigit():
-        raise InvalidInput("firm_count_invalid")
-    return check_firm_count(int(raw))
+    return check_firm_count(whole_number(raw, "firm_count_invalid", MAX_FIRMS))
 
 
 def check_firm_count(count: int) -> int:

@@ -18,7 +18,7 @@ from bot.domain.clusters import Cluster, ClusterStage, can_view_cluster
 from bot.domain.digits import strip_invisible, to_latin_digits
 from bot.domain.jalali import from_jalali, jalali_parts
 from bot.domain.members import Actor, can_manage_group
-from bot.domain.text import InvalidInput, check_length
+from bot.domain.text import InvalidInput, check_length, whole_number
 
 # In the order the dialog asks them and the tables show them; also the KpiReportRow columns.
 KPI_FIELDS: tuple[str, ...] = (
@@ -124,13 +124,11 @@ def parse_figure(text: str, field: str | None = None) -> int:
         raise InvalidInput("figure_not_a_number")
     if len(groups) > 1 and (len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])):
         raise InvalidInput("figure_not_a_number")
-    value = int("".join(groups))
-    if negative and value:
+    digits = "".join(groups)
+    if negative and digits.strip("0"):
         raise InvalidInput("figure_negative")
     limit = MAX_FIGURES.get(field, MAX_FIGURE) if field is not None else MAX_FIGURE
-    if value > limit:
-        raise InvalidInput("figure_too_large")
-    return value
+    return whole_number(digits, "figure_too_large", limit)
 
 
 def clean_narrative(text: str) -> str:

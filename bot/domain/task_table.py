@@ -29,6 +29,7 @@ from bot.domain import jalali
 from bot.domain.clusters import search_key
 from bot.domain.digits import normalize_persian, strip_invisible, to_latin_digits
 from bot.domain.tasks import TaskStatus, is_overdue
+from bot.domain.text import is_id
 
 __all__ = [
     "COLUMNS",
@@ -274,7 +275,7 @@ def parse_rows(
         task_id: int | None = None
         raw_id = _number(cell(row, "id"))
         if raw_id:
-            if raw_id.isascii() and raw_id.isdigit() and int(raw_id) > 0:
+            if is_id(raw_id):
                 task_id = int(raw_id)
                 if task_id in seen_ids:
                     problems.append(TableError(line, "duplicate_id", "id", raw_id))
@@ -314,7 +315,12 @@ def parse_rows(
             problems.append(TableError(line, "bad_status", "status", status))
 
         progress = _number(cell(row, "progress")).rstrip("%٪").strip()
-        if progress and not (progress.isascii() and progress.isdigit() and int(progress) <= 100):
+        if progress and not (
+            progress.isascii()
+            and progress.isdigit()
+            and len(progress.lstrip("0")) <= 3
+            and int(progress) <= 100
+        ):
             problems.append(TableError(line, "bad_progress", "progress", cell(row, "progress")))
 
         if problems:

@@ -34,6 +34,32 @@ def normalize_multiline(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", paragraphs)
 
 
+# The largest id a database key holds (PostgreSQL's integer): a larger one names nothing.
+MAX_ID = 2**31 - 1
+
+
+def whole_number(digits: str, reason: str, maximum: int) -> int:
+    """ASCII digits as a number no larger than `maximum`, else `InvalidInput(reason)`. The
+    length is checked before converting: a pasted 5,000-digit number is refused at no cost
+    (Python refuses to convert more than 4,300 digits, with a ValueError nobody explains)."""
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidInput(reason)
+    if len(digits.lstrip("0")) > len(str(maximum)):
+        raise InvalidInput(reason)
+    value = int(digits)
+    if value > maximum:
+        raise InvalidInput(reason)
+    return value
+
+
+def is_id(token: str) -> bool:
+    """Whether `token` (from button data, a table cell) can be a database id at all."""
+    try:
+        return whole_number(token, "id", MAX_ID) > 0
+    except InvalidInput:
+        return False
+
+
 def check_length(value: str, field: str, shortest: int, longest: int) -> str:
     """`value` if it is no command and its length is within bounds, else `InvalidInput`
     with the reason `<field>_is_command`, `<field>_too_short` or `<field>_too_long`."""

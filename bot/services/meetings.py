@@ -19,9 +19,9 @@ from bot.domain.clusters import Cluster
 from bot.domain.meetings import Answer, Decision, Meeting, MeetingRefusal, Reply
 from bot.domain.members import Actor, Member, MemberStatus, managed_groups
 from bot.domain.schedule import ReminderKind
+from bot.domain.tasks import Task
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.services import tasks as task_service
-from bot.storage.tasks import Task
 from bot.storage.uow import UnitOfWork
 
 # Clusters offered when a decision becomes a task, at most.

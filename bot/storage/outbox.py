@@ -67,6 +67,8 @@ class PendingMessage(OutgoingMessage):
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Messages stored through this repository (its unit of work): none, nothing to wake.
+        self.queued = 0
 
     async def enqueue(
         self,
@@ -98,7 +100,9 @@ class OutboxRepository:
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
         )
         result = await self._session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        stored = bool(result.rowcount)  # type: ignore[attr-defined]
+        self.queued += stored
+        return stored
 
     def _insert(self) -> Any:
         return upsert_insert(self._session)

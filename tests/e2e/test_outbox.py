@@ -4,6 +4,7 @@ between the commit and the send: a crash, flood control, a blocked recipient, a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import os
 import socket
@@ -194,17 +195,53 @@ async def test_a_committed_card_arrives_once_with_its_keyboard_and_its_copy_is_r
     assert row.claimed_by is None and row.claimed_until is None
 
 
-async def test_any_update_sends_what_is_due_before_it_counts_as_handled(
+async def test_an_update_that_queued_nothing_leaves_the_outbox_alone_and_a_wake_sends_it(
+    bot: RunningBot, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await have_started(bot, ALI)
+    claims: list[datetime.datetime] = []
+    claim_due = OutboxRepository.claim_due
+
+    async def counting_claim_due(
+        self: OutboxRepository, now: datetime.datetime, *args: Any, **kwargs: Any
+    ) -> Any:
+        claims.append(now)
+        return await claim_due(self, now, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxRepository, "claim_due", counting_claim_due)
+    # Committed by another part of the bot (another process, the scheduler) without a wake.
+    await enqueue(bot, clock.now, note("hello:1", ALI))
+
+    # An unrelated update queued nothing: it costs no outbox query, and sends nothing.
+    bot.api.text(JOHN, "/help")
+    await bot.api.drain()
+    assert claims == []
+    assert received(bot.api, ALI, "hello:1") == []
+
+    # The scheduler wakes the sender after committing: what is due goes out, once.
+    bot.app.outbox.wake()
+    await bot.api.drain()
+    assert len(received(bot.api, ALI, "hello:1")) == 1
+
+
+async def test_the_sender_task_sends_what_became_due_without_being_woken(
     bot: RunningBot, clock: Clock
 ) -> None:
     await have_started(bot, ALI)
-    await enqueue(bot, clock.now, note("hello:1", ALI))
-
-    # An unrelated update: once it is handled, what was committed before has gone out.
-    bot.api.text(JOHN, "/help")
-    await bot.api.drain()
-
-    assert len(received(bot.api, ALI, "hello:1")) == 1
+    await bot.stop()
+    await enqueue(bot, clock.now, note("later:1", ALI))
+    sender = own_sender(bot, clock)
+    task = asyncio.create_task(sender.run(interval=0.01))
+    try:
+        await bot.api.wait_for_message(ALI.id, lambda m: m.plain().endswith(" later:1"))
+        await enqueue(bot, clock.now, note("later:2", ALI))
+        await bot.api.wait_for_message(ALI.id, lambda m: m.plain().endswith(" later:2"))
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert len(received(bot.api, ALI, "later:1")) == 1
+    assert len(received(bot.api, ALI, "later:2")) == 1
 
 
 async def test_the_same_key_is_stored_once_and_sent_once(bot: RunningBot, clock: Clock) -> None:

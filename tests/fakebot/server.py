@@ -37,7 +37,7 @@ import mimetypes
 import re
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -592,6 +592,51 @@ class _CallbackQuery:
     old_client: bool = False
 
 
+class _RateLimits:
+    """Sliding windows over real time, per chat and overall (see enforce_rate_limits)."""
+
+    _COUNTED = ("send", "edit", "copy", "forward")
+
+    def __init__(self, overall: int, private: int, burst: int, group_minute: int) -> None:
+        self.overall = overall
+        self.private = private
+        self.burst = burst
+        self.group_minute = group_minute
+        self.refused = 0
+        self._all: deque[float] = deque()
+        self._chats: dict[int, deque[float]] = defaultdict(deque)
+
+    def check(self, method: str, params: JsonDict) -> None:
+        name = method.lower()
+        if not name.startswith(self._COUNTED) or name == "sendchataction":
+            return
+        try:
+            chat_id = int(params.get("chat_id"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return
+        now = time.monotonic()
+        while self._all and self._all[0] <= now - 1.0:
+            self._all.popleft()
+        window = 60.0 if chat_id < 0 else float(self.burst) / self.private
+        allowed = self.group_minute if chat_id < 0 else self.burst
+        chat = self._chats[chat_id]
+        while chat and chat[0] <= now - window:
+            chat.popleft()
+        if len(self._all) >= self.overall:
+            self._refuse(self._all[0] + 1.0 - now)
+        if len(chat) >= allowed:
+            self._refuse(chat[0] + window - now)
+        self._all.append(now)
+        chat.append(now)
+
+    def _refuse(self, wait: float) -> None:
+        self.refused += 1
+        retry_after = max(1, int(wait + 0.999))
+        raise ApiError(
+            429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+        )
+
+
 @dataclass
 class _InjectedFailure:
     status: int
@@ -655,6 +700,11 @@ class FakeBotAPI:
 
         self._failures: dict[str, deque[_InjectedFailure]] = defaultdict(deque)
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
+        # Awaited by drain() once every update is confirmed: a bot that sends from a task of
+        # its own (an outbox sender) registers "wait until you are idle" here.
+        self.drain_hooks: list[Callable[[], Awaitable[object]]] = []
+        # Telegram-like flood control (enforce_rate_limits), off unless asked for.
+        self._rate_limits: _RateLimits | None = None
 
         self._old_clients: set[int] = set()
         self._old_query_ids = itertools.count(1_000_000_000_000_000_001)
@@ -893,6 +943,32 @@ class FakeBotAPI:
     ) -> None:
         self._failures[method.lower()].append(_InjectedFailure(status, description, retry_after))
 
+    def enforce_rate_limits(
+        self,
+        overall: int = 30,
+        per_private_chat: int = 1,
+        private_burst: int = 3,
+        per_group_minute: int = 20,
+    ) -> None:
+        """Answer 429 (with retry_after) as Telegram does when messages go out faster than
+        `overall` a second, `per_private_chat` a second to a person (beyond a burst of
+        `private_burst`), or `per_group_minute` a minute to a group. Real time, for
+        benchmarks; `rate_limited` counts the refusals."""
+        self._rate_limits = _RateLimits(overall, per_private_chat, private_burst, per_group_minute)
+
+    def allow_any_rate(self) -> None:
+        """Stop enforcing rate limits (see enforce_rate_limits)."""
+        self._rate_limits = None
+
+    def users_started(self, user_ids: Iterable[int]) -> None:
+        """These people wrote to the bot once (so it may write to them), without an update."""
+        for user_id in user_ids:
+            self._mark_started(user_id)
+
+    @property
+    def rate_limited(self) -> int:
+        return self._rate_limits.refused if self._rate_limits is not None else 0
+
     # ---------------------------------------------------------------- reading results
 
     def messages_to(self, chat_id: int) -> list[SentMessage]:
@@ -948,6 +1024,8 @@ class FakeBotAPI:
             if loop.time() >= deadline:
                 raise TimeoutError(self._drain_report(timeout))
             await asyncio.sleep(0.005)
+        for hook in list(self.drain_hooks):
+            await asyncio.wait_for(hook(), max(deadline - loop.time(), 0.1))
 
     async def wait_for_message(
         self,
@@ -1228,6 +1306,8 @@ class FakeBotAPI:
                 failure = failures.popleft()
                 extra = {"retry_after": failure.retry_after} if failure.retry_after else None
                 raise ApiError(failure.status, failure.description, extra)
+            if self._rate_limits is not None:
+                self._rate_limits.check(method, params)
             handler = self.handlers.get(method.lower())
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")

@@ -1,0 +1,451 @@
+"""`make bench` (python -m bench): the real bot process against the project's fake Bot API.
+
+For each backend and size: seed the database (bench/seed.py), then
+
+1. throughput: bursts of /help, /tasks, a task card button and an approval button, each from
+   distinct people at once, and the same burst of /help to a bare aiogram echo bot on the same
+   fake (bench/echo.py); updates/s, p50/p99 from injection to the reply, and the ratio to the
+   echo bot. The bot's own limits are lifted here (SEND_RATE, no flood control, no 429s from
+   the fake): this measures what an update costs, not Telegram's ceiling;
+2. delivery: a morning's backlog of messages to the members in the outbox, sent by the bot
+   under Telegram-like limits (the fake answers 429 beyond 30/s, 1/s per person with a burst
+   of 3, 20/min per group); messages/s, 429 answers, duplicates, and the reply latency of
+   visitors typing /help during the backlog;
+3. the reminder pass as it is today (bench/tick.py, App.tick): the morning pass and a pass with
+   nothing new, in a process of its own.
+
+Start-up time (spawn to first getUpdates) and peak memory (VmHWM) of the bot process are
+recorded. Results: bench/results/<backend>-<size>.json and bench/results/summary.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.seed import Seeded, seed
+from tests.fakebot import FakeBotAPI, FakeUser
+from tests.fakebot.server import CallContext
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+TOKEN = "123456789:BENCH-token-for-the-fake-api-0000"
+ADMIN_ID = 1001
+VISITOR_IDS = 30_000_000
+# A Monday in Azar 1405, 08:00 in Tehran: a working morning.
+MORNING = datetime.datetime(2026, 11, 23, 4, 30, tzinfo=datetime.UTC)
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_h8"
+
+
+class Replies:
+    """When the bot answered whom: every successful send, edit or callback answer, by chat."""
+
+    def __init__(self, api: FakeBotAPI) -> None:
+        self.api = api
+        self.at: dict[int, list[float]] = {}
+        self.sent_texts: dict[tuple[int, str], int] = {}
+        for method in ("sendMessage", "editMessageText", "answerCallbackQuery"):
+            self._wrap(method)
+
+    def _wrap(self, method: str) -> None:
+        inner = self.api.handlers[method.lower()]
+
+        async def recording(call: CallContext) -> Any:
+            result = await inner(call)
+            if method == "answerCallbackQuery":
+                query = self.api._queries.get(str(call.params.get("callback_query_id")))
+                chat = query.user_id if query is not None else 0
+            else:
+                chat = int(call.params.get("chat_id") or 0)
+            self.at.setdefault(chat, []).append(time.monotonic())
+            if method == "sendMessage":
+                key = (chat, str(call.params.get("text")))
+                self.sent_texts[key] = self.sent_texts.get(key, 0) + 1
+            return result
+
+        self.api.register(method, recording)
+
+    def first_after(self, chat: int, moment: float) -> float | None:
+        for at in self.at.get(chat, ()):
+            if at >= moment:
+                return at
+        return None
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def burst(
+    api: FakeBotAPI, replies: Replies, actions: list[tuple[int, Any]], timeout: float = 180
+) -> dict[str, Any]:
+    """Inject every action at once; wait for a reply to each person; measure."""
+    started: dict[int, float] = {}
+    for user_id, inject in actions:
+        started[user_id] = time.monotonic()
+        inject()
+    deadline = time.monotonic() + timeout
+    pending = dict(started)
+    answered: dict[int, float] = {}
+    while pending and time.monotonic() < deadline:
+        for user_id, moment in list(pending.items()):
+            at = replies.first_after(user_id, moment)
+            if at is not None:
+                answered[user_id] = at - moment
+                del pending[user_id]
+        await asyncio.sleep(0.005)
+    if not answered:
+        return {"updates": len(actions), "answered": 0}
+    total = max(started[u] + lat for u, lat in answered.items()) - min(started.values())
+    latencies = list(answered.values())
+    return {
+        "updates": len(actions),
+        "answered": len(answered),
+        "seconds": round(total, 3),
+        "updates_per_s": round(len(answered) / total, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
+    }
+
+
+class BotProcess:
+    def __init__(self, name: str, module: str, env: dict[str, str]) -> None:
+        self.name = name
+        self.module = module
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = RESULTS / f"{name}.log"
+
+    async def start(self, api: FakeBotAPI) -> float:
+        polls = api._get_updates_count
+        started = time.monotonic()
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", self.module], env=self.env, cwd=REPO, stderr=log,
+                stdout=log,
+            )  # fmt: skip
+        while api._get_updates_count == polls:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.log}")
+            await asyncio.sleep(0.01)
+        return round(time.monotonic() - started, 2)
+
+    def reminder_jobs(self) -> int:
+        """How often the scheduler's reminder pass ran meanwhile: today it blocks the process
+        for seconds at 100k tasks, which shows in every figure taken while it ran."""
+        return self.log.read_text(errors="replace").count('Running job "App.reminders_job')
+
+    def peak_memory_mb(self) -> float | None:
+        assert self.process is not None
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return None
+
+    async def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        for _ in range(200):
+            if self.process.poll() is not None:
+                return
+            await asyncio.sleep(0.05)
+        self.process.kill()
+
+
+def _bot_env(api: FakeBotAPI, url: str, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "BOT_API_URL": api.base_url,
+        "DATABASE_URL": url,
+        "ADMIN_IDS": str(ADMIN_ID),
+        "POLLING_TIMEOUT": "1",
+        "PYTHONPATH": str(REPO),
+        **extra,
+    }
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def _help(api: FakeBotAPI, user_id: int) -> tuple[int, Any]:
+    user = FakeUser(id=user_id, first_name=f"U{user_id}")
+    return user_id, lambda: api.text(user, "/help")
+
+
+def _command(api: FakeBotAPI, user_id: int, text: str) -> tuple[int, Any]:
+    user = FakeUser(id=user_id, first_name=f"U{user_id}")
+    return user_id, lambda: api.text(user, text)
+
+
+def _press(api: FakeBotAPI, user_id: int, data: str) -> tuple[int, Any]:
+    user = FakeUser(id=user_id, first_name=f"U{user_id}")
+    message = api.last_message_to(user_id)
+    return user_id, lambda: api.callback(user, message, data)
+
+
+async def throughput(
+    api: FakeBotAPI, url: str, seeded: Seeded, count: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    replies = Replies(api)
+    results: dict[str, Any] = {}
+    echo = BotProcess("echo", "bench.echo", _bot_env(api, url))
+    results["echo_startup_s"] = await echo.start(api)
+    await burst(api, replies, [_help(api, VISITOR_IDS + 900_000 + i) for i in range(20)])
+    results["echo_help"] = await burst(
+        api, replies, [_help(api, VISITOR_IDS + 100_000 + i) for i in range(count)]
+    )
+    await echo.stop()
+
+    bot = BotProcess(
+        "bot-throughput", "bot", _bot_env(api, url, SEND_RATE="100000", FLOOD_BURST="0")
+    )
+    process: dict[str, Any] = {"startup_s": await bot.start(api)}
+    members = [m for m in seeded.members if m[0] not in {s[0] for s in seeded.secretaries}]
+    members = members[:count]
+    # Warm-up: everyone involved writes once (Telegram lets a bot write only to them then).
+    warm = [u for u, _, _ in members] + [u for u, _ in seeded.secretaries]
+    api.users_started(seeded.applicant_users)
+    await burst(api, replies, [_help(api, u) for u in warm])
+    results["help"] = await burst(
+        api, replies, [_help(api, VISITOR_IDS + 200_000 + i) for i in range(count)]
+    )
+    tasks_commands = [_command(api, u, "/tasks") for u, _, _ in members]
+    results["tasks"] = await burst(api, replies, tasks_commands)
+    task_presses = []
+    for user_id, _, group in members:
+        tasks = seeded.task_of_group[group]
+        task_presses.append(_press(api, user_id, f"to:{tasks[user_id % len(tasks)]}"))
+    results["task_button"] = await burst(api, replies, task_presses)
+    approvals = []
+    applicants = {group: [] for _, group in seeded.secretaries}  # type: dict[str, list[int]]
+    for member_id, group in seeded.applicants:
+        applicants[group].append(member_id)
+    for user_id, group in seeded.secretaries:
+        if applicants[group]:
+            approvals.append(_press(api, user_id, f"appd:approve:{applicants[group].pop()}"))
+    results["approval_button"] = await burst(api, replies, approvals)
+    process["peak_memory_mb"] = bot.peak_memory_mb()
+    process["reminder_passes_meanwhile"] = bot.reminder_jobs()
+    await bot.stop()
+    echo_rate = results["echo_help"].get("updates_per_s") or 0
+    for name in ("help", "tasks", "task_button", "approval_button"):
+        rate = results[name].get("updates_per_s") or 0
+        results[name]["ratio_to_echo"] = round(rate / echo_rate, 3) if echo_rate else None
+    return results, process
+
+
+async def delivery(api: FakeBotAPI, url: str, seeded: Seeded, count: int) -> dict[str, Any]:
+    """A backlog of `count` messages to as many members, sent under Telegram-like limits."""
+    from bot.storage import db
+    from bot.storage.outbox import OutgoingMessage
+    from bot.storage.uow import UnitOfWork
+
+    replies = Replies(api)
+    recipients = [user_id for user_id, _, _ in seeded.members[:count]]
+    api.users_started(recipients)
+    api.enforce_rate_limits()
+    refused_before = api.rate_limited
+    bot = BotProcess("bot-delivery", "bot", _bot_env(api, url))
+    startup = await bot.start(api)
+    texts = {user_id: f"یادآوری آزمایشی برای {user_id}" for user_id in recipients}
+    engine = db.create_engine(url)
+    try:
+        async with UnitOfWork(db.session_factory(engine), "telegram") as uow:
+            now = datetime.datetime.now(datetime.UTC)
+            for user_id in recipients:
+                await uow.outbox.enqueue(
+                    OutgoingMessage(
+                        key=f"bench:{user_id}", chat_id=user_id, text=texts[user_id], locale="fa"
+                    ),
+                    now,
+                )
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    queued_at = time.monotonic()
+    # Visitors type /help during the backlog; each is measured.
+    latencies: list[float] = []
+    visitor = 0
+
+    def delivered() -> int:
+        return sum(1 for user_id in recipients if (user_id, texts[user_id]) in replies.sent_texts)
+
+    deadline = queued_at + count / 20 + 60
+    while delivered() < count and time.monotonic() < deadline:
+        visitor += 1
+        measured = await burst(api, replies, [_help(api, VISITOR_IDS + 500_000 + visitor)], 30)
+        if measured.get("answered"):
+            latencies.append(measured["p50_ms"])
+        await asyncio.sleep(1.0)
+    times = sorted(
+        at
+        for user_id in recipients
+        for at in replies.at.get(user_id, ())
+        if (user_id, texts[user_id]) in replies.sent_texts
+    )
+    duplicates = sum(
+        n - 1 for (chat, text), n in replies.sent_texts.items() if n > 1 and chat in texts
+    )
+    result: dict[str, Any] = {
+        "messages": count,
+        "delivered": delivered(),
+        "startup_s": startup,
+        "answers_429": api.rate_limited - refused_before,
+        "duplicates": duplicates,
+        "visitor_replies": len(latencies),
+        "visitor_reply_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "visitor_reply_max_ms": round(max(latencies), 1) if latencies else None,
+        "peak_memory_mb": bot.peak_memory_mb(),
+        "reminder_passes_meanwhile": bot.reminder_jobs(),
+    }
+    if len(times) > 1:
+        # From the first message out to the last: the sustained rate, start-up excluded.
+        result["messages_per_s"] = round((len(times) - 1) / (times[-1] - times[0]), 1)
+    await bot.stop()
+    api.allow_any_rate()
+    return result
+
+
+def reminder_pass(url: str, api: FakeBotAPI, timeout: float) -> dict[str, Any]:
+    """The hook for the reminder-pass figures: App.tick as it is, in a process of its own."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.tick", url, api.base_url, MORNING.isoformat()],
+            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return {"error": f"no result within {timeout:.0f} s"}
+    lines = done.stdout.decode().strip().splitlines()
+    if done.returncode != 0 or not lines:
+        return {"error": done.stderr.decode()[-500:]}
+    return json.loads(lines[-1])
+
+
+async def run_one(backend: str, url: str, tasks: int, args: argparse.Namespace) -> dict[str, Any]:
+    print(f"== {backend}, {tasks} tasks: seeding", flush=True)
+    started = time.monotonic()
+    today = datetime.date(2026, 11, 23)
+    seeded = await seed(
+        url, members=args.members, clusters=args.clusters, tasks=tasks,
+        applicants=args.burst, today=today, now=MORNING,
+    )  # fmt: skip
+    result: dict[str, Any] = {"backend": backend, "tasks": tasks, "members": args.members,
+                              "clusters": args.clusters, "groups": 32,
+                              "seed_s": round(time.monotonic() - started, 1)}  # fmt: skip
+    api = FakeBotAPI(token=TOKEN)
+    await api.start()
+    try:
+        phases = args.phases.split(",")
+        if "throughput" in phases:
+            print(f"== {backend}, {tasks} tasks: throughput", flush=True)
+            result["throughput"], result["bot_process"] = await throughput(
+                api, url, seeded, args.burst
+            )
+        if "delivery" in phases:
+            print(f"== {backend}, {tasks} tasks: delivery of {args.deliver}", flush=True)
+            result["delivery"] = await delivery(api, url, seeded, args.deliver)
+        if "reminders" in phases:
+            print(f"== {backend}, {tasks} tasks: reminder pass (App.tick today)", flush=True)
+            result["reminder_pass"] = reminder_pass(url, api, args.tick_timeout)
+    finally:
+        await api.stop()
+    return result
+
+
+def machine() -> dict[str, Any]:
+    def run(*command: str) -> str:
+        try:
+            return subprocess.run(command, capture_output=True, check=False).stdout.decode()
+        except OSError:
+            return ""
+
+    lscpu = run("lscpu").splitlines()
+    cpu = [line.split(":", 1)[1].strip() for line in lscpu if "Model name" in line]
+    memory = [line.split()[1] for line in run("free", "-h").splitlines() if line.startswith("Mem:")]
+    return {
+        "nproc": run("nproc").strip(),
+        "cpu": cpu[0] if cpu else platform.processor(),
+        "memory": memory[0] if memory else "",
+        "python": platform.python_version(),
+    }
+
+
+def summarise(result: dict[str, Any]) -> str:
+    lines = [f"{result['backend']} {result['tasks']} tasks (seeded in {result['seed_s']} s)"]
+    for name, figures in result.get("throughput", {}).items():
+        if isinstance(figures, dict):
+            lines.append(
+                f"  {name:16} {figures.get('updates_per_s')} upd/s  p50 {figures.get('p50_ms')} ms"
+                f"  p99 {figures.get('p99_ms')} ms  x echo {figures.get('ratio_to_echo', '-')}"
+                f"  answered {figures.get('answered')}/{figures.get('updates')}"
+            )
+    process = result.get("bot_process", {})
+    lines.append(
+        f"  bot start-up {process.get('startup_s')} s,"
+        f" peak memory {process.get('peak_memory_mb')} MB,"
+        f" reminder passes meanwhile {process.get('reminder_passes_meanwhile')}"
+    )
+    if "delivery" in result:
+        d = result["delivery"]
+        lines.append(
+            f"  delivery {d.get('delivered')}/{d.get('messages')}: {d.get('messages_per_s')} msg/s,"
+            f" 429s {d.get('answers_429')}, duplicates {d.get('duplicates')},"
+            f" visitor replies p50 {d.get('visitor_reply_p50_ms')} ms"
+            f" max {d.get('visitor_reply_max_ms')} ms, peak memory {d.get('peak_memory_mb')} MB,"
+            f" reminder passes meanwhile {d.get('reminder_passes_meanwhile')}"
+        )
+    lines.append(f"  reminder pass (App.tick today): {json.dumps(result.get('reminder_pass'))}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--backends", default=os.environ.get("BENCH_BACKENDS", "sqlite,postgresql"))
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100000"),
+                        help="task counts, e.g. 10000,100000,1000000")  # fmt: skip
+    parser.add_argument("--members", type=int, default=5000)
+    parser.add_argument("--clusters", type=int, default=1000)
+    parser.add_argument("--burst", type=int, default=160, help="updates per throughput burst")
+    parser.add_argument("--deliver", type=int, default=int(os.environ.get("BENCH_DELIVER", 1500)),
+                        help="messages in the delivery backlog (5000: every member)")  # fmt: skip
+    parser.add_argument("--phases", default="throughput,delivery,reminders")
+    parser.add_argument("--tick-timeout", type=float, default=150)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    from bot.config import async_database_url
+
+    urls = {
+        "sqlite": f"sqlite+aiosqlite:///{RESULTS / 'bench.db'}",
+        "postgresql": async_database_url(args.postgres),
+    }
+    summary: dict[str, Any] = {"machine": machine(), "runs": []}
+    for backend in args.backends.split(","):
+        for size in args.sizes.split(","):
+            result = asyncio.run(run_one(backend, urls[backend], int(size), args))
+            name = f"{backend}-{size}" + ("" if args.phases.count(",") == 2 else f"-{args.phases}")
+            (RESULTS / f"{name.replace(',', '+')}.json").write_text(json.dumps(result, indent=2))
+            summary["runs"].append(result)
+            print(summarise(result), flush=True)
+    (RESULTS / f"summary-{'+'.join(args.backends.split(','))}.json").write_text(
+        json.dumps(summary, indent=2)
+    )
+    print(f"machine: {json.dumps(summary['machine'])}")
+    return 0
