@@ -454,10 +454,14 @@ class ReportQueries:
 
     def task_rows(self, groups: Groups) -> AsyncIterator[tuple[Any, ...]]:
         """(id, title, cluster, group, status, start, due, progress)."""
-        progress = (
-            select(func.coalesce(func.avg(TaskAssigneeRow.progress), 0))
-            .where(TaskAssigneeRow.task_id == TaskRow.id)
-            .scalar_subquery()
+        # One grouped pass over the shares, joined, rather than a subquery run per task.
+        shares = (
+            select(
+                TaskAssigneeRow.task_id.label("task_id"),
+                func.avg(TaskAssigneeRow.progress).label("progress"),
+            )
+            .group_by(TaskAssigneeRow.task_id)
+            .subquery()
         )
         closed = case((TaskRow.status.in_(_CLOSED), 1), else_=0)
         query = self._tasks(
@@ -468,9 +472,9 @@ class ReportQueries:
             TaskRow.status,
             TaskRow.start_on,
             TaskRow.due_on,
-            progress,
+            func.coalesce(shares.c.progress, 0),
             groups=groups,
-        )
+        ).outerjoin(shares, shares.c.task_id == TaskRow.id)
         return self._stream(query.order_by(closed, TaskRow.due_on, TaskRow.id))
 
     async def task_total(self, groups: Groups) -> int:
