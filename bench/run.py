@@ -42,8 +42,9 @@ RESULTS = REPO / "bench" / "results"
 TOKEN = "123456789:BENCH-token-for-the-fake-api-0000"
 ADMIN_ID = 1001
 VISITOR_IDS = 30_000_000
-# A Monday in Azar 1405, 08:00 in Tehran: a working morning.
-MORNING = datetime.datetime(2026, 11, 23, 4, 30, tzinfo=datetime.UTC)
+# A Monday in Azar 1405, 09:05 in Tehran: just past the groups' default morning (09:00), when
+# the day's reminders are due.
+MORNING = datetime.datetime(2026, 11, 23, 5, 35, tzinfo=datetime.UTC)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_h8"
 
 

@@ -74,12 +74,17 @@ class PacedSession(BaseRequestMiddleware):
         if chat_id is None and method.__api_method__.lower() not in _ANSWERS:
             return await make_request(bot, method)
         waited = datetime.timedelta(0)
+        # A callback answer is no message: it waits only for the 429 it got itself.
+        answer_wait = datetime.timedelta(0)
         attempt = 0
         while True:
             if chat_id is not None:
-                wait = self._limiter.reserve(chat_id, self._clock(), reply=True)
+                # A person is waiting: a long flood-control pause is not sat out in full.
+                wait = min(
+                    self._limiter.reserve(chat_id, self._clock(), reply=True), MAX_REPLY_WAIT
+                )
             else:
-                wait = self._limiter.paused_for(None, self._clock())
+                wait, answer_wait = answer_wait, datetime.timedelta(0)
             if wait > datetime.timedelta(0):
                 waited += wait
                 await self._sleep(wait.total_seconds())
@@ -88,9 +93,10 @@ class PacedSession(BaseRequestMiddleware):
             except TelegramRetryAfter as error:
                 pause = datetime.timedelta(seconds=error.retry_after)
                 # Flood control concerns the bulk sender too: it holds back as long.
-                self._limiter.throttled(
-                    chat_id if chat_id is not None else 0, self._clock() + pause
-                )
+                if chat_id is not None:
+                    self._limiter.throttled(chat_id, self._clock() + pause)
+                else:
+                    answer_wait = pause
                 if attempt >= REPLY_RETRIES or waited + pause > MAX_REPLY_WAIT:
                     raise
                 log.warning(

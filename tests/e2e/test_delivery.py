@@ -88,6 +88,19 @@ async def test_a_reply_refused_by_flood_control_is_sent_again_after_the_wait_and
     assert internal_errors(bot, JOHN) == []
 
 
+async def test_a_press_whose_answer_meets_flood_control_is_answered_after_the_wait(
+    bot: RunningBot,
+) -> None:
+    await say(bot, JOHN, "/start")
+    bot.api.fail_next("answerCallbackQuery", 429, "Too Many Requests: retry after 2", 2)
+
+    await press(bot, JOHN, "English")
+
+    assert bot.api.unanswered_callbacks() == []
+    assert texts_to(bot, JOHN)[-1] == en(bot, "registration.ask_name")
+    assert [c.method for c in bot.api.errors()] == ["answerCallbackQuery"]
+
+
 async def test_a_reply_lost_to_a_network_blip_is_sent_again(bot: RunningBot) -> None:
     await say(bot, JOHN, HELP_EN)
     before = len(bot.api.messages_to(JOHN.id))
