@@ -14,8 +14,10 @@ from bot.storage.monitoring import KpiRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.reminders import ReminderRepository
 from bot.storage.repositories import (
+    AgencyChangeRepository,
     AuditRepository,
     CardRepository,
+    InvitationRepository,
     MemberRepository,
     WorkingGroupRepository,
 )
@@ -44,6 +46,8 @@ class UnitOfWork:
     templates: TemplateRepository
     meetings: MeetingRepository
     kpis: KpiRepository
+    invitations: InvitationRepository
+    agency_changes: AgencyChangeRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
         self._sessions = sessions
@@ -65,6 +69,8 @@ class UnitOfWork:
         self.templates = TemplateRepository(self._session)
         self.meetings = MeetingRepository(self._session)
         self.kpis = KpiRepository(self._session)
+        self.invitations = InvitationRepository(self._session, self._platform)
+        self.agency_changes = AgencyChangeRepository(self._session)
         return self
 
     async def __aexit__(

@@ -294,6 +294,11 @@ FAMILIES: dict[str, set[str]] = {
         "decision_gone",
         "already_a_task",
     },
+    # People: invitation links (handlers/registration.py, admin.py) and changes of agency
+    # (handlers/profile.py).
+    "invitations.refused_": {"unknown", "revoked"},
+    "invitations.revoke_": {"unknown", "revoked", "secretaries_only", "working_group_unknown"},
+    "agency_change.": {"approved_done", "rejected_done"},
 }
 
 
@@ -344,7 +349,16 @@ def test_every_decision_refusal_is_found() -> None:
 
 
 def test_every_help_topic_is_found() -> None:
-    assert FAMILIES["help."] == {"visitor", "pending", "member", "chair", "secretary", "superuser"}
+    assert FAMILIES["help."] == {
+        "visitor",
+        "pending",
+        "member",
+        "chair",
+        "secretary",
+        "superuser",
+        # A superuser who is not a member: their commands, and how to join.
+        "superuser_basics",
+    }
 
 
 def _calls_with_literal_keys() -> list[tuple[str, str, set[str], bool]]:
