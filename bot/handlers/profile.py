@@ -302,5 +302,8 @@ async def agency_change_decided(
         await query.answer(t(f"decisions.{key}"), show_alert=True)
         return
     assert outcome.change is not None and outcome.member is not None
-    await query.answer(t(f"agency_change.{decision.value}d_done"))
+    approved = decision is Decision.APPROVE
+    await query.answer(
+        t("agency_change.approved_done" if approved else "agency_change.rejected_done")
+    )
     await announce_agency_change(uow, catalogs, outcome.member, outcome.change, now)

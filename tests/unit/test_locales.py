@@ -294,11 +294,9 @@ FAMILIES: dict[str, set[str]] = {
         "decision_gone",
         "already_a_task",
     },
-    # People: invitation links (handlers/registration.py, admin.py) and changes of agency
-    # (handlers/profile.py).
+    # People: invitation links (handlers/registration.py, admin.py).
     "invitations.refused_": {"unknown", "revoked"},
     "invitations.revoke_": {"unknown", "revoked", "secretaries_only", "working_group_unknown"},
-    "agency_change.": {"approved_done", "rejected_done"},
 }
 
 
