@@ -16,7 +16,7 @@ import logging
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, Command, CommandObject
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
 from bot.domain.members import (
@@ -31,7 +31,7 @@ from bot.domain.members import (
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.keyboards import GroupPick, group_keyboard
 from bot.handlers.shared import echo
-from bot.i18n import Catalogs, Translator
+from bot.i18n import Catalogs, Markup, Translator
 from bot.services import groups as group_service
 from bot.services import members as member_service
 from bot.storage.repositories import Invitation
@@ -206,13 +206,14 @@ async def appoint_pressed(
         await query.answer(t(f"members.{outcome.result}"), show_alert=True)
         return
     assert outcome.applicant is not None
+    # Before the answer: whoever reads it may act at once, and this update commits right after.
+    await menus.set_for(outcome.applicant.user_id, outcome.applicant)
     await query.answer(
         t.plain(
             "members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}")
         )
     )
     await tell_appointed(uow, catalogs, outcome.applicant, now)
-    await menus.set_for(outcome.applicant.user_id, outcome.applicant)
 
 
 @router.message(Command("appoint"))
@@ -247,11 +248,12 @@ async def appoint_command(
     if outcome.result != "done" or outcome.applicant is None:
         await message.answer(t(f"members.{outcome.result}"))
         return
+    # Before the answer: whoever reads it may act at once, and this update commits right after.
+    await menus.set_for(outcome.applicant.user_id, outcome.applicant)
     await message.answer(
         t("members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}"))
     )
     await tell_appointed(uow, catalogs, outcome.applicant, now)
-    await menus.set_for(outcome.applicant.user_id, outcome.applicant)
 
 
 # --- invitation links ----------------------------------------------------------------------
@@ -331,7 +333,7 @@ async def invites(
 
 async def _invitation_list(
     uow: UnitOfWork, settings: Settings, bot: Bot, t: Translator, groups: tuple[str, ...]
-):  # type: ignore[no-untyped-def]
+) -> tuple[Markup, InlineKeyboardMarkup | None]:
     active = await uow.invitations.active_in(groups)
     links = {inv.id: await _link_of(bot, settings, inv) for inv in active}
     return invitation_list(t, active, links), revoke_keyboard(t, active)

@@ -391,10 +391,11 @@ async def approve(
         reason=None,
         now=now,
     )
-    await _after_decision(query, uow, catalogs, t, outcome, now)
     if outcome.result == "decided" and outcome.applicant is not None:
-        # The new member's menu now offers what members can do.
+        # The new member's menu now offers what members can do (before the answer, after
+        # which this update commits at once).
         await menus.set_for(outcome.applicant.user_id, outcome.applicant)
+    await _after_decision(query, uow, catalogs, t, outcome, now)
 
 
 @router.callback_query(ApplicationDecision.filter(F.action == "reject"))
