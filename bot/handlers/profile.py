@@ -43,6 +43,7 @@ from bot.ui.members import (
     post_agency_change_cards,
     profile_keyboard,
     profile_text,
+    refresh_agency_change_cards,
     refresh_cards,
     superuser_profile_text,
 )
@@ -194,6 +195,8 @@ async def _agency(
         now=now,
     )
     assert outcome.change is not None
+    for earlier in outcome.superseded:
+        await refresh_agency_change_cards(uow, catalogs, member, earlier, now)
     chats = [(chat, locale or settings.default_locale) for chat, locale in outcome.review_chats]
     await post_agency_change_cards(uow, catalogs, member, outcome.change, chats, now)
     await message.answer(t("profile.agency_change_sent"), reply_markup=ReplyKeyboardRemove())

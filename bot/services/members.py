@@ -224,6 +224,8 @@ class AgencyChangeOutcome:
     change: AgencyChange | None
     member: Member | None
     review_chats: list[tuple[int, str | None]]
+    # Earlier requests still waiting, which the new one replaced (their cards need redrawing).
+    superseded: tuple[AgencyChange, ...] = ()
 
 
 async def request_agency_change(
@@ -235,12 +237,16 @@ async def request_agency_change(
     superusers: frozenset[int],
     now: datetime.datetime,
 ) -> AgencyChangeOutcome:
-    change = await uow.agency_changes.request(member.id, agency_code, agency_other, now)
+    earlier = await uow.agency_changes.all_pending_for(member.id)
+    change = await uow.agency_changes.request(member, agency_code, agency_other, now)
     await uow.audit.record(
         member.user_id, "agency_change.request", "submitted", "agency_change", change.id, at=now
     )
     chats = await review_chats(uow, member.working_group, superusers)
-    return AgencyChangeOutcome("requested", change, member, chats)
+    superseded = [await uow.agency_changes.get(c.id) for c in earlier]
+    return AgencyChangeOutcome(
+        "requested", change, member, chats, tuple(c for c in superseded if c is not None)
+    )
 
 
 async def decide_agency_change(

@@ -522,6 +522,9 @@ class AgencyChangeRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    # The agency when asked, so the card still says what changed once it has.
+    from_agency_code: Mapped[str] = mapped_column(String(40))
+    from_agency_other: Mapped[str | None] = mapped_column(String(120))
     agency_code: Mapped[str] = mapped_column(String(40))
     agency_other: Mapped[str | None] = mapped_column(String(120))
     requested_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

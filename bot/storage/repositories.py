@@ -429,6 +429,8 @@ class InvitationRepository:
 class AgencyChange:
     id: int
     member_id: int
+    from_agency_code: str
+    from_agency_other: str | None
     agency_code: str
     agency_other: str | None
     requested_at: datetime.datetime
@@ -446,6 +448,8 @@ class AgencyChangeRepository:
         return AgencyChange(
             id=row.id,
             member_id=row.member_id,
+            from_agency_code=row.from_agency_code,
+            from_agency_other=row.from_agency_other,
             agency_code=row.agency_code,
             agency_other=row.agency_other,
             requested_at=row.requested_at,
@@ -455,20 +459,22 @@ class AgencyChangeRepository:
         )
 
     async def request(
-        self, member_id: int, agency_code: str, agency_other: str | None, now: datetime.datetime
+        self, member: Member, agency_code: str, agency_other: str | None, now: datetime.datetime
     ) -> AgencyChange:
         """A new request replaces one still waiting: only the newest wish counts."""
         await self._session.execute(
             update(AgencyChangeRow)
             .where(
-                AgencyChangeRow.member_id == member_id,
+                AgencyChangeRow.member_id == member.id,
                 AgencyChangeRow.status == MemberStatus.PENDING.value,
             )
             .values(status=MemberStatus.REJECTED.value, decided_at=now)
             .execution_options(synchronize_session=False)
         )
         row = AgencyChangeRow(
-            member_id=member_id,
+            member_id=member.id,
+            from_agency_code=member.agency_code,
+            from_agency_other=member.agency_other,
             agency_code=agency_code,
             agency_other=agency_other,
             requested_at=now,
@@ -487,6 +493,18 @@ class AgencyChangeRepository:
             )
         ).scalar_one_or_none()
         return self._change(row) if row else None
+
+    async def all_pending_for(self, member_id: int) -> list[AgencyChange]:
+        rows = await self._session.execute(
+            select(AgencyChangeRow)
+            .where(
+                AgencyChangeRow.member_id == member_id,
+                AgencyChangeRow.status == MemberStatus.PENDING.value,
+            )
+            .order_by(AgencyChangeRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [self._change(row) for row in rows.scalars().all()]
 
     async def pending_for(self, member_id: int) -> AgencyChange | None:
         row = (

@@ -308,9 +308,7 @@ def agency_change_card(t: Translator, member: Member, change: AgencyChange) -> M
         "agency_change.card",
         name=member.full_name,
         group=t(f"working_groups.{member.working_group}"),
-        old=agency_name(t, member.agency_code, member.agency_other)
-        if change.status is not MemberStatus.APPROVED
-        else "-",
+        old=agency_name(t, change.from_agency_code, change.from_agency_other),
         new=agency_name(t, change.agency_code, change.agency_other),
         at=t.moment(change.requested_at),
     )
@@ -373,6 +371,30 @@ async def announce_agency_change(
     now: datetime.datetime,
 ) -> None:
     """Every copy of the card shows the decision, and the member is told once."""
+    await refresh_agency_change_cards(uow, catalogs, member, change, now)
+    t = catalogs.translator(member.locale)
+    approved = change.status is MemberStatus.APPROVED
+    await uow.outbox.enqueue(
+        OutgoingMessage(
+            key=outbox_keys.agency_change_decision(change.id),
+            chat_id=member.user_id,
+            text=t(
+                "agency_change.you_are_approved" if approved else "agency_change.you_are_rejected",
+                agency=agency_name(t, change.agency_code, change.agency_other),
+            ),
+            locale=t.locale,
+        ),
+        now,
+    )
+
+
+async def refresh_agency_change_cards(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    member: Member,
+    change: AgencyChange,
+    now: datetime.datetime,
+) -> None:
     for copy in await uow.cards.copies(AGENCY_CHANGE_SUBJECT, change.id):
         t = catalogs.translator(copy.locale)
         text = agency_change_card(t, member, change)
@@ -388,20 +410,6 @@ async def announce_agency_change(
             ),
             now,
         )
-    t = catalogs.translator(member.locale)
-    approved = change.status is MemberStatus.APPROVED
-    await uow.outbox.enqueue(
-        OutgoingMessage(
-            key=outbox_keys.agency_change_decision(change.id),
-            chat_id=member.user_id,
-            text=t(
-                "agency_change.you_are_approved" if approved else "agency_change.you_are_rejected",
-                agency=agency_name(t, change.agency_code, change.agency_other),
-            ),
-            locale=t.locale,
-        ),
-        now,
-    )
 
 
 # --- who can review, and applications that reached nobody ------------------------------------

@@ -334,3 +334,21 @@ async def test_a_member_of_another_group_cannot_decide_an_agency_change(bot: Run
     async with bot.uow() as uow:
         ali = await uow.members.by_user(ALI.id)
     assert ali is not None and ali.agency_code == "tpo"
+
+
+async def test_a_second_change_of_agency_replaces_the_first_on_the_secretarys_cards(
+    bot: RunningBot,
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    await given_member(bot, ALI, "tehran", agency="tpo")
+    for agency in ("اتاق بازرگانی", "سایر"):
+        await say(bot, ALI, "/profile")
+        await press(bot, ALI, "✏️ دستگاه")
+        await press(bot, ALI, agency)
+    await say(bot, ALI, "انجمن فرش دستباف")
+
+    cards = [m for m in bot.api.messages_to(SARA.id) if "درخواست تغییر دستگاه" in m.plain()]
+    assert len(cards) == 2
+    first, second = cards
+    assert "جایگزین شد" in first.plain() and first.buttons() == []
+    assert "انجمن فرش دستباف" in second.plain() and second.buttons() != []

@@ -41,6 +41,8 @@ def upgrade() -> None:
         "agency_changes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("from_agency_code", sa.String(length=40), nullable=False),
+        sa.Column("from_agency_other", sa.String(length=120), nullable=True),
         sa.Column("agency_code", sa.String(length=40), nullable=False),
         sa.Column("agency_other", sa.String(length=120), nullable=True),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
