@@ -15,11 +15,12 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.types import BotCommand, ErrorEvent
+from aiogram.types import ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.domain import jalali
+from bot.domain.members import MENU_COMMANDS
 from bot.handlers import (
     admin,
     calendar,
@@ -37,7 +38,7 @@ from bot.handlers import (
     submissions,
     tasks,
 )
-from bot.i18n import LOCALES, Catalogs
+from bot.i18n import Catalogs
 from bot.middlewares import (
     ActorMiddleware,
     ButtonDataGuard,
@@ -53,6 +54,8 @@ from bot.session import PacedSession
 from bot.storage import db
 from bot.storage.fsm import DatabaseStorage
 from bot.storage.uow import UnitOfWork
+from bot.ui.members import check_reviewers_at_start
+from bot.ui.menus import CommandMenus
 from scheduler.reminders import fold_stale_reminders, run_reminders
 from scheduler.runner import build_scheduler
 
@@ -78,33 +81,9 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     fallback.router,
 )
 
-# Shown in the client's command menu, in this order; descriptions come from the locales.
-MENU_COMMANDS = (
-    "start",
-    "help",
-    "profile",
-    "language",
-    "pending",
-    "members",
-    "clusters",
-    "submit",
-    "my",
-    "inbox",
-    "rules",
-    "tasks",
-    "overdue",
-    "matrix",
-    "plan",
-    "meeting",
-    "meetings",
-    "report",
-    "kpis",
-    "mute",
-    "reminders",
-    "holidays",
-    "date",
-    "cancel",
-)
+# Shown in the client's command menu, in this order (each person sees only their part of it:
+# bot.domain.members.menu_commands); descriptions come from the locales.
+__all__ = ["MENU_COMMANDS", "App", "create_app"]
 
 
 @dataclass
@@ -117,6 +96,7 @@ class App:
     catalogs: Catalogs
     outbox: OutboxSender
     clock: Clock
+    menus: CommandMenus
 
     async def prepare(self) -> None:
         """Schema up to date, webhook off (we poll), command menu set where supported, and
@@ -130,18 +110,21 @@ class App:
         await self.outbox.flush()
         # Pending updates are kept, not dropped: messages sent while the bot was down count.
         await self.bot.delete_webhook(drop_pending_updates=False)
-        if self.profile.set_commands:
-            await self._set_commands()
-
-    async def _set_commands(self) -> None:
-        for locale in LOCALES:
-            t = self.catalogs.translator(locale)
-            commands = [
-                BotCommand(command=c, description=t(f"commands.{c}")) for c in MENU_COMMANDS
-            ]
-            await self.bot.set_my_commands(commands, language_code=locale)
-            if locale == self.settings.default_locale:
-                await self.bot.set_my_commands(commands)
+        await self.menus.set_defaults()
+        async with UnitOfWork(sessions, self.settings.bot_platform.value) as uow:
+            await check_reviewers_at_start(
+                self.bot,
+                uow,
+                self.catalogs,
+                self.settings.admin_ids,
+                self.settings.default_locale,
+                self.clock(),
+            )
+            # Superusers have their own menu; one who never started the bot gets it at /start.
+            for user_id in sorted(self.settings.admin_ids):
+                await self.menus.set_for(user_id, await uow.members.by_user(user_id))
+            await uow.commit()
+        await self.outbox.flush()
 
     async def run_polling(
         self,
@@ -247,6 +230,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     outbox = OutboxSender(
         bot, sessions, settings.bot_platform.value, clock, sleep=sleep, limiter=limiter
     )
+    menus = CommandMenus(bot, catalogs, platform, settings.default_locale, settings.admin_ids)
 
     # disable_fsm: the FSM middleware is registered below, inside the unit of work, so the
     # dialog state is read and written in the update's one database session.
@@ -257,6 +241,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
         catalogs=catalogs,
         outbox_sender=outbox,
         platform=platform,
+        menus=menus,
     )
     if platform.old_client_query_prefix is not None:
         # Old Bale clients show no button answers: repeat each one as a message.
@@ -298,7 +283,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
             log.warning("could not tell chat %s about the failure", chat_id)
 
     dispatcher.errors.register(on_error)
-    return App(settings, platform, bot, dispatcher, engine, catalogs, outbox, clock)
+    return App(settings, platform, bot, dispatcher, engine, catalogs, outbox, clock, menus)
 
 
 def _detached(routers: tuple[Router, ...]) -> tuple[Router, ...]:

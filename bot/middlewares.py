@@ -264,14 +264,18 @@ class ActorMiddleware(BaseMiddleware):
                 member=member,
                 is_superuser=user.id in self._settings.admin_ids,
             )
-        locale = member.locale if member else await self._visitor_locale(data.get("state"))
+        locale = member.locale if member else await self._visitor_locale(data.get("state"), user)
         data["t"] = self._catalogs.translator(locale)
         return await handler(event, data)
 
-    async def _visitor_locale(self, state: FSMContext | None) -> str:
+    async def _visitor_locale(self, state: FSMContext | None, user: User | None) -> str:
         # Someone not yet registered may have picked a language in the first dialog step.
         if state is not None:
             chosen = (await state.get_data()).get("locale")
             if chosen:
                 return str(chosen)
+        # Until then, the language their client is set to, when the bot speaks it.
+        client = (user.language_code or "").split("-")[0].lower() if user is not None else ""
+        if client in LOCALES:
+            return client
         return self._settings.default_locale

@@ -110,8 +110,8 @@ def help_topics(actor: Actor) -> tuple[str, ...]:
             return ("pending",)
         return ("visitor",)
     member = actor.member if actor.is_member else None
-    # A superuser need not be a member: they get the visitor's commands, not /profile.
-    topics = ["member"] if member is not None else ["visitor"]
+    # A superuser need not be a member: their basics say how to join, not how to register.
+    topics = ["member"] if member is not None else ["superuser_basics"]
     if member is not None and member.role is Role.CHAIR:
         topics.append("chair")
     if actor.is_superuser or (member is not None and member.role in (Role.SECRETARY, Role.CHAIR)):
@@ -216,3 +216,123 @@ def review_recipients(
     if secretary_ids or linked_chat is not None:
         return list(dict.fromkeys(secretary_ids))
     return sorted(superuser_ids)
+
+
+# --- command menus -------------------------------------------------------------------------
+
+# Every command a menu may show, in the order menus show them.
+MENU_COMMANDS = (
+    "start",
+    "help",
+    "profile",
+    "language",
+    "pending",
+    "invite",
+    "invites",
+    "members",
+    "clusters",
+    "submit",
+    "my",
+    "inbox",
+    "rules",
+    "tasks",
+    "overdue",
+    "matrix",
+    "plan",
+    "meeting",
+    "meetings",
+    "report",
+    "kpis",
+    "mute",
+    "reminders",
+    "holidays",
+    "date",
+    "cancel",
+)
+
+VISITOR_MENU = frozenset({"start", "help", "language", "date"})
+MEMBER_MENU = VISITOR_MENU | {
+    "profile", "members", "clusters", "submit", "my", "tasks", "matrix", "meetings",
+    "report", "kpis", "mute", "holidays", "cancel",
+}  # fmt: skip
+SECRETARIAT_MENU = MEMBER_MENU | {
+    "pending", "invite", "invites", "inbox", "rules", "overdue", "plan", "meeting", "reminders",
+}  # fmt: skip
+# A superuser who is not a member cannot submit, report or have tasks of their own.
+SUPERUSER_MENU = SECRETARIAT_MENU - {"submit", "my", "tasks", "report", "mute"}
+
+
+class MenuTier(enum.StrEnum):
+    VISITOR = "visitor"
+    MEMBER = "member"
+    SECRETARIAT = "secretariat"
+    SUPERUSER = "superuser"
+    SUPERUSER_MEMBER = "superuser_member"
+
+
+_TIER_COMMANDS: dict[MenuTier, frozenset[str]] = {
+    MenuTier.VISITOR: VISITOR_MENU,
+    MenuTier.MEMBER: MEMBER_MENU,
+    MenuTier.SECRETARIAT: SECRETARIAT_MENU,
+    MenuTier.SUPERUSER: SUPERUSER_MENU,
+    MenuTier.SUPERUSER_MEMBER: SECRETARIAT_MENU,
+}
+
+
+def menu_tier(member: Member | None, is_superuser: bool) -> MenuTier:
+    """Which menu this person's client shows: only what they can use now. Applicants and
+    rejected applicants see the visitor's menu."""
+    approved = member is not None and member.status is MemberStatus.APPROVED
+    if is_superuser:
+        return MenuTier.SUPERUSER_MEMBER if approved else MenuTier.SUPERUSER
+    if not approved or member is None:
+        return MenuTier.VISITOR
+    if member.role in (Role.SECRETARY, Role.CHAIR):
+        return MenuTier.SECRETARIAT
+    return MenuTier.MEMBER
+
+
+def menu_commands(tier: MenuTier) -> tuple[str, ...]:
+    chosen = _TIER_COMMANDS[tier]
+    return tuple(c for c in MENU_COMMANDS if c in chosen)
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+# Telegram's start parameter allows A-Z, a-z, 0-9, _ and -, up to 64 characters.
+_INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+INVITE_PREFIX = "inv_"
+
+
+def is_invite_code(start_parameter: str) -> bool:
+    return start_parameter.startswith(INVITE_PREFIX) and bool(
+        _INVITE_CODE.fullmatch(start_parameter)
+    )
+
+
+def invitation_refusal(actor: Actor, working_group: str) -> str | None:
+    """Why this actor may not invite into or revoke invitations of this group, or None."""
+    if not is_working_group(working_group):
+        return "working_group_unknown"
+    if not can_manage_group(actor, working_group):
+        return "secretaries_only"
+    return None
+
+
+# --- a member's change of agency -------------------------------------------------------------
+
+
+def agency_change_needs_approval(member: Member) -> bool:
+    """An approved member represents their agency in the group: the secretariat vouched for
+    that, so a change waits for them. An applicant's change only corrects the application."""
+    return member.status is MemberStatus.APPROVED
+
+
+def agency_change_refusal(actor: Actor, member: Member | None, still_pending: bool) -> str | None:
+    if member is None:
+        return "application_gone"
+    if not can_manage_group(actor, member.working_group):
+        return "not_your_group"
+    if not still_pending:
+        return "already_decided"
+    return None

@@ -79,6 +79,27 @@ def application_decision(member_id: int, decided: str) -> str:
     return f"application-decision:{member_id}:{decided}"
 
 
+def waiting_application(member_id: int, applied_at: datetime.datetime, chat_id: int) -> str:
+    """The card of an application that reached nobody, delivered once to each reviewer."""
+    return f"application-waited:{member_id}:{applied_at.isoformat()}:{chat_id}"
+
+
+def application_delivered(member_id: int, applied_at: datetime.datetime) -> str:
+    return f"application-delivered:{member_id}:{applied_at.isoformat()}"
+
+
+def agency_change_card(change_id: int, chat_id: int) -> str:
+    return f"agency-change:{change_id}:{chat_id}"
+
+
+def agency_change_edit(chat_id: int, message_id: int, digest_: str) -> str:
+    return f"agency-change-edit:{chat_id}:{message_id}:{digest_}"
+
+
+def agency_change_decision(change_id: int) -> str:
+    return f"agency-change-decision:{change_id}"
+
+
 def role_change(member_id: int, role: str, at: datetime.datetime) -> str:
     return f"role:{member_id}:{role}:{at.isoformat()}"
 

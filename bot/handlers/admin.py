@@ -3,7 +3,9 @@
 - /link in a group chat binds it to the secretary's working group (superusers pick one);
 - /unlink undoes that;
 - /members lists a working group's members; superusers get role buttons on each;
-- /appoint @username|id secretary|chair|member does the same by command.
+- /appoint @username|id secretary|chair|member does the same by command;
+- /invite makes an invitation link into the secretary's working group; /invites lists the
+  links still valid, with a button to revoke each.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import logging
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, Command, CommandObject
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
 
+from bot.config import Settings
 from bot.domain.members import (
     Actor,
     Member,
@@ -27,13 +30,26 @@ from bot.domain.members import (
 )
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.handlers.shared import echo
-from bot.i18n import Catalogs, Translator
+from bot.i18n import Catalogs, Markup, Translator
 from bot.platform import PlatformProfile
 from bot.services import groups as group_service
 from bot.services import members as member_service
+from bot.storage.repositories import Invitation
 from bot.storage.uow import UnitOfWork
 from bot.ui.keyboards import GroupPick, group_keyboard
-from bot.ui.members import AppointRole, member_list, role_keyboard, tell_appointed
+from bot.ui.members import (
+    AppointRole,
+    RevokeInvitation,
+    deliver_waiting,
+    invitation_created,
+    invitation_link,
+    invitation_list,
+    member_list,
+    revoke_keyboard,
+    role_keyboard,
+    tell_appointed,
+)
+from bot.ui.menus import CommandMenus
 
 router = Router(name="admin")
 log = logging.getLogger(__name__)
@@ -72,7 +88,13 @@ async def link_outside_group(message: Message, t: Translator) -> None:
 
 @router.message(Command("link"), in_group)
 async def link(
-    message: Message, uow: UnitOfWork, actor: Actor, t: Translator, now: datetime.datetime
+    message: Message,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
+    t: Translator,
+    now: datetime.datetime,
 ) -> None:
     groups = managed_groups(actor, WORKING_GROUPS)
     if not groups:
@@ -81,7 +103,7 @@ async def link(
     if len(groups) > 1:
         await message.answer(t("link.choose"), reply_markup=group_keyboard(t, "link", groups))
         return
-    await _link(message, uow, actor, t, groups[0], now)
+    await _link(message, uow, actor, catalogs, settings, t, groups[0], now)
 
 
 @router.callback_query(GroupPick.filter(F.purpose == "link"))
@@ -90,6 +112,8 @@ async def link_chosen(
     callback_data: GroupPick,
     uow: UnitOfWork,
     actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -101,13 +125,15 @@ async def link_chosen(
         await query.answer(t("errors.working_group_unknown"), show_alert=True)
         return
     await query.answer()
-    await _link(message, uow, actor, t, callback_data.code, now)
+    await _link(message, uow, actor, catalogs, settings, t, callback_data.code, now)
 
 
 async def _link(
     message: Message,
     uow: UnitOfWork,
     actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     code: str,
     now: datetime.datetime,
@@ -124,6 +150,10 @@ async def _link(
         await message.answer(t("errors.secretaries_only"))
         return
     await message.answer(t("link.done", group=t(f"working_groups.{code}")))
+    # The group's applications that reached nobody so far go to its chat now.
+    await deliver_waiting(
+        uow, catalogs, actor, message.chat.id, settings.default_locale, now, working_group=code
+    )
 
 
 @router.message(Command("unlink"), in_group)
@@ -176,6 +206,7 @@ async def appoint_pressed(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    menus: CommandMenus,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -191,6 +222,8 @@ async def appoint_pressed(
         await query.answer(t(f"members.{outcome.result}"), show_alert=True)
         return
     assert outcome.applicant is not None
+    # Before the answer: whoever reads it may act at once, and this update commits right after.
+    await menus.set_for(outcome.applicant.user_id, outcome.applicant)
     await query.answer(
         t.plain(
             "members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}")
@@ -206,6 +239,7 @@ async def appoint_command(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    menus: CommandMenus,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -230,7 +264,117 @@ async def appoint_command(
     if outcome.result != "done" or outcome.applicant is None:
         await message.answer(t(f"members.{outcome.result}"))
         return
+    # Before the answer: whoever reads it may act at once, and this update commits right after.
+    await menus.set_for(outcome.applicant.user_id, outcome.applicant)
     await message.answer(
         t("members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}"))
     )
     await tell_appointed(uow, catalogs, outcome.applicant, now)
+
+
+# --- invitation links ----------------------------------------------------------------------
+
+
+@router.message(Command("invite"))
+async def invite(
+    message: Message,
+    uow: UnitOfWork,
+    actor: Actor,
+    settings: Settings,
+    bot: Bot,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    groups = managed_groups(actor, WORKING_GROUPS)
+    if not groups:
+        await uow.audit.record(actor.user_id, "invitation.create", "secretaries_only", at=now)
+        await message.answer(t("errors.secretaries_only"))
+        return
+    if len(groups) > 1:
+        await message.answer(t("invitations.choose"), reply_markup=group_keyboard(t, "inv", groups))
+        return
+    await _invite(message, uow, actor, settings, bot, t, groups[0], now)
+
+
+@router.callback_query(GroupPick.filter(F.purpose == "inv"))
+async def invite_group_chosen(
+    query: CallbackQuery,
+    callback_data: GroupPick,
+    uow: UnitOfWork,
+    actor: Actor,
+    settings: Settings,
+    bot: Bot,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    await _invite(query.message, uow, actor, settings, bot, t, callback_data.code, now)
+
+
+async def _invite(
+    message: Message,
+    uow: UnitOfWork,
+    actor: Actor,
+    settings: Settings,
+    bot: Bot,
+    t: Translator,
+    code: str,
+    now: datetime.datetime,
+) -> None:
+    outcome = await member_service.create_invitation(uow, actor=actor, working_group=code, now=now)
+    if outcome.invitation is None:
+        await message.answer(t(f"errors.{outcome.result}"))
+        return
+    link = await _link_of(bot, settings, outcome.invitation)
+    await message.answer(invitation_created(t, outcome.invitation, link))
+
+
+async def _link_of(bot: Bot, settings: Settings, invitation: Invitation) -> str:
+    me = await bot.me()  # aiogram keeps it after the first call
+    return invitation_link(settings.bot_platform, me.username or "", invitation.code)
+
+
+@router.message(Command("invites"))
+async def invites(
+    message: Message, uow: UnitOfWork, actor: Actor, settings: Settings, bot: Bot, t: Translator
+) -> None:
+    groups = managed_groups(actor, WORKING_GROUPS)
+    if not groups:
+        await message.answer(t("errors.secretaries_only"))
+        return
+    text, markup = await _invitation_list(uow, settings, bot, t, groups)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _invitation_list(
+    uow: UnitOfWork, settings: Settings, bot: Bot, t: Translator, groups: tuple[str, ...]
+) -> tuple[Markup, InlineKeyboardMarkup | None]:
+    active = await uow.invitations.active_in(groups)
+    links = {inv.id: await _link_of(bot, settings, inv) for inv in active}
+    return invitation_list(t, active, links), revoke_keyboard(t, active)
+
+
+@router.callback_query(RevokeInvitation.filter())
+async def revoke_pressed(
+    query: CallbackQuery,
+    callback_data: RevokeInvitation,
+    uow: UnitOfWork,
+    actor: Actor,
+    settings: Settings,
+    bot: Bot,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    outcome = await member_service.revoke_invitation(
+        uow, actor=actor, invitation_id=callback_data.invitation_id, now=now
+    )
+    if outcome.result != "done":
+        await query.answer(t(f"invitations.revoke_{outcome.result}"), show_alert=True)
+        return
+    await query.answer(t.plain("invitations.revoked"))
+    message = query.message
+    if isinstance(message, Message):
+        groups = managed_groups(actor, WORKING_GROUPS)
+        text, markup = await _invitation_list(uow, settings, bot, t, groups)
+        await message.edit_text(text, reply_markup=markup)

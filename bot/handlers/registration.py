@@ -3,8 +3,10 @@
 The dialog, top to bottom:
     /start -> language -> full_name -> agency (-> agency_other) -> working_group -> phone
     -> confirm (Send / Edit / Cancel) -> a card goes to the working group's secretariat.
+An invitation link (/start inv_...) chooses the working group, so that question is skipped.
 The secretariat presses Approve, or Reject and types a reason; every copy of the card then
-shows the outcome and the applicant is told.
+shows the outcome and the applicant is told. An application nobody can review yet is kept
+and delivered when a reviewer starts the bot or a group is linked (bot.ui.members).
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from __future__ import annotations
 import datetime
 import logging
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, Message, ReplyKeyboardRemove
@@ -39,7 +41,7 @@ from bot.handlers.shared import close_buttons
 from bot.i18n import Catalogs, Translator
 from bot.platform import PlatformProfile
 from bot.services import members as member_service
-from bot.storage.repositories import Application
+from bot.storage.repositories import Application, Invitation
 from bot.storage.uow import UnitOfWork
 from bot.ui.keyboards import (
     AgencyPick,
@@ -52,14 +54,19 @@ from bot.ui.keyboards import (
 from bot.ui.members import (
     ApplicationDecision,
     ConfirmApplication,
+    JoinAsMember,
     announce_decision,
     application_preview,
     confirm_keyboard,
+    deliver_waiting,
+    join_keyboard,
     phone_keyboard,
     post_cards,
+    reachable,
     refresh_cards,
     refusal_text,
 )
+from bot.ui.menus import CommandMenus
 
 router = Router(name="registration")
 log = logging.getLogger(__name__)
@@ -86,8 +93,30 @@ private = F.chat.type == ChatType.PRIVATE
 
 
 @router.message(CommandStart(), private)
-async def start(message: Message, state: FSMContext, actor: Actor, t: Translator) -> None:
+async def start(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    menus: CommandMenus,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
     member = actor.member
+    if actor.is_member or actor.is_superuser:
+        # Also heals a menu that could not be set before (a superuser new to the bot).
+        await menus.set_for(actor.user_id, member, t.locale)
+        # Someone who can review is here: what nobody could see until now is theirs.
+        await deliver_waiting(uow, catalogs, actor, actor.user_id, t.locale, now)
+    if actor.is_superuser and not actor.is_member:
+        await state.clear()
+        await message.answer(
+            t("start.superuser", user_id=t.digits(str(actor.user_id))),
+            reply_markup=join_keyboard(t),
+        )
+        return
     if member is not None and member.status is MemberStatus.APPROVED:
         await state.clear()
         await message.answer(t("start.welcome_back", name=member.full_name))
@@ -97,9 +126,45 @@ async def start(message: Message, state: FSMContext, actor: Actor, t: Translator
             t("start.still_pending", group=t(f"working_groups.{member.working_group}"))
         )
         return
+    invitation = None
+    if command.args:
+        opened = await member_service.open_invitation(uow, command.args)
+        if opened.result != "done":
+            await state.clear()
+            await message.answer(t(f"invitations.refused_{opened.result}"))
+            return
+        invitation = opened.invitation
+    await _begin(message, state, t, invitation)
+
+
+@router.callback_query(JoinAsMember.filter())
+async def join_as_member(
+    query: CallbackQuery, state: FSMContext, actor: Actor, t: Translator
+) -> None:
+    await query.answer()
+    await close_buttons(query)
+    if actor.is_member:
+        return
+    await _begin(query.message, state, t, None)  # type: ignore[arg-type]
+
+
+async def _begin(
+    message: Message, state: FSMContext, t: Translator, invitation: Invitation | None
+) -> None:
     await state.clear()
     await state.set_state(Registration.language)
-    await message.answer(t("registration.welcome"))
+    # The language the middleware chose (the client's, when we speak it) until one is picked.
+    await state.update_data(locale=t.locale)
+    if invitation is not None:
+        await state.update_data(invitation_id=invitation.id, invited_group=invitation.working_group)
+        await message.answer(
+            t(
+                "registration.welcome_invited",
+                group=t(f"working_groups.{invitation.working_group}"),
+            )
+        )
+    else:
+        await message.answer(t("registration.welcome"))
     await message.answer(t("registration.ask_language"), reply_markup=language_keyboard(t))
 
 
@@ -165,6 +230,13 @@ async def agency_typed(message: Message, state: FSMContext, t: Translator) -> No
 
 
 async def _ask_group(message: Message, state: FSMContext, t: Translator) -> None:
+    invited = (await state.get_data()).get("invited_group")
+    if invited:
+        # The invitation link chose the group: no question, straight on to the phone.
+        await state.update_data(working_group=invited)
+        await state.set_state(Registration.phone)
+        await message.answer(t("registration.ask_phone"), reply_markup=phone_keyboard(t))
+        return
     await state.set_state(Registration.working_group)
     await message.answer(t("registration.ask_group"), reply_markup=group_keyboard(t, "reg"))
 
@@ -253,9 +325,11 @@ async def send_application(
     settings: Settings,
     catalogs: Catalogs,
     t: Translator,
+    bot: Bot,
     now: datetime.datetime,
 ) -> None:
-    application = _application(await state.get_data())
+    data = await state.get_data()
+    application = _application(data)
     try:
         submitted = await member_service.submit_application(
             uow,
@@ -264,6 +338,7 @@ async def send_application(
             application=application,
             superusers=settings.admin_ids,
             now=now,
+            invitation_id=data.get("invitation_id"),
         )
     except member_service.AlreadyMember:
         await state.clear()
@@ -272,10 +347,22 @@ async def send_application(
     await state.clear()
     await query.answer()
     await close_buttons(query)
-    await query.message.answer(  # type: ignore[union-attr]
-        t("registration.sent", group=t(f"working_groups.{application.working_group}"))
-    )
     chats = [(chat, locale or settings.default_locale) for chat, locale in submitted.review_chats]
+    # Superusers stand in only when the group has nobody else; one who never started the bot
+    # cannot be written to, and the card would be lost there.
+    standing_in = [chat for chat, _ in chats if chat in settings.admin_ids]
+    unreachable = set(standing_in) - set(await reachable(bot, standing_in))
+    chats = [(chat, locale) for chat, locale in chats if chat not in unreachable]
+    group = t(f"working_groups.{application.working_group}")
+    if not chats:
+        log.warning(
+            "application %s (%s) kept: nobody who can review it can be reached yet",
+            submitted.member.id,
+            application.working_group,
+        )
+        await query.message.answer(t("registration.kept", group=group))  # type: ignore[union-attr]
+        return
+    await query.message.answer(t("registration.sent", group=group))  # type: ignore[union-attr]
     await post_cards(uow, catalogs, submitted.member, chats, now)
 
 
@@ -300,6 +387,7 @@ async def approve(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    menus: CommandMenus,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -311,6 +399,10 @@ async def approve(
         reason=None,
         now=now,
     )
+    if outcome.result == "decided" and outcome.applicant is not None:
+        # The new member's menu now offers what members can do (before the answer, after
+        # which this update commits at once).
+        await menus.set_for(outcome.applicant.user_id, outcome.applicant)
     await _after_decision(query, uow, catalogs, t, outcome, now)
 
 

@@ -7,19 +7,25 @@ handler, through middleware) owns the transaction.
 from __future__ import annotations
 
 import datetime
+import secrets
 from dataclasses import dataclass
 
 from bot.domain.members import (
+    INVITE_PREFIX,
     Actor,
     Decision,
     Member,
     MemberStatus,
     Role,
+    agency_change_refusal,
     can_appoint,
+    can_manage_group,
     decision_refusal,
+    invitation_refusal,
+    is_invite_code,
     review_recipients,
 )
-from bot.storage.repositories import Application
+from bot.storage.repositories import AgencyChange, Application, Invitation
 from bot.storage.uow import UnitOfWork
 
 
@@ -49,12 +55,15 @@ async def submit_application(
     application: Application,
     superusers: frozenset[int],
     now: datetime.datetime,
+    invitation_id: int | None = None,
 ) -> Submitted:
     existing = await uow.members.by_user(user_id)
     if existing is not None and existing.status is MemberStatus.APPROVED:
         raise AlreadyMember
     group_id = await uow.working_groups.id_of(application.working_group)
     member = await uow.members.save_application(user_id, username, application, group_id, now)
+    if invitation_id is not None:
+        await uow.invitations.count_use(invitation_id)
     await uow.audit.record(user_id, "registration.apply", "submitted", "member", member.id, at=now)
     return Submitted(member, await review_chats(uow, application.working_group, superusers))
 
@@ -137,3 +146,139 @@ async def update_profile(uow: UnitOfWork, member: Member, **fields: str | None) 
     updated = await uow.members.get(member.id)
     assert updated is not None
     return updated
+
+
+# --- applications nobody could see yet ---------------------------------------------------------
+
+
+async def waiting_for(uow: UnitOfWork, actor: Actor, card_subject: str) -> list[Member]:
+    """Pending applications that reached nobody and that this actor may decide on."""
+    waiting = await uow.members.pending_without_card(card_subject)
+    return [m for m in waiting if can_manage_group(actor, m.working_group)]
+
+
+# --- invitation links ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationOutcome:
+    # "done", or why not: "secretaries_only", "working_group_unknown", "unknown", "revoked".
+    result: str
+    invitation: Invitation | None = None
+
+
+async def create_invitation(
+    uow: UnitOfWork, *, actor: Actor, working_group: str, now: datetime.datetime
+) -> InvitationOutcome:
+    refusal = invitation_refusal(actor, working_group)
+    if refusal is not None:
+        await uow.audit.record(actor.user_id, "invitation.create", refusal, at=now)
+        return InvitationOutcome(refusal)
+    # token_urlsafe keeps to the characters a start parameter allows.
+    code = INVITE_PREFIX + secrets.token_urlsafe(12)
+    group_id = await uow.working_groups.id_of(working_group)
+    invitation = await uow.invitations.create(
+        code, group_id, actor.user_id, actor.display_name, now
+    )
+    await uow.audit.record(
+        actor.user_id, "invitation.create", "done", "invitation", invitation.id, at=now
+    )
+    return InvitationOutcome("done", invitation)
+
+
+async def revoke_invitation(
+    uow: UnitOfWork, *, actor: Actor, invitation_id: int, now: datetime.datetime
+) -> InvitationOutcome:
+    invitation = await uow.invitations.get(invitation_id)
+    if invitation is None:
+        return InvitationOutcome("unknown")
+    refusal = invitation_refusal(actor, invitation.working_group)
+    if refusal is None and not await uow.invitations.revoke(invitation_id, actor.user_id, now):
+        refusal = "revoked"
+    outcome = refusal or "done"
+    await uow.audit.record(
+        actor.user_id, "invitation.revoke", outcome, "invitation", invitation_id, at=now
+    )
+    return InvitationOutcome(outcome, await uow.invitations.get(invitation_id))
+
+
+async def open_invitation(uow: UnitOfWork, start_parameter: str) -> InvitationOutcome:
+    """What a /start with this parameter leads to: a group to register into, or a refusal."""
+    invitation = (
+        await uow.invitations.by_code(start_parameter) if is_invite_code(start_parameter) else None
+    )
+    if invitation is None:
+        return InvitationOutcome("unknown")
+    if not invitation.is_active:
+        return InvitationOutcome("revoked", invitation)
+    return InvitationOutcome("done", invitation)
+
+
+# --- a member's change of agency -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyChangeOutcome:
+    # "requested", "decided", or why not: "already_decided", "not_your_group", "application_gone".
+    result: str
+    change: AgencyChange | None
+    member: Member | None
+    review_chats: list[tuple[int, str | None]]
+    # Earlier requests still waiting, which the new one replaced (their cards need redrawing).
+    superseded: tuple[AgencyChange, ...] = ()
+
+
+async def request_agency_change(
+    uow: UnitOfWork,
+    *,
+    member: Member,
+    agency_code: str,
+    agency_other: str | None,
+    superusers: frozenset[int],
+    now: datetime.datetime,
+) -> AgencyChangeOutcome:
+    earlier = await uow.agency_changes.all_pending_for(member.id)
+    change = await uow.agency_changes.request(member, agency_code, agency_other, now)
+    await uow.audit.record(
+        member.user_id, "agency_change.request", "submitted", "agency_change", change.id, at=now
+    )
+    chats = await review_chats(uow, member.working_group, superusers)
+    superseded = [await uow.agency_changes.get(c.id) for c in earlier]
+    return AgencyChangeOutcome(
+        "requested", change, member, chats, tuple(c for c in superseded if c is not None)
+    )
+
+
+async def decide_agency_change(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    change_id: int,
+    decision: Decision,
+    now: datetime.datetime,
+) -> AgencyChangeOutcome:
+    change = await uow.agency_changes.get(change_id)
+    member = await uow.members.get(change.member_id) if change is not None else None
+    still_pending = change is not None and change.status is MemberStatus.PENDING
+    refusal = agency_change_refusal(actor, member, still_pending)
+    if refusal is None and not await uow.agency_changes.decide(
+        change_id, decision, actor.user_id, actor.display_name, now
+    ):
+        refusal = "already_decided"
+    if refusal is None and decision is Decision.APPROVE:
+        assert change is not None and member is not None
+        await uow.members.update_fields(
+            member.id, agency_code=change.agency_code, agency_other=change.agency_other
+        )
+    if refusal != "already_decided":
+        await uow.audit.record(
+            actor.user_id,
+            f"agency_change.{decision.value}",
+            refusal or "decided",
+            "agency_change",
+            change_id,
+            at=now,
+        )
+    fresh = await uow.agency_changes.get(change_id)
+    member = await uow.members.get(fresh.member_id) if fresh is not None else None
+    return AgencyChangeOutcome(refusal or "decided", fresh, member, [])

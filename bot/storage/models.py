@@ -546,3 +546,44 @@ class GroupWorkweekRow(Base):
 
     working_group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"), primary_key=True)
     thursday: Mapped[str] = mapped_column(String(16))
+
+
+# --- people (issue 10): invitation links and agency changes -------------------------------------
+
+
+class InvitationRow(Base):
+    """An invitation link's code: whoever opens it registers into its working group."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    working_group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"), index=True)
+    created_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    created_by_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Applications sent through the link: shown to the secretariat in /invites.
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AgencyChangeRow(Base):
+    """An approved member's request to represent another agency, until the secretariat
+    decides; the member's row keeps the old agency meanwhile."""
+
+    __tablename__ = "agency_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    # The agency when asked, so the card still says what changed once it has.
+    from_agency_code: Mapped[str] = mapped_column(String(40))
+    from_agency_other: Mapped[str | None] = mapped_column(String(120))
+    agency_code: Mapped[str] = mapped_column(String(40))
+    agency_other: Mapped[str | None] = mapped_column(String(120))
+    requested_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    decided_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+    decided_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    decided_by_name: Mapped[str | None] = mapped_column(String(100))

@@ -6,11 +6,18 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.members import Decision, Member, MemberStatus, Role
-from bot.storage.models import AuditEventRow, CardCopyRow, MemberRow, WorkingGroupRow
+from bot.storage.models import (
+    AgencyChangeRow,
+    AuditEventRow,
+    CardCopyRow,
+    InvitationRow,
+    MemberRow,
+    WorkingGroupRow,
+)
 
 
 @dataclass(frozen=True)
@@ -234,6 +241,17 @@ class MemberRepository:
             WorkingGroupRow.code.in_(groups),
         )
 
+    async def pending_without_card(self, card_subject: str) -> list[Member]:
+        """Pending applications whose card reached nobody yet (no copy was ever posted)."""
+        delivered = exists().where(
+            CardCopyRow.subject == card_subject, CardCopyRow.subject_id == MemberRow.id
+        )
+        return await self._many(
+            MemberRow.platform == self._platform,
+            MemberRow.status == MemberStatus.PENDING.value,
+            ~delivered,
+        )
+
     async def by_username(self, username: str) -> Member | None:
         return await self._one(
             MemberRow.platform == self._platform,
@@ -301,3 +319,230 @@ class AuditRepository:
             .order_by(AuditEventRow.id)
         )
         return [(r[0], r[1]) for r in rows.all()]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    id: int
+    code: str
+    working_group: str
+    created_by_user_id: int
+    created_by_name: str
+    created_at: datetime.datetime
+    revoked_at: datetime.datetime | None
+    uses: int
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class InvitationRepository:
+    def __init__(self, session: AsyncSession, platform: str) -> None:
+        self._session = session
+        self._platform = platform
+
+    def _select(self):  # type: ignore[no-untyped-def]
+        return (
+            select(InvitationRow, WorkingGroupRow.code)
+            .join(WorkingGroupRow, InvitationRow.working_group_id == WorkingGroupRow.id)
+            .where(InvitationRow.platform == self._platform)
+            .execution_options(populate_existing=True)
+        )
+
+    @staticmethod
+    def _invitation(row: InvitationRow, working_group: str) -> Invitation:
+        return Invitation(
+            id=row.id,
+            code=row.code,
+            working_group=working_group,
+            created_by_user_id=row.created_by_user_id,
+            created_by_name=row.created_by_name,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+            uses=row.uses,
+        )
+
+    async def create(
+        self,
+        code: str,
+        working_group_id: int,
+        by_user_id: int,
+        by_name: str,
+        now: datetime.datetime,
+    ) -> Invitation:
+        row = InvitationRow(
+            platform=self._platform,
+            code=code,
+            working_group_id=working_group_id,
+            created_by_user_id=by_user_id,
+            created_by_name=by_name,
+            created_at=now,
+            uses=0,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        found = await self.get(row.id)
+        assert found is not None
+        return found
+
+    async def get(self, invitation_id: int) -> Invitation | None:
+        row = (
+            await self._session.execute(self._select().where(InvitationRow.id == invitation_id))
+        ).first()
+        return self._invitation(row[0], row[1]) if row else None
+
+    async def by_code(self, code: str) -> Invitation | None:
+        row = (
+            await self._session.execute(self._select().where(InvitationRow.code == code))
+        ).first()
+        return self._invitation(row[0], row[1]) if row else None
+
+    async def active_in(self, groups: tuple[str, ...]) -> list[Invitation]:
+        query = (
+            self._select()
+            .where(InvitationRow.revoked_at.is_(None), WorkingGroupRow.code.in_(groups))
+            .order_by(InvitationRow.created_at, InvitationRow.id)
+        )
+        return [self._invitation(r[0], r[1]) for r in (await self._session.execute(query)).all()]
+
+    async def revoke(self, invitation_id: int, by_user_id: int, now: datetime.datetime) -> bool:
+        """False if it was revoked already: the check is part of the UPDATE."""
+        result = await self._session.execute(
+            update(InvitationRow)
+            .where(InvitationRow.id == invitation_id, InvitationRow.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_by_user_id=by_user_id)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def count_use(self, invitation_id: int) -> None:
+        await self._session.execute(
+            update(InvitationRow)
+            .where(InvitationRow.id == invitation_id)
+            .values(uses=InvitationRow.uses + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@dataclass(frozen=True)
+class AgencyChange:
+    id: int
+    member_id: int
+    from_agency_code: str
+    from_agency_other: str | None
+    agency_code: str
+    agency_other: str | None
+    requested_at: datetime.datetime
+    status: MemberStatus
+    decided_at: datetime.datetime | None
+    decided_by_name: str | None
+
+
+class AgencyChangeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @staticmethod
+    def _change(row: AgencyChangeRow) -> AgencyChange:
+        return AgencyChange(
+            id=row.id,
+            member_id=row.member_id,
+            from_agency_code=row.from_agency_code,
+            from_agency_other=row.from_agency_other,
+            agency_code=row.agency_code,
+            agency_other=row.agency_other,
+            requested_at=row.requested_at,
+            status=MemberStatus(row.status),
+            decided_at=row.decided_at,
+            decided_by_name=row.decided_by_name,
+        )
+
+    async def request(
+        self, member: Member, agency_code: str, agency_other: str | None, now: datetime.datetime
+    ) -> AgencyChange:
+        """A new request replaces one still waiting: only the newest wish counts."""
+        await self._session.execute(
+            update(AgencyChangeRow)
+            .where(
+                AgencyChangeRow.member_id == member.id,
+                AgencyChangeRow.status == MemberStatus.PENDING.value,
+            )
+            .values(status=MemberStatus.REJECTED.value, decided_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        row = AgencyChangeRow(
+            member_id=member.id,
+            from_agency_code=member.agency_code,
+            from_agency_other=member.agency_other,
+            agency_code=agency_code,
+            agency_other=agency_other,
+            requested_at=now,
+            status=MemberStatus.PENDING.value,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return self._change(row)
+
+    async def get(self, change_id: int) -> AgencyChange | None:
+        row = (
+            await self._session.execute(
+                select(AgencyChangeRow)
+                .where(AgencyChangeRow.id == change_id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        return self._change(row) if row else None
+
+    async def all_pending_for(self, member_id: int) -> list[AgencyChange]:
+        rows = await self._session.execute(
+            select(AgencyChangeRow)
+            .where(
+                AgencyChangeRow.member_id == member_id,
+                AgencyChangeRow.status == MemberStatus.PENDING.value,
+            )
+            .order_by(AgencyChangeRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [self._change(row) for row in rows.scalars().all()]
+
+    async def pending_for(self, member_id: int) -> AgencyChange | None:
+        row = (
+            await self._session.execute(
+                select(AgencyChangeRow)
+                .where(
+                    AgencyChangeRow.member_id == member_id,
+                    AgencyChangeRow.status == MemberStatus.PENDING.value,
+                )
+                .order_by(AgencyChangeRow.id.desc())
+                .limit(1)
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        return self._change(row) if row else None
+
+    async def decide(
+        self,
+        change_id: int,
+        decision: Decision,
+        by_user_id: int,
+        by_name: str,
+        now: datetime.datetime,
+    ) -> bool:
+        """Record a decision if the request still waits; False if someone was first."""
+        status = MemberStatus.APPROVED if decision is Decision.APPROVE else MemberStatus.REJECTED
+        result = await self._session.execute(
+            update(AgencyChangeRow)
+            .where(
+                AgencyChangeRow.id == change_id,
+                AgencyChangeRow.status == MemberStatus.PENDING.value,
+            )
+            .values(
+                status=status.value,
+                decided_at=now,
+                decided_by_user_id=by_user_id,
+                decided_by_name=by_name,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]

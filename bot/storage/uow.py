@@ -16,8 +16,10 @@ from bot.storage.outbox import OutboxRepository
 from bot.storage.reminders import ReminderRepository
 from bot.storage.reports import ReportQueries
 from bot.storage.repositories import (
+    AgencyChangeRepository,
     AuditRepository,
     CardRepository,
+    InvitationRepository,
     MemberRepository,
     WorkingGroupRepository,
 )
@@ -48,6 +50,8 @@ class UnitOfWork:
     kpis: KpiRepository
     reports: ReportQueries
     calendar: CalendarRepository
+    invitations: InvitationRepository
+    agency_changes: AgencyChangeRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
         self._sessions = sessions
@@ -71,6 +75,8 @@ class UnitOfWork:
         self.kpis = KpiRepository(self._session)
         self.reports = ReportQueries(self._session)
         self.calendar = CalendarRepository(self._session, self._platform)
+        self.invitations = InvitationRepository(self._session, self._platform)
+        self.agency_changes = AgencyChangeRepository(self._session)
         return self
 
     async def __aexit__(

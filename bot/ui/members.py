@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 
+from aiogram import Bot
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardMarkup,
@@ -20,16 +24,21 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.config import Platform
 from bot.domain import outbox_keys
 from bot.domain.members import Actor, Member, MemberStatus, Role, help_topics
 from bot.i18n import Catalogs, Markup, Translator
-from bot.services.members import DecisionOutcome
+from bot.services.members import DecisionOutcome, waiting_for
 from bot.storage.outbox import OutgoingMessage
-from bot.storage.repositories import Application
+from bot.storage.repositories import AgencyChange, Application, Invitation
 from bot.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 # The card copies of one application are found again by this subject and the member's id.
 CARD_SUBJECT = "application"
+# ... and those of a member's change of agency by this subject and the change's id.
+AGENCY_CHANGE_SUBJECT = "agency_change"
 
 
 # --- callback data ---------------------------------------------------------------------------
@@ -51,6 +60,19 @@ class ProfileField(CallbackData, prefix="prof"):
 class AppointRole(CallbackData, prefix="role"):
     member_id: int
     role: str
+
+
+class RevokeInvitation(CallbackData, prefix="invr"):
+    invitation_id: int
+
+
+class AgencyChangeDecision(CallbackData, prefix="agcd"):
+    action: str  # approve | reject
+    change_id: int
+
+
+class JoinAsMember(CallbackData, prefix="join"):
+    """A superuser who wants to submit, vote or have tasks registers like anyone else."""
 
 
 # --- the applicant's dialog ------------------------------------------------------------------
@@ -163,13 +185,29 @@ def decision_notice(t: Translator, member: Member) -> Markup:
 # --- profile, member lists, help -------------------------------------------------------------
 
 
-def profile_text(t: Translator, member: Member) -> str:
-    return t(
+def profile_text(t: Translator, member: Member, agency_change: AgencyChange | None = None) -> str:
+    card = t(
         "profile.card",
         details=application_lines(t, member),
         role=t(f"roles.{member.role.value}"),
         status=t(f"statuses.{member.status.value}"),
+        user_id=t.digits(str(member.user_id)),
     )
+    if agency_change is not None and agency_change.status is MemberStatus.PENDING:
+        wanted = agency_name(t, agency_change.agency_code, agency_change.agency_other)
+        return f"{card}\n{t('profile.agency_change_waiting', agency=wanted)}"
+    return card
+
+
+def superuser_profile_text(t: Translator, user_id: int) -> Markup:
+    """A superuser who is not a member has no profile, but needs their id (ADMIN_IDS)."""
+    return t("profile.superuser", user_id=t.digits(str(user_id)))
+
+
+def join_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t.plain("start.join_as_member"), callback_data=JoinAsMember())
+    return builder.as_markup()
 
 
 def profile_keyboard(t: Translator) -> InlineKeyboardMarkup:
@@ -213,6 +251,183 @@ def role_keyboard(t: Translator, people: list[Member]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+# --- invitation links ------------------------------------------------------------------------
+
+# Where a start parameter opens the bot; Bale copies Telegram's deep links on its own domain.
+_LINK_BASES = {Platform.TELEGRAM: "https://t.me", Platform.BALE: "https://ble.ir"}
+
+
+def invitation_link(platform: Platform, bot_username: str, code: str) -> str:
+    return f"{_LINK_BASES[platform]}/{bot_username}?start={code}"
+
+
+def invitation_created(t: Translator, invitation: Invitation, link: str) -> Markup:
+    return t(
+        "invitations.created",
+        group=t(f"working_groups.{invitation.working_group}"),
+        link=link,
+    )
+
+
+def invitation_list(t: Translator, invitations: list[Invitation], links: dict[int, str]) -> Markup:
+    if not invitations:
+        return t("invitations.none")
+    lines = [
+        t(
+            "invitations.line",
+            number=i,
+            group=t(f"working_groups.{inv.working_group}"),
+            by=inv.created_by_name,
+            at=t.moment(inv.created_at),
+            uses=inv.uses,
+            link=links[inv.id],
+        )
+        for i, inv in enumerate(invitations, start=1)
+    ]
+    return t("invitations.header", count=len(invitations), lines=t.join(lines, "\n\n"))
+
+
+def revoke_keyboard(t: Translator, invitations: list[Invitation]) -> InlineKeyboardMarkup | None:
+    if not invitations:
+        return None
+    builder = InlineKeyboardBuilder()
+    for i, inv in enumerate(invitations, start=1):
+        builder.button(
+            text=t.plain("invitations.revoke", number=i),
+            callback_data=RevokeInvitation(invitation_id=inv.id),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+# --- a member's change of agency -------------------------------------------------------------
+
+
+def agency_change_card(t: Translator, member: Member, change: AgencyChange) -> Markup:
+    card = t(
+        "agency_change.card",
+        name=member.full_name,
+        group=t(f"working_groups.{member.working_group}"),
+        old=agency_name(t, change.from_agency_code, change.from_agency_other),
+        new=agency_name(t, change.agency_code, change.agency_other),
+        at=t.moment(change.requested_at),
+    )
+    if change.status is MemberStatus.PENDING or change.decided_at is None:
+        return card
+    key = (
+        "cards.approved_by"
+        if change.status is MemberStatus.APPROVED
+        else "agency_change.rejected_by"
+    )
+    if change.decided_by_name is None:
+        # Replaced by a newer request of the member's own before anyone decided.
+        return Markup(f"{card}\n\n{t('agency_change.superseded')}")
+    return Markup(
+        f"{card}\n\n{t(key, name=change.decided_by_name, at=t.moment(change.decided_at))}"
+    )
+
+
+def agency_change_keyboard(t: Translator, change: AgencyChange) -> InlineKeyboardMarkup | None:
+    if change.status is not MemberStatus.PENDING:
+        return None
+    builder = InlineKeyboardBuilder()
+    for action in ("approve", "reject"):
+        builder.button(
+            text=t(f"buttons.{action}"),
+            callback_data=AgencyChangeDecision(action=action, change_id=change.id),
+        )
+    return builder.as_markup()
+
+
+async def post_agency_change_cards(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    member: Member,
+    change: AgencyChange,
+    chats: list[tuple[int, str]],
+    now: datetime.datetime,
+) -> None:
+    for chat_id, locale in chats:
+        t = catalogs.translator(locale)
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=outbox_keys.agency_change_card(change.id, chat_id),
+                chat_id=chat_id,
+                text=agency_change_card(t, member, change),
+                locale=t.locale,
+                reply_markup=_markup(agency_change_keyboard(t, change)),
+                card_subject=AGENCY_CHANGE_SUBJECT,
+                card_subject_id=change.id,
+            ),
+            now,
+        )
+
+
+async def announce_agency_change(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    member: Member,
+    change: AgencyChange,
+    now: datetime.datetime,
+) -> None:
+    """Every copy of the card shows the decision, and the member is told once."""
+    await refresh_agency_change_cards(uow, catalogs, member, change, now)
+    t = catalogs.translator(member.locale)
+    approved = change.status is MemberStatus.APPROVED
+    await uow.outbox.enqueue(
+        OutgoingMessage(
+            key=outbox_keys.agency_change_decision(change.id),
+            chat_id=member.user_id,
+            text=t(
+                "agency_change.you_are_approved" if approved else "agency_change.you_are_rejected",
+                agency=agency_name(t, change.agency_code, change.agency_other),
+            ),
+            locale=t.locale,
+        ),
+        now,
+    )
+
+
+async def refresh_agency_change_cards(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    member: Member,
+    change: AgencyChange,
+    now: datetime.datetime,
+) -> None:
+    for copy in await uow.cards.copies(AGENCY_CHANGE_SUBJECT, change.id):
+        t = catalogs.translator(copy.locale)
+        text = agency_change_card(t, member, change)
+        digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=outbox_keys.agency_change_edit(copy.chat_id, copy.message_id, digest),
+                chat_id=copy.chat_id,
+                text=text,
+                locale=copy.locale,
+                reply_markup=_markup(agency_change_keyboard(t, change)),
+                edit_message_id=copy.message_id,
+            ),
+            now,
+        )
+
+
+# --- who can review, and applications that reached nobody ------------------------------------
+
+
+async def reachable(bot: Bot, chat_ids: list[int]) -> list[int]:
+    """The chats the bot can write to now. A chat action shows nothing lasting, and Telegram
+    answers 403 for a user who never started the bot, exactly as a message would."""
+    found: list[int] = []
+    for chat_id in chat_ids:
+        try:
+            await bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramAPIError:
+            continue
+        found.append(chat_id)
+    return found
+
+
 def help_text(t: Translator, actor: Actor) -> Markup:
     return t.join([t(f"help.{topic}") for topic in help_topics(actor)], "\n\n")
 
@@ -230,15 +445,23 @@ async def post_cards(
     member: Member,
     chats: list[tuple[int, str]],
     now: datetime.datetime,
+    *,
+    waited: bool = False,
 ) -> None:
     """Queue the card for each chat; the outbox sends it after the commit and remembers where
-    each copy landed, so that the decision can update them all."""
+    each copy landed, so that the decision can update them all. `waited`: the card of an
+    application that reached nobody, now delivered once per reviewer."""
     for chat_id, locale in chats:
         t = catalogs.translator(locale)
+        key = (
+            outbox_keys.waiting_application(member.id, member.applied_at, chat_id)
+            if waited
+            # The moment makes each posting its own: /pending may post a card again.
+            else outbox_keys.application_card(member.id, now, chat_id)
+        )
         await uow.outbox.enqueue(
             OutgoingMessage(
-                # The moment makes each posting its own: /pending may post a card again.
-                key=outbox_keys.application_card(member.id, now, chat_id),
+                key=key,
                 chat_id=chat_id,
                 text=application_card(t, member),
                 locale=t.locale,
@@ -307,3 +530,78 @@ async def tell_appointed(
         ),
         now,
     )
+
+
+async def deliver_waiting(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    reviewer: Actor,
+    chat_id: int,
+    locale: str,
+    now: datetime.datetime,
+    working_group: str | None = None,
+) -> int:
+    """Applications that reached nobody go to this reviewer (or, for a linked group chat, to
+    that group's chat) now; returns how many."""
+    waiting = [
+        m
+        for m in await waiting_for(uow, reviewer, CARD_SUBJECT)
+        if working_group is None or m.working_group == working_group
+    ]
+    for member in waiting:
+        await post_cards(uow, catalogs, member, [(chat_id, locale)], now, waited=True)
+        await tell_applicant_delivered(uow, catalogs, member, now)
+    return len(waiting)
+
+
+async def tell_applicant_delivered(
+    uow: UnitOfWork, catalogs: Catalogs, member: Member, now: datetime.datetime
+) -> None:
+    t = catalogs.translator(member.locale)
+    await uow.outbox.enqueue(
+        OutgoingMessage(
+            key=outbox_keys.application_delivered(member.id, member.applied_at),
+            chat_id=member.user_id,
+            text=t("registration.delivered", group=t(f"working_groups.{member.working_group}")),
+            locale=t.locale,
+        ),
+        now,
+    )
+
+
+async def check_reviewers_at_start(
+    bot: Bot,
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    superusers: frozenset[int],
+    default_locale: str,
+    now: datetime.datetime,
+) -> list[int]:
+    """Say in the log who can review applications, hand what waited to the superusers who can
+    be reached, and return those superusers. Superusers are probed only when something waits,
+    so an ordinary start sends nothing."""
+    if not superusers:
+        log.warning(
+            "ADMIN_IDS is empty: applications to a working group with no secretary and no "
+            "linked group wait until a secretary is appointed or a group is linked"
+        )
+    waiting = await uow.members.pending_without_card(CARD_SUBJECT)
+    if not waiting:
+        return []
+    reached = await reachable(bot, sorted(superusers))
+    for user_id in sorted(superusers - set(reached)):
+        log.warning(
+            "superuser %s cannot be reached (never started the bot?): applications wait "
+            "until a reviewer sends /start",
+            user_id,
+        )
+    if not reached:
+        log.warning(
+            "%d application(s) wait: nobody who can review them can be reached", len(waiting)
+        )
+    for user_id in reached:
+        superuser = await uow.members.by_user(user_id)
+        actor = Actor(user_id, superuser.full_name if superuser else "", superuser, True)
+        locale = superuser.locale if superuser else default_locale
+        await deliver_waiting(uow, catalogs, actor, user_id, locale, now)
+    return reached

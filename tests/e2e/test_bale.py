@@ -151,7 +151,10 @@ async def test_on_telegram_the_command_menu_is_set_in_both_languages(bot: Runnin
     languages = {call.params.get("language_code") for call in calls}
     assert languages == {"fa", "en", None}
     english = next(c for c in calls if c.params.get("language_code") == "en")
-    assert {"command": "profile", "description": "My profile"} in english.params["commands"]
+    # The default menu is the visitor's; members get theirs per chat (tests/e2e/test_people.py).
+    assert {"command": "date", "description": "Convert and check a Jalali date"} in english.params[
+        "commands"
+    ]
 
 
 async def test_on_telegram_joining_is_greeted_once_from_my_chat_member(bot: RunningBot) -> None:

@@ -1007,6 +1007,17 @@ class FakeBotAPI:
     def errors(self) -> list[ApiCall]:
         return [call for call in self.calls if not call.ok]
 
+    def menu(self, chat_id: int | None = None, language_code: str = "") -> list[str]:
+        """The command names setMyCommands left for a private chat's scope (or the default
+        scope), as a client in that language would show them."""
+        scope = {"type": "default"} if chat_id is None else {"type": "chat", "chat_id": chat_id}
+        key = (json.dumps(scope, sort_keys=True), language_code)
+        return [str(c["command"]) for c in self._commands.get(key, [])]
+
+    def menu_descriptions(self, chat_id: int) -> list[str]:
+        key = (json.dumps({"type": "chat", "chat_id": chat_id}, sort_keys=True), "")
+        return [str(c["description"]) for c in self._commands.get(key, [])]
+
     def calls_to(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method.lower() == method.lower()]
 

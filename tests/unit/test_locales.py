@@ -311,6 +311,9 @@ FAMILIES: dict[str, set[str]] = {
     "report_errors.": set(
         _INVALID_INPUT.findall(Path(reports_domain.__file__).read_text("utf-8"))
     ),
+    # People: invitation links (handlers/registration.py, admin.py).
+    "invitations.refused_": {"unknown", "revoked"},
+    "invitations.revoke_": {"unknown", "revoked", "secretaries_only", "working_group_unknown"},
 }
 
 
@@ -361,7 +364,16 @@ def test_every_decision_refusal_is_found() -> None:
 
 
 def test_every_help_topic_is_found() -> None:
-    assert FAMILIES["help."] == {"visitor", "pending", "member", "chair", "secretary", "superuser"}
+    assert FAMILIES["help."] == {
+        "visitor",
+        "pending",
+        "member",
+        "chair",
+        "secretary",
+        "superuser",
+        # A superuser who is not a member: their commands, and how to join.
+        "superuser_basics",
+    }
 
 
 def _calls_with_literal_keys() -> list[tuple[str, str, set[str], bool]]:

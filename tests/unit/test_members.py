@@ -342,9 +342,11 @@ def test_a_secretary_sees_the_member_and_secretariat_help() -> None:
     assert help_topics(secretary_of("tehran")) == ("member", "secretary")
 
 
-def test_a_superuser_who_is_not_a_member_sees_visitor_secretariat_and_administrator_help() -> None:
-    # Not "member": /profile would only answer "register first" for them.
-    assert help_topics(SUPERUSER) == ("visitor", "secretary", "superuser")
+def test_a_superuser_who_is_not_a_member_sees_their_basics_secretariat_and_administrator_help() -> (
+    None
+):
+    # Not "member" (they have no membership) and not "visitor": their /start registers nobody.
+    assert help_topics(SUPERUSER) == ("superuser_basics", "secretary", "superuser")
 
 
 def test_a_superuser_who_chairs_a_group_also_sees_the_chair_help_once() -> None:
