@@ -419,10 +419,15 @@ def _clean(text: str) -> str:
     return normalize_persian(to_latin_digits(text)).lower()
 
 
+_BEYOND_ANY_DATE = 10**7
+
+
 def _count(words: str) -> int | None:
     """A count written in digits or in words, Persian or English, up to ninety-nine."""
     if words.isdigit():
-        return int(words)
+        # Checked before int(): a pasted run of thousands of digits is no count either, and
+        # anything past a million days is out of range for every date anyway.
+        return int(words) if len(words.lstrip("0")) <= 6 else _BEYOND_ANY_DATE
     table = _EN_NUMBERS if words.isascii() else _FA_NUMBERS
     parts = [p for p in re.split(r"\s+و\s+|[\s-]+", words) if p != "and"]
     values = [table.get(p) for p in parts]
