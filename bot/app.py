@@ -35,6 +35,7 @@ from bot.handlers import (
     reports,
     reviews,
     submissions,
+    substitutes,
     tasks,
 )
 from bot.i18n import LOCALES, Catalogs
@@ -74,6 +75,7 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     monitoring.router,
     meetings.router,
     calendar.router,
+    substitutes.router,
     dates.router,
     fallback.router,
 )
@@ -103,6 +105,8 @@ MENU_COMMANDS = (
     "reminders",
     "holidays",
     "date",
+    "substitute",
+    "substitutes",
     "cancel",
 )
 

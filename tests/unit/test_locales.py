@@ -38,6 +38,7 @@ from bot.domain.submissions import (
     Vote,
 )
 from bot.domain.submissions import Outcome as SubmissionOutcome
+from bot.domain.substitutes import SubstitutionRefusal
 from bot.domain.task_table import COLUMNS as TASK_COLUMNS
 from bot.domain.task_table import ERROR_REASONS as TABLE_ERROR_REASONS
 from bot.domain.tasks import TaskStatus
@@ -311,6 +312,8 @@ FAMILIES: dict[str, set[str]] = {
     "report_errors.": set(
         _INVALID_INPUT.findall(Path(reports_domain.__file__).read_text("utf-8"))
     ),
+    # Substitutes (handlers/substitutes.py): every refusal of the rules has a text.
+    "substitute_refusals.": {r.value for r in SubstitutionRefusal},
 }
 
 
