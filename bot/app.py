@@ -36,6 +36,7 @@ from bot.handlers import (
     reports,
     reviews,
     submissions,
+    substitutes,
     tasks,
 )
 from bot.i18n import Catalogs
@@ -77,6 +78,7 @@ FEATURE_ROUTERS: tuple[Router, ...] = (
     monitoring.router,
     meetings.router,
     calendar.router,
+    substitutes.router,
     dates.router,
     fallback.router,
 )
@@ -98,13 +100,17 @@ class App:
     clock: Clock
     menus: CommandMenus
 
+    def today(self) -> datetime.date:
+        """The Tehran day by the bot's clock: who stands in for an absent secretary today."""
+        return jalali.tehran_today(self.clock(), self.settings.zone)
+
     async def prepare(self) -> None:
         """Schema up to date, webhook off (we poll), command menu set where supported, and
         what a previous run committed but did not get to send, sent."""
         await db.upgrade(self.engine)
         await db.sync_shipped_templates(self.engine)
         sessions = db.session_factory(self.engine)
-        async with UnitOfWork(sessions, self.settings.bot_platform.value) as uow:
+        async with UnitOfWork(sessions, self.settings.bot_platform.value, today=self.today) as uow:
             await fold_stale_reminders(uow, self.catalogs, self.settings, self.clock())
             await uow.commit()
         await self.outbox.flush()
@@ -160,7 +166,7 @@ class App:
         """Queue the reminders, escalations and digests due now, and have them sent (waiting
         for the sender's pass unless `wait=False`)."""
         sessions = db.session_factory(self.engine)
-        async with UnitOfWork(sessions, self.settings.bot_platform.value) as uow:
+        async with UnitOfWork(sessions, self.settings.bot_platform.value, today=self.today) as uow:
             queued = await run_reminders(uow, self.catalogs, self.settings, self.clock())
             await uow.commit()
         await self._deliver(wait)
@@ -181,7 +187,7 @@ class App:
     async def close_expired_votes(self, *, wait: bool = True) -> int:
         """Votes past their deadline are decided by their majority; returns how many."""
         sessions = db.session_factory(self.engine)
-        async with UnitOfWork(sessions, self.settings.bot_platform.value) as uow:
+        async with UnitOfWork(sessions, self.settings.bot_platform.value, today=self.today) as uow:
             closed = await reviews.close_expired_votes(
                 uow, self.catalogs, self.settings, self.clock()
             )

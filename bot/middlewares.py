@@ -25,7 +25,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.domain.members import Actor
+from bot.domain import jalali
+from bot.domain.members import Actor, MemberStatus
 from bot.domain.text import is_id
 from bot.i18n import LOCALES, Catalogs
 from bot.storage.uow import UnitOfWork
@@ -90,10 +91,13 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     ) -> Any:
         # A retry starts from what aiogram gave, not from what the failed attempt added.
         attempt_data = dict(data)
-        async with UnitOfWork(self._sessions, self._settings.bot_platform.value) as uow:
+        now = self._clock()
+        today = jalali.tehran_today(now, self._settings.zone)
+        platform = self._settings.bot_platform.value
+        async with UnitOfWork(self._sessions, platform, today=lambda: today) as uow:
             attempt_data["uow"] = uow
             attempt_data["settings"] = self._settings
-            attempt_data["now"] = self._clock()
+            attempt_data["now"] = now
             result = await handler(event, attempt_data)
             await uow.commit()
         if self._after_commit is not None and uow.outbox.queued:
@@ -258,11 +262,18 @@ class ActorMiddleware(BaseMiddleware):
         uow: UnitOfWork = data["uow"]
         member = await uow.members.by_user(user.id) if user else None
         if user is not None:
+            # The roles of an absent secretary or chair this member stands in for today.
+            acting = (
+                await uow.substitutes.acting_roles(member.id, uow.today())
+                if member is not None and member.status is MemberStatus.APPROVED
+                else ()
+            )
             data["actor"] = Actor(
                 user_id=user.id,
                 display_name=member.full_name if member else user.full_name,
                 member=member,
                 is_superuser=user.id in self._settings.admin_ids,
+                acting=acting,
             )
         locale = member.locale if member else await self._visitor_locale(data.get("state"), user)
         data["t"] = self._catalogs.translator(locale)

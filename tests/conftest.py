@@ -109,7 +109,7 @@ class RunningBot:
 
     def uow(self) -> UnitOfWork:
         sessions = db.session_factory(self.app.engine)
-        return UnitOfWork(sessions, self.app.settings.bot_platform.value)
+        return UnitOfWork(sessions, self.app.settings.bot_platform.value, today=self.app.today)
 
     async def stop(self) -> None:
         if self.app.outbox.idle in self.api.drain_hooks:

@@ -46,6 +46,18 @@ class Member:
     decided_at: datetime.datetime | None = None
     decided_by_name: str | None = None
     username: str | None = None
+    # Set when the decision was a substitute's: the name of the person they stood in for.
+    decided_on_behalf_of_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ActingRole:
+    """A role someone holds today as another person's substitute (bot/domain/substitutes.py)."""
+
+    working_group: str
+    role: Role
+    for_user_id: int
+    for_name: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,8 @@ class Actor:
     display_name: str
     member: Member | None
     is_superuser: bool
+    # Today's substitutions: the secretary's or chair's roles this person stands in for.
+    acting: tuple[ActingRole, ...] = ()
 
     @property
     def is_member(self) -> bool:
@@ -66,12 +80,37 @@ class Actor:
         return self.member.working_group if self.is_member and self.member else None
 
     def has_role(self, role: Role, working_group: str) -> bool:
+        return self.holds_role(role, working_group) or (
+            self.is_member
+            and any(a.role is role and a.working_group == working_group for a in self.acting)
+        )
+
+    def holds_role(self, role: Role, working_group: str) -> bool:
+        """The role as their own, not as anybody's substitute."""
         return (
             self.is_member
             and self.member is not None
             and self.member.working_group == working_group
             and self.member.role is role
         )
+
+
+OFFICER_ROLES = (Role.SECRETARY, Role.CHAIR)
+
+
+def acting_for(actor: Actor, working_group: str) -> ActingRole | None:
+    """Whose substitute this person acts as when managing this group, or None when they act in
+    their own right (their own role there, or a superuser's)."""
+    if actor.is_superuser or any(actor.holds_role(r, working_group) for r in OFFICER_ROLES):
+        return None
+    if not actor.is_member:
+        return None
+    # The secretary's stand-in acts for the secretary before the chair's does.
+    for role in OFFICER_ROLES:
+        for acting in actor.acting:
+            if acting.working_group == working_group and acting.role is role:
+                return acting
+    return None
 
 
 def can_manage_group(actor: Actor, working_group: str) -> bool:
@@ -112,9 +151,12 @@ def help_topics(actor: Actor) -> tuple[str, ...]:
     member = actor.member if actor.is_member else None
     # A superuser need not be a member: their basics say how to join, not how to register.
     topics = ["member"] if member is not None else ["superuser_basics"]
-    if member is not None and member.role is Role.CHAIR:
+    acting = {a.role for a in actor.acting} if member is not None else set()
+    if member is not None and (member.role is Role.CHAIR or Role.CHAIR in acting):
         topics.append("chair")
-    if actor.is_superuser or (member is not None and member.role in (Role.SECRETARY, Role.CHAIR)):
+    if actor.is_superuser or (
+        member is not None and (member.role in OFFICER_ROLES or acting & set(OFFICER_ROLES))
+    ):
         topics.append("secretary")
     if actor.is_superuser:
         topics.append("superuser")
@@ -247,6 +289,8 @@ MENU_COMMANDS = (
     "reminders",
     "holidays",
     "date",
+    "substitute",
+    "substitutes",
     "cancel",
 )
 
@@ -257,6 +301,7 @@ MEMBER_MENU = VISITOR_MENU | {
 }  # fmt: skip
 SECRETARIAT_MENU = MEMBER_MENU | {
     "pending", "invite", "invites", "inbox", "rules", "overdue", "plan", "meeting", "reminders",
+    "substitute", "substitutes",
 }  # fmt: skip
 # A superuser who is not a member cannot submit, report or have tasks of their own.
 SUPERUSER_MENU = SECRETARIAT_MENU - {"submit", "my", "tasks", "report", "mute"}

@@ -155,3 +155,14 @@ def closure_declared(closure_id: int, user_id: int) -> str:
 
 def closure_lifted(closure_id: int, user_id: int) -> str:
     return f"closure-lifted:{closure_id}:{user_id}"
+
+
+# --- substitutes ----------------------------------------------------------------------------
+
+
+def substitution_named(substitution_id: int, user_id: int) -> str:
+    return f"substitute:{substitution_id}:{user_id}"
+
+
+def substitution_ended(substitution_id: int, user_id: int) -> str:
+    return f"substitute-ended:{substitution_id}:{user_id}"

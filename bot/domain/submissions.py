@@ -572,6 +572,8 @@ class Event:
     action: str
     stage_index: int
     comment: str | None
+    # A substitute's decision: the absent secretary's or chair's name.
+    on_behalf_of_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from bot.domain.members import (
     Member,
     MemberStatus,
     Role,
+    acting_for,
     agency_change_refusal,
     can_appoint,
     can_manage_group,
@@ -95,20 +96,31 @@ async def decide_application(
 ) -> DecisionOutcome:
     applicant = await uow.members.get(member_id)
     refusal = decision_refusal(actor, applicant)
+    # A substitute decides in the absent secretary's name as well as their own.
+    proxy = acting_for(actor, applicant.working_group) if applicant is not None else None
     if refusal is None and not await uow.members.decide(
-        member_id, decision, actor.user_id, actor.display_name, reason, now
+        member_id,
+        decision,
+        actor.user_id,
+        actor.display_name,
+        reason,
+        now,
+        on_behalf_of_name=proxy.for_name if proxy else None,
     ):
         refusal = "already_decided"
     outcome = refusal or "decided"
     if refusal != "already_decided":
         # A refused attempt by someone without the role is evidence worth keeping.
+        details: dict[str, object] = {"reason": reason} if reason else {}
+        if proxy is not None and refusal is None:
+            details["on_behalf_of"] = proxy.for_user_id
         await uow.audit.record(
             actor.user_id,
             f"registration.{decision.value}",
             outcome,
             "member",
             member_id,
-            {"reason": reason} if reason else None,
+            details or None,
             at=now,
         )
     return DecisionOutcome(result=outcome, applicant=await uow.members.get(member_id))

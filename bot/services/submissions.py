@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bot.domain import jalali
 from bot.domain import submissions as rules
 from bot.domain.clusters import ClusterStage
-from bot.domain.members import Actor, MemberStatus, can_view_group
+from bot.domain.members import Actor, MemberStatus, acting_for, can_view_group
 from bot.domain.submissions import (
     AcknowledgeResult,
     ApprovalEffect,
@@ -197,7 +197,29 @@ async def decide(
     if refusal is not None:
         return Outcome(refusal, submission)
     assert submission is not None
-    return await _apply(uow, submission, decision, actor.user_id, actor.display_name, comment, now)
+    # A substitute decides in the absent secretary's or chair's name as well as their own.
+    proxy = acting_for(actor, stage_group(submission))
+    outcome = await _apply(
+        uow,
+        submission,
+        decision,
+        actor.user_id,
+        actor.display_name,
+        comment,
+        now,
+        (proxy.for_user_id, proxy.for_name) if proxy else None,
+    )
+    if proxy is not None and outcome.done:
+        await uow.audit.record(
+            actor.user_id,
+            f"submission.{decision.value}",
+            str(outcome.result),
+            "submission",
+            submission.id,
+            {"on_behalf_of": proxy.for_user_id},
+            at=now,
+        )
+    return outcome
 
 
 async def _apply(
@@ -208,6 +230,7 @@ async def _apply(
     actor_name: str,
     comment: str | None,
     now: datetime.datetime,
+    on_behalf_of: tuple[int, str] | None = None,
 ) -> Outcome:
     change = rules.decide(submission.state, decision)
     if not await uow.submissions.transition(submission.id, submission.version, change, now):
@@ -220,6 +243,7 @@ async def _apply(
         change.outcome,
         submission.stage_index,
         comment,
+        on_behalf_of,
     )
     license_ = None
     items: list[PackageItem] = []

@@ -65,7 +65,9 @@ async def _assignable(
         if role == "cda" and cda_member_id is not None:
             people.append((cda_member_id, None))
         elif role in (Role.SECRETARY.value, Role.CHAIR.value):
-            people += [(m.id, None) for m in await uow.members.with_role(working_group, Role(role))]
+            # A task outlives a leave: it is the officer's own, not their substitute's.
+            holders = await uow.members.with_role(working_group, Role(role), in_person=True)
+            people += [(m.id, None) for m in holders]
     # One share per person: someone may be named both as an agency's representative and by
     # role; the agency is the more telling label, and it comes first.
     first: dict[int, str | None] = {}
@@ -75,7 +77,7 @@ async def _assignable(
 
 
 async def _secretariat(uow: UnitOfWork, working_group: str) -> list[tuple[int, str | None]]:
-    secretaries = await uow.members.with_role(working_group, Role.SECRETARY)
+    secretaries = await uow.members.with_role(working_group, Role.SECRETARY, in_person=True)
     return [(m.id, None) for m in secretaries]
 
 

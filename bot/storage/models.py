@@ -88,6 +88,8 @@ class MemberRow(Base):
     decided_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
     decided_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
     decided_by_name: Mapped[str | None] = mapped_column(String(100))
+    # A substitute's decision: the name of the secretary or chair they stood in for.
+    decided_on_behalf_of_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class CardCopyRow(Base):
@@ -202,6 +204,9 @@ class SubmissionEventRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     stage_index: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
+    # A substitute's decision: whom they stood in for (bot/domain/substitutes.py).
+    on_behalf_of_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    on_behalf_of_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class VoteRow(Base):
@@ -587,3 +592,28 @@ class AgencyChangeRow(Base):
     decided_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
     decided_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
     decided_by_name: Mapped[str | None] = mapped_column(String(100))
+
+
+# --- substitutes (issue 10): who stands in for an absent secretary or chair --------------------
+
+
+class SubstitutionRow(Base):
+    """A secretary or chair away for some Jalali days, and who stands in for them meanwhile.
+
+    The group and the role taken over are the absent person's own (read through the member),
+    so a substitute never holds more than the absent person still does.
+    """
+
+    __tablename__ = "substitutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    absent_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    substitute_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    first_day: Mapped[datetime.date] = mapped_column(Date)
+    last_day: Mapped[datetime.date] = mapped_column(Date)
+    named_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    named_by_name: Mapped[str] = mapped_column(String(100))
+    named_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    # Ended early (back from leave, named by mistake): kept, since people were told about it.
+    ended_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+    ended_by_user_id: Mapped[int | None] = mapped_column(BigInteger)

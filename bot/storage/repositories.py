@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.members import Decision, Member, MemberStatus, Role
 from bot.storage.models import (
@@ -16,8 +18,12 @@ from bot.storage.models import (
     CardCopyRow,
     InvitationRow,
     MemberRow,
+    SubstitutionRow,
     WorkingGroupRow,
 )
+from bot.storage.substitutes import active_on
+
+Today = Callable[[], datetime.date]
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ def _member(row: MemberRow, working_group: str) -> Member:
         decided_at=row.decided_at,
         decided_by_name=row.decided_by_name,
         username=row.username,
+        decided_on_behalf_of_name=row.decided_on_behalf_of_name,
     )
 
 
@@ -112,9 +119,11 @@ class WorkingGroupRepository:
 
 
 class MemberRepository:
-    def __init__(self, session: AsyncSession, platform: str) -> None:
+    def __init__(self, session: AsyncSession, platform: str, today: Today) -> None:
         self._session = session
         self._platform = platform
+        # The Jalali day of the update or scheduler pass: who stands in for whom depends on it.
+        self._today = today
 
     def _select(self):  # type: ignore[no-untyped-def]
         # populate_existing: decisions are written with bulk UPDATEs, so reads must not be
@@ -172,6 +181,7 @@ class MemberRepository:
         row.decided_at = None
         row.decided_by_user_id = None
         row.decided_by_name = None
+        row.decided_on_behalf_of_name = None
         await self._session.flush()
         member = await self.get(row.id)
         assert member is not None
@@ -185,6 +195,7 @@ class MemberRepository:
         by_name: str,
         reason: str | None,
         now: datetime.datetime,
+        on_behalf_of_name: str | None = None,
     ) -> bool:
         """Record a decision if the application is still pending; False if someone was first.
 
@@ -201,6 +212,7 @@ class MemberRepository:
                 decided_at=now,
                 decided_by_user_id=by_user_id,
                 decided_by_name=by_name,
+                decided_on_behalf_of_name=on_behalf_of_name,
             )
             .execution_options(synchronize_session=False)
         )
@@ -224,13 +236,55 @@ class MemberRepository:
             MemberRow.status == status.value,
         )
 
-    async def with_role(self, code: str, role: Role) -> list[Member]:
-        return await self._many(
+    async def with_role(
+        self, code: str, role: Role, *, in_person: bool = False, day: datetime.date | None = None
+    ) -> list[Member]:
+        """Who does the work of this role in this group today: each holder, or while a holder
+        is away, their substitute instead (bot/domain/substitutes.py). `in_person`: the
+        holders themselves, whoever stands in for them."""
+        holders = (
             MemberRow.platform == self._platform,
             WorkingGroupRow.code == code,
             MemberRow.status == MemberStatus.APPROVED.value,
             MemberRow.role == role.value,
         )
+        if in_person:
+            return await self._many(*holders)
+        # One query: each holder joined to the substitute standing in on the day, if any (at
+        # most one: substitutions of one person never overlap).
+        substitute = aliased(MemberRow, name="substitute")
+        substitute_group = aliased(WorkingGroupRow, name="substitute_group")
+        query = (
+            select(MemberRow, WorkingGroupRow.code, substitute, substitute_group.code)
+            .join(WorkingGroupRow, MemberRow.working_group_id == WorkingGroupRow.id)
+            .outerjoin(
+                SubstitutionRow,
+                and_(
+                    SubstitutionRow.absent_member_id == MemberRow.id,
+                    *active_on(day or self._today()),
+                ),
+            )
+            .outerjoin(
+                substitute,
+                and_(
+                    substitute.id == SubstitutionRow.substitute_member_id,
+                    substitute.status == MemberStatus.APPROVED.value,
+                ),
+            )
+            .outerjoin(substitute_group, substitute.working_group_id == substitute_group.id)
+            .where(*holders)
+            .order_by(MemberRow.applied_at)
+            .execution_options(populate_existing=True)
+        )
+        people: dict[int, Member] = {}
+        for holder, holder_group, stand_in, stand_in_group in await self._session.execute(query):
+            person = (
+                _member(stand_in, stand_in_group)
+                if stand_in is not None
+                else _member(holder, holder_group)
+            )
+            people.setdefault(person.id, person)
+        return list(people.values())
 
     async def representatives(self, agency_code: str, groups: tuple[str, ...]) -> list[Member]:
         """Approved members who represent an agency in any of these working groups."""

@@ -259,7 +259,9 @@ class SubmissionRepository:
         action: str,
         stage_index: int,
         comment: str | None = None,
+        on_behalf_of: tuple[int, str] | None = None,
     ) -> None:
+        """`on_behalf_of`: (user id, name) of the absent person a substitute acted for."""
         self._session.add(
             SubmissionEventRow(
                 submission_id=submission_id,
@@ -269,6 +271,8 @@ class SubmissionRepository:
                 action=action,
                 stage_index=stage_index,
                 comment=comment,
+                on_behalf_of_user_id=on_behalf_of[0] if on_behalf_of else None,
+                on_behalf_of_name=on_behalf_of[1] if on_behalf_of else None,
             )
         )
 
@@ -279,7 +283,8 @@ class SubmissionRepository:
             .order_by(SubmissionEventRow.id)
         )
         return [
-            Event(e.at, e.actor_name, e.action, e.stage_index, e.comment) for e in rows.scalars()
+            Event(e.at, e.actor_name, e.action, e.stage_index, e.comment, e.on_behalf_of_name)
+            for e in rows.scalars()
         ]
 
     # --- votes and rules ------------------------------------------------------------------

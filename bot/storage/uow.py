@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.jalali import tehran_today
 from bot.storage.calendar import CalendarRepository
 from bot.storage.clusters import ClusterRepository
 from bot.storage.meetings import MeetingRepository
@@ -24,6 +27,7 @@ from bot.storage.repositories import (
     WorkingGroupRepository,
 )
 from bot.storage.submissions import SubmissionRepository
+from bot.storage.substitutes import SubstitutionRepository
 from bot.storage.tasks import TaskRepository
 from bot.storage.templates import TemplateRepository
 
@@ -31,6 +35,10 @@ from bot.storage.templates import TemplateRepository
 # (storage/fsm.py) is written through it so that it commits or rolls back with the update;
 # a second connection would also deadlock on SQLite, which allows one writer at a time.
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+
+
+def _wall_clock_today() -> datetime.date:
+    return tehran_today(datetime.datetime.now(datetime.UTC))
 
 
 class UnitOfWork:
@@ -52,16 +60,26 @@ class UnitOfWork:
     calendar: CalendarRepository
     invitations: InvitationRepository
     agency_changes: AgencyChangeRepository
+    substitutes: SubstitutionRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        platform: str,
+        *,
+        today: Callable[[], datetime.date] | None = None,
+    ) -> None:
         self._sessions = sessions
         self._platform = platform
         self._session: AsyncSession | None = None
+        # The Tehran day of the update or pass, for what depends on it (who stands in for an
+        # absent secretary); the bot's clock where it has one, the wall clock otherwise.
+        self.today: Callable[[], datetime.date] = today or _wall_clock_today
 
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
         self._token = current_session.set(self._session)
-        self.members = MemberRepository(self._session, self._platform)
+        self.members = MemberRepository(self._session, self._platform, self.today)
         self.working_groups = WorkingGroupRepository(self._session)
         self.cards = CardRepository(self._session)
         self.audit = AuditRepository(self._session)
@@ -77,6 +95,7 @@ class UnitOfWork:
         self.calendar = CalendarRepository(self._session, self._platform)
         self.invitations = InvitationRepository(self._session, self._platform)
         self.agency_changes = AgencyChangeRepository(self._session)
+        self.substitutes = SubstitutionRepository(self._session, self._platform)
         return self
 
     async def __aexit__(

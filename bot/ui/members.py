@@ -131,18 +131,29 @@ def application_card(t: Translator, member: Member) -> Markup:
     )
     if member.status is MemberStatus.APPROVED and member.decided_at:
         outcome = t(
-            "cards.approved_by", name=member.decided_by_name or "-", at=t.moment(member.decided_at)
+            "cards.approved_by", name=decider_name(t, member), at=t.moment(member.decided_at)
         )
         return Markup(f"{card}\n\n{outcome}")
     if member.status is MemberStatus.REJECTED and member.decided_at:
         outcome = t(
             "cards.rejected_by",
-            name=member.decided_by_name or "-",
+            name=decider_name(t, member),
             at=t.moment(member.decided_at),
             reason=member.rejection_reason or "-",
         )
         return Markup(f"{card}\n\n{outcome}")
     return card
+
+
+def on_behalf_of(t: Translator, name: str, absent_name: str | None) -> Markup | str:
+    """Who acted, and for whom when a substitute acted for an absent secretary or chair."""
+    if not absent_name:
+        return name
+    return t("cards.on_behalf_of", name=name, absent=absent_name)
+
+
+def decider_name(t: Translator, member: Member) -> Markup | str:
+    return on_behalf_of(t, member.decided_by_name or "-", member.decided_on_behalf_of_name)
 
 
 def decision_keyboard(t: Translator, member: Member) -> InlineKeyboardMarkup | None:
@@ -170,7 +181,7 @@ def refusal_text(t: Translator, outcome: DecisionOutcome) -> Markup:
         return t("decisions.already_decided_plain")
     return t(
         "decisions.already_decided",
-        name=applicant.decided_by_name or "-",
+        name=decider_name(t, applicant),
         at=t.moment(applicant.decided_at),
     )
 

@@ -41,6 +41,7 @@ from bot.services import members as member_service
 from bot.services import submissions as service
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
+from bot.ui.members import on_behalf_of
 
 # Card copies are recorded per stage ("submission/0", "submission/1"): only copies posted for
 # the current stage carry decision buttons; earlier stages' copies just show the state.
@@ -131,9 +132,12 @@ def stage_name(t: Translator, submission: Submission) -> Markup:
     )
 
 
-def actor_name(t: Translator, name: str) -> str:
-    """Who acted; a decision the members' vote made is the vote's."""
-    return t("cards.the_vote") if name == service.VOTE_ACTOR else name
+def actor_name(t: Translator, name: str, on_behalf_of_name: str | None = None) -> Markup | str:
+    """Who acted; a decision the members' vote made is the vote's; a substitute's says for
+    whom they acted."""
+    if name == service.VOTE_ACTOR:
+        return t("cards.the_vote")
+    return on_behalf_of(t, name, on_behalf_of_name)
 
 
 # --- the author's content ------------------------------------------------------------------------
@@ -220,7 +224,7 @@ def timeline_text(t: Translator, submission: Submission, events: list[rules.Even
             t(
                 "timeline.line",
                 at=t.moment(event.at),
-                name=actor_name(t, event.actor_name),
+                name=actor_name(t, event.actor_name, event.on_behalf_of_name),
                 action=t(f"event_actions.{event.action}"),
             )
         )
@@ -529,7 +533,7 @@ async def refusal_text(
             last = events[-1]
             return t(
                 "submission_refusals.already_decided_by",
-                name=actor_name(t, last.actor_name),
+                name=actor_name(t, last.actor_name, last.on_behalf_of_name),
                 at=t.moment(last.at),
                 status=t(f"submission_statuses.{submission.status.value}"),
             )
@@ -566,7 +570,7 @@ class CardPrinter:
         last = None
         if decisive:
             e = decisive[-1]
-            name = actor_name(t, e.actor_name)
+            name = actor_name(t, e.actor_name, e.on_behalf_of_name)
             last = (t(f"event_actions.{e.action}") + " — " + name, t.moment(e.at), e.comment)
         text = render_card(
             t,

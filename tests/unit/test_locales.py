@@ -38,6 +38,7 @@ from bot.domain.submissions import (
     Vote,
 )
 from bot.domain.submissions import Outcome as SubmissionOutcome
+from bot.domain.substitutes import SubstitutionRefusal
 from bot.domain.task_table import COLUMNS as TASK_COLUMNS
 from bot.domain.task_table import ERROR_REASONS as TABLE_ERROR_REASONS
 from bot.domain.tasks import TaskStatus
@@ -314,6 +315,8 @@ FAMILIES: dict[str, set[str]] = {
     # People: invitation links (handlers/registration.py, admin.py).
     "invitations.refused_": {"unknown", "revoked"},
     "invitations.revoke_": {"unknown", "revoked", "secretaries_only", "working_group_unknown"},
+    # Substitutes (handlers/substitutes.py): every refusal of the rules has a text.
+    "substitute_refusals.": {r.value for r in SubstitutionRefusal},
 }
 
 
