@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Platform
 from bot.domain import jalali
-from bot.domain.digits import to_persian_digits
+from bot.domain.digits import strip_invisible, to_latin_digits, to_persian_digits
 
 # Inside the package, so that an installed wheel carries its texts; read through
 # importlib.resources so that nothing depends on where the package was installed or on the cwd.
@@ -55,6 +55,25 @@ def bale_safe(text: str) -> str:
 
     broken = _EMPHASIS_RUN.sub(breaking, text)
     return broken.replace("](", f"]{ZWNJ}(").replace("``", f"`{ZWNJ}`").replace("``", f"`{ZWNJ}`")
+
+
+# Unicode isolates (LEFT-TO-RIGHT ISOLATE ... POP DIRECTIONAL ISOLATE): inside Persian text the
+# bidirectional algorithm would otherwise reorder a code's parts ("EC-1405-0001" read as
+# "0001-1405-EC"); isolated, the code is one left-to-right unit whatever surrounds it.
+LRI = "\u2066"
+PDI = "\u2069"
+
+
+def isolated_code(code: str) -> str:
+    """A code (license number EC-1405-0001, task code F3-4) as it is shown in every message.
+
+    Latin digits in every locale: a code is an identifier people copy, search for and type into
+    other systems, so it is one string everywhere (message, database, spreadsheet), and Latin
+    digits sit naturally beside the Latin letters codes carry. Spreadsheets get the plain code
+    (no isolates): a cell is its own unit, and an invisible character would break search and
+    re-import.
+    """
+    return f"{LRI}{to_latin_digits(strip_invisible(code))}{PDI}"
 
 
 class Markup(str):
@@ -172,6 +191,10 @@ class Translator:
     def digits(self, text: str) -> Markup:
         """Numbers inside free text (phone numbers, ids) in the reader's digits."""
         return Markup(self.escape(to_persian_digits(text) if self.locale == "fa" else text))
+
+    def code(self, code: str) -> Markup:
+        """A code as one left-to-right unit with Latin digits (see `isolated_code`)."""
+        return Markup(self.escape(isolated_code(code)))
 
     def date(self, day: datetime.date, *, long: bool = False) -> Markup:
         return Markup(jalali.format_date(day, self.locale, long=long))

@@ -256,6 +256,8 @@ FAMILIES: dict[str, set[str]] = {
         "secretaries_only",
         "already_decided",
         "not_your_stage",
+        "deciders_only",
+        "voters_only",
         "not_the_author",
         "closed",
         "not_in_review",
@@ -269,6 +271,7 @@ FAMILIES: dict[str, set[str]] = {
         "already_voted",
         "vote_in_progress",
         "not_yours_to_see",
+        "card_out_of_date",
     },
     # The task matrix and the task file (handlers/task_reports.py).
     "task_columns.": set(TASK_COLUMNS),
