@@ -80,11 +80,58 @@ class Markup(str):
     """Already-rendered text: inserted into another template without escaping again."""
 
 
+# CLDR plural categories the catalogs use. English has "one" and "other"; Persian says
+# "۳ روز" as "۱ روز" (the noun stays singular after a number), so its texts are plain strings,
+# which are the one form for every count.
+PLURAL_FORMS = frozenset({"one", "other"})
+
+
+class Plural(str):
+    """A text with a form for each plural category, chosen by its `count` placeholder.
+
+    Written in TOML as a table, `firms = { one = "{count} firm", other = "{count} firms" }`.
+    As a string it is its `other` form, so checks that read every text (placeholders, tags,
+    digits) read it too; `forms` holds them all.
+    """
+
+    forms: dict[str, str]
+
+    def __new__(cls, forms: dict[str, str]) -> Plural:
+        text = super().__new__(cls, forms["other"])
+        text.forms = dict(forms)
+        return text
+
+    def form(self, locale: str, count: object) -> str:
+        return self.forms.get(plural_category(locale, count), self.forms["other"])
+
+
+def plural_category(locale: str, count: object) -> str:
+    """English (CLDR): "one" for exactly 1, "other" for any other number, 0 included.
+    Persian: "other" always (see PLURAL_FORMS)."""
+    if locale == "en" and count == 1 and not isinstance(count, bool):
+        return "one"
+    return "other"
+
+
+def _is_plural(table: dict[str, Any]) -> bool:
+    return bool(table) and "other" in table and set(table) <= PLURAL_FORMS
+
+
+def _choose(template: str, locale: str, values: dict[str, Any]) -> str:
+    if not isinstance(template, Plural):
+        return template
+    if "count" not in values:
+        raise KeyError(f"the text {template!r} has plural forms and needs a count")
+    return template.form(locale, values["count"])
+
+
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     for name, value in table.items():
         key = f"{prefix}{name}"
-        if isinstance(value, dict):
+        if isinstance(value, dict) and _is_plural(value):
+            flat[key] = Plural({form: str(text) for form, text in value.items()})
+        elif isinstance(value, dict):
             flat.update(_flatten(value, f"{key}."))
         else:
             flat[key] = str(value)
@@ -171,7 +218,7 @@ class Translator:
         return bale_safe(text)
 
     def __call__(self, key: str, **values: Any) -> Markup:
-        template = self._catalogs.template(self.locale, key)
+        template = _choose(self._catalogs.template(self.locale, key), self.locale, values)
         if not self._html:
             template = _TAG.sub("", template)
         return Markup(template.format(**{k: self._value(v) for k, v in values.items()}))
@@ -179,7 +226,8 @@ class Translator:
     def plain(self, key: str, **values: Any) -> str:
         """For button labels and pop-up alerts, which Telegram shows as typed: no markup, and
         values as they are (escaping would show "&amp;" to the reader)."""
-        template = _TAG.sub("", self._catalogs.template(self.locale, key))
+        chosen = _choose(self._catalogs.template(self.locale, key), self.locale, values)
+        template = _TAG.sub("", chosen)
         rendered = {
             k: (to_persian_digits(str(v)) if self.locale == "fa" else str(v))
             if isinstance(v, int | float) and not isinstance(v, bool)

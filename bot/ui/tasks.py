@@ -78,7 +78,7 @@ def task_label(t: Translator, task: Task) -> Markup:
 def status_text(t: Translator, task: Task, today: datetime.date) -> Markup:
     if rules.is_overdue(task.due_on, task.status, today):
         assert task.due_on is not None
-        return t("tasks.overdue_by", days=-rules.days_left(task.due_on, today))
+        return t("tasks.overdue_by", count=-rules.days_left(task.due_on, today))
     return t(f"task_statuses.{task.status.value}")
 
 
