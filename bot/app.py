@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, ErrorEvent
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -132,6 +133,17 @@ class App:
         await self.bot.delete_webhook(drop_pending_updates=False)
         if self.profile.set_commands:
             await self._set_commands()
+        me = await self.bot.me()
+        # What an operator checks first: which bot, where, on what. Never the URLs themselves:
+        # a database URL may carry a password, a Bot API URL the token.
+        log.info(
+            "bot @%s (%s) on %s; database %s; conversation state in %s; polling",
+            me.username,
+            me.full_name,
+            self.settings.bot_platform.value,
+            make_url(self.settings.database_url).get_backend_name(),
+            "Redis" if self.settings.redis_url else "memory",
+        )
 
     async def _set_commands(self) -> None:
         for locale in LOCALES:

@@ -113,3 +113,14 @@ async def test_from_an_empty_database_to_a_member_approved_in_the_group_chat(
     assert process.returncode == 0, log
     assert "Start polling" in log
     assert TOKEN.split(":")[1] not in log
+    # At start the operator reads what happened and where the bot runs, and nothing else.
+    assert "database migrated from an empty schema to " in log
+    assert "plan templates: 2 shipped, 2 newly stored" in log
+    assert f"bot @{fake_api.bot_username} ({fake_api.bot_first_name}) on telegram; " in log
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    assert f"database {backend}; conversation state in memory; polling" in log
+    startup = log[: log.index("Start polling")]
+    # The libraries' own start-up detail (alembic's plugins and steps) is DEBUG's.
+    for detail in ("setup plugin", "Context impl", "Running upgrade", "alembic", "apscheduler"):
+        assert detail not in startup, startup
+    assert len(startup.splitlines()) <= 4, startup
