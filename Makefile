@@ -1,10 +1,10 @@
-# Two entry points for a fresh clone: `make run` and `make test`.
+# Two entry points for a fresh clone: `make run` and `make test` (`make test-fast`: unit tier).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install db-upgrade clean bench bench-reports
+.PHONY: run test test-fast lint install db-upgrade clean bench bench-reports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ db-upgrade: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The unit tier alone (domain rules, texts, views): no database, no fake Bot API.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
 
 # National-size benchmark (bench/run.py): BENCH_SIZES=10000,100000 BENCH_BACKENDS=sqlite
 bench: $(STAMP)

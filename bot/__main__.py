@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
-    setup_logging([token])
+    setup_logging([token], settings.log_level)
     if args.command == "db":
         asyncio.run(_upgrade(settings))
         print("database is up to date")

@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import ErrorEvent
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -131,6 +132,17 @@ class App:
                 await self.menus.set_for(user_id, await uow.members.by_user(user_id))
             await uow.commit()
         await self.outbox.flush()
+        me = await self.bot.me()
+        # What an operator checks first: which bot, where, on what. Never the URLs themselves:
+        # a database URL may carry a password, a Bot API URL the token.
+        log.info(
+            "bot @%s (%s) on %s; database %s; conversation state in %s; polling",
+            me.username,
+            me.full_name,
+            self.settings.bot_platform.value,
+            make_url(self.settings.database_url).get_backend_name(),
+            "Redis" if self.settings.redis_url else "the database",
+        )
 
     async def run_polling(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # Messages a second the bot sends overall: Telegram allows about 30, and a margin keeps its
     # counting and ours from disagreeing. Raise it only if Telegram raised your bot's limit.
     send_rate: int = Field(default=28, ge=1)
+    # DEBUG also shows the libraries' start-up detail (alembic, APScheduler) kept out of INFO.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("bot_token")
     @classmethod

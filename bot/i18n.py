@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Platform
 from bot.domain import jalali
-from bot.domain.digits import to_persian_digits
+from bot.domain.digits import strip_invisible, to_latin_digits, to_persian_digits
 
 # Inside the package, so that an installed wheel carries its texts; read through
 # importlib.resources so that nothing depends on where the package was installed or on the cwd.
@@ -57,15 +57,81 @@ def bale_safe(text: str) -> str:
     return broken.replace("](", f"]{ZWNJ}(").replace("``", f"`{ZWNJ}`").replace("``", f"`{ZWNJ}`")
 
 
+# Unicode isolates (LEFT-TO-RIGHT ISOLATE ... POP DIRECTIONAL ISOLATE): inside Persian text the
+# bidirectional algorithm would otherwise reorder a code's parts ("EC-1405-0001" read as
+# "0001-1405-EC"); isolated, the code is one left-to-right unit whatever surrounds it.
+LRI = "\u2066"
+PDI = "\u2069"
+
+
+def isolated_code(code: str) -> str:
+    """A code (license number EC-1405-0001, task code F3-4) as it is shown in every message.
+
+    Latin digits in every locale: a code is an identifier people copy, search for and type into
+    other systems, so it is one string everywhere (message, database, spreadsheet), and Latin
+    digits sit naturally beside the Latin letters codes carry. Spreadsheets get the plain code
+    (no isolates): a cell is its own unit, and an invisible character would break search and
+    re-import.
+    """
+    return f"{LRI}{to_latin_digits(strip_invisible(code))}{PDI}"
+
+
 class Markup(str):
     """Already-rendered text: inserted into another template without escaping again."""
+
+
+# CLDR plural categories the catalogs use. English has "one" and "other"; Persian says
+# "۳ روز" as "۱ روز" (the noun stays singular after a number), so its texts are plain strings,
+# which are the one form for every count.
+PLURAL_FORMS = frozenset({"one", "other"})
+
+
+class Plural(str):
+    """A text with a form for each plural category, chosen by its `count` placeholder.
+
+    Written in TOML as a table, `firms = { one = "{count} firm", other = "{count} firms" }`.
+    As a string it is its `other` form, so checks that read every text (placeholders, tags,
+    digits) read it too; `forms` holds them all.
+    """
+
+    forms: dict[str, str]
+
+    def __new__(cls, forms: dict[str, str]) -> Plural:
+        text = super().__new__(cls, forms["other"])
+        text.forms = dict(forms)
+        return text
+
+    def form(self, locale: str, count: object) -> str:
+        return self.forms.get(plural_category(locale, count), self.forms["other"])
+
+
+def plural_category(locale: str, count: object) -> str:
+    """English (CLDR): "one" for exactly 1, "other" for any other number, 0 included.
+    Persian: "other" always (see PLURAL_FORMS)."""
+    if locale == "en" and count == 1 and not isinstance(count, bool):
+        return "one"
+    return "other"
+
+
+def _is_plural(table: dict[str, Any]) -> bool:
+    return bool(table) and "other" in table and set(table) <= PLURAL_FORMS
+
+
+def _choose(template: str, locale: str, values: dict[str, Any]) -> str:
+    if not isinstance(template, Plural):
+        return template
+    if "count" not in values:
+        raise KeyError(f"the text {template!r} has plural forms and needs a count")
+    return template.form(locale, values["count"])
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     for name, value in table.items():
         key = f"{prefix}{name}"
-        if isinstance(value, dict):
+        if isinstance(value, dict) and _is_plural(value):
+            flat[key] = Plural({form: str(text) for form, text in value.items()})
+        elif isinstance(value, dict):
             flat.update(_flatten(value, f"{key}."))
         else:
             flat[key] = str(value)
@@ -152,7 +218,7 @@ class Translator:
         return bale_safe(text)
 
     def __call__(self, key: str, **values: Any) -> Markup:
-        template = self._catalogs.template(self.locale, key)
+        template = _choose(self._catalogs.template(self.locale, key), self.locale, values)
         if not self._html:
             template = _TAG.sub("", template)
         return Markup(template.format(**{k: self._value(v) for k, v in values.items()}))
@@ -160,7 +226,8 @@ class Translator:
     def plain(self, key: str, **values: Any) -> str:
         """For button labels and pop-up alerts, which Telegram shows as typed: no markup, and
         values as they are (escaping would show "&amp;" to the reader)."""
-        template = _TAG.sub("", self._catalogs.template(self.locale, key))
+        chosen = _choose(self._catalogs.template(self.locale, key), self.locale, values)
+        template = _TAG.sub("", chosen)
         rendered = {
             k: (to_persian_digits(str(v)) if self.locale == "fa" else str(v))
             if isinstance(v, int | float) and not isinstance(v, bool)
@@ -172,6 +239,10 @@ class Translator:
     def digits(self, text: str) -> Markup:
         """Numbers inside free text (phone numbers, ids) in the reader's digits."""
         return Markup(self.escape(to_persian_digits(text) if self.locale == "fa" else text))
+
+    def code(self, code: str) -> Markup:
+        """A code as one left-to-right unit with Latin digits (see `isolated_code`)."""
+        return Markup(self.escape(isolated_code(code)))
 
     def date(self, day: datetime.date, *, long: bool = False) -> Markup:
         return Markup(jalali.format_date(day, self.locale, long=long))

@@ -1,8 +1,17 @@
-"""Logging that never prints the bot token, whatever library formats the message."""
+"""Logging that never prints the bot token, whatever library formats the message.
+
+At INFO an operator sees what the start-up did (migrations applied, templates loaded, the
+bot's name and mode) and what goes wrong; the libraries' own start-up detail is DEBUG's.
+"""
 
 from __future__ import annotations
 
 import logging
+
+# Loggers whose INFO lines are detail, not news: alembic announces every plugin it sets up and
+# its SQL dialect at each start (bot/storage/db.py says which migrations ran), and APScheduler
+# lists its jobs and each run.
+DETAIL_LOGGERS = ("alembic", "apscheduler")
 
 
 class RedactingFormatter(logging.Formatter):
@@ -17,7 +26,7 @@ class RedactingFormatter(logging.Formatter):
         return text
 
 
-def setup_logging(secrets: list[str], level: int = logging.INFO) -> None:
+def setup_logging(secrets: list[str], level: int | str = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(
         RedactingFormatter(secrets, "%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -25,3 +34,6 @@ def setup_logging(secrets: list[str], level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    detail = logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING
+    for name in DETAIL_LOGGERS:
+        logging.getLogger(name).setLevel(detail)

@@ -130,6 +130,8 @@ class SubmissionRefusal(enum.StrEnum):
     SECRETARIES_ONLY = "secretaries_only"
     ALREADY_DECIDED = "already_decided"
     NOT_YOUR_STAGE = "not_your_stage"
+    DECIDERS_ONLY = "deciders_only"
+    VOTERS_ONLY = "voters_only"
     NOT_THE_AUTHOR = "not_the_author"
     # the state machine (TransitionRefused.reason)
     CLOSED = "closed"
@@ -144,6 +146,7 @@ class SubmissionRefusal(enum.StrEnum):
     ALREADY_VOTED = "already_voted"
     VOTE_IN_PROGRESS = "vote_in_progress"
     NOT_YOURS_TO_SEE = "not_yours_to_see"
+    CARD_OUT_OF_DATE = "card_out_of_date"
 
 
 class AttachmentRefusal(enum.StrEnum):
@@ -637,15 +640,34 @@ def submit_refusal(
     return None if may(actor, cluster) else refusal
 
 
+def pressed_card_refusal(state: SubmissionState, version: int | None) -> SubmissionRefusal | None:
+    """Why a button pressed on the card of `version` does nothing, or None if the card is current.
+
+    An older card means somebody acted since it was posted; a card newer than the item (forged,
+    or from a change that was rolled back) on an item still in review is only out of date.
+    """
+    if not state.is_open:
+        return SubmissionRefusal.ALREADY_DECIDED
+    if version is None or version == state.version:
+        return None
+    if version > state.version and state.status is SubmissionStatus.IN_REVIEW:
+        return SubmissionRefusal.CARD_OUT_OF_DATE
+    return SubmissionRefusal.ALREADY_DECIDED
+
+
 def review_refusal(
     actor: Actor, state: SubmissionState, cluster_group: str
 ) -> SubmissionRefusal | None:
     """Why this person may not approve, return or reject at the item's current stage, or None."""
     if state.status is not SubmissionStatus.IN_REVIEW:
         return SubmissionRefusal.ALREADY_DECIDED
-    if not can_manage_group(actor, reviewing_group(state.level, cluster_group)):
-        return SubmissionRefusal.NOT_YOUR_STAGE
-    return None
+    group = reviewing_group(state.level, cluster_group)
+    if can_manage_group(actor, group):
+        return None
+    if actor.is_member and actor.working_group == group:
+        # It is their group's stage; what they lack is the secretary's or the chair's role.
+        return SubmissionRefusal.DECIDERS_ONLY
+    return SubmissionRefusal.NOT_YOUR_STAGE
 
 
 def vote_refusal(
@@ -654,9 +676,12 @@ def vote_refusal(
     """Why this person may not vote at the item's current stage, or None."""
     if state.status is not SubmissionStatus.IN_REVIEW:
         return SubmissionRefusal.ALREADY_DECIDED
+    # A vote is a member's (it is counted by member), so a superuser votes only as a member.
+    if not actor.is_member:
+        return SubmissionRefusal.VOTERS_ONLY
     if actor.is_superuser:
         return None
-    if actor.is_member and actor.working_group == reviewing_group(state.level, cluster_group):
+    if actor.working_group == reviewing_group(state.level, cluster_group):
         return None
     return SubmissionRefusal.NOT_YOUR_STAGE
 

@@ -71,9 +71,9 @@ def describe_date(
     if offset == 0:
         relation = t("dates.today")
     elif offset > 0:
-        relation = t("dates.future", days=offset)
+        relation = t("dates.future", count=offset)
     else:
-        relation = t("dates.past", days=-offset)
+        relation = t("dates.past", count=-offset)
     closure = calendar.closure_on(day)
     named = calendar.holidays_on(day)
     if closure is not None:

@@ -162,10 +162,7 @@ async def _load_open(
     submission = await uow.submissions.get(submission_id)
     if submission is None:
         return None, SubmissionRefusal.SUBMISSION_GONE
-    if not submission.state.is_open or (version is not None and submission.version != version):
-        # The card that was pressed is older than the submission: somebody acted first.
-        return submission, SubmissionRefusal.ALREADY_DECIDED
-    return submission, None
+    return submission, rules.pressed_card_refusal(submission.state, version)
 
 
 async def decide(
@@ -288,8 +285,6 @@ async def vote(
     if refusal is None:
         assert submission is not None
         refusal = rules.vote_refusal(actor, submission.state, submission.cluster_group)
-    if refusal is None and actor.member is None:
-        refusal = SubmissionRefusal.MEMBERS_ONLY
     if refusal is not None:
         if refusal is SubmissionRefusal.NOT_YOUR_STAGE:
             await uow.audit.record(

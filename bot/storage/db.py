@@ -8,6 +8,7 @@ from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -51,8 +52,19 @@ def alembic_config(connection: Connection) -> Config:
     return config
 
 
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def _upgrade(connection: Connection) -> None:
+    before = _revision(connection)
     command.upgrade(alembic_config(connection), "head")
+    after = _revision(connection)
+    # One line for the operator; alembic's own account of each step is at DEBUG (bot/logs.py).
+    if before == after:
+        log.info("database schema up to date (migration %s)", after)
+    else:
+        log.info("database migrated from %s to %s", before or "an empty schema", after)
     _sync_working_groups(connection)
 
 
@@ -84,7 +96,14 @@ async def sync_shipped_templates(engine: AsyncEngine) -> None:
         repository = TemplateRepository(session)
         present = await repository.codes()
         now = datetime.datetime.now(datetime.UTC)
+        stored = []
         for template in shipped:
             if template.code not in present:
                 await repository.save(template, now)
-                log.info("plan template %s loaded (%d items)", template.code, len(template.items))
+                stored.append(template.code)
+                log.debug("plan template %s stored (%d items)", template.code, len(template.items))
+    log.info(
+        "plan templates: %d shipped, %s",
+        len(shipped),
+        f"{len(stored)} newly stored ({', '.join(stored)})" if stored else "all already stored",
+    )

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.domain import outbox_keys
 from bot.domain import submissions as rules
 from bot.domain.clusters import Cluster
-from bot.domain.members import MemberStatus
+from bot.domain.members import Actor, MemberStatus, can_manage_group
 from bot.domain.submissions import (
     Criterion,
     CriterionMark,
@@ -237,7 +237,7 @@ def timeline_text(t: Translator, submission: Submission, events: list[rules.Even
 def license_text(t: Translator, submission: Submission, license_: License) -> Markup:
     return t(
         "license.text",
-        number=t.digits(license_.number),
+        number=t.code(license_.number),
         cluster=submission.cluster_name,
         province=t(f"working_groups.{submission.cluster_group}"),
         date=t.date(t.today(license_.issued_at), long=True),
@@ -312,6 +312,12 @@ def render_card(
     return t.join(lines)
 
 
+def decides_in(actor: Actor, submission: Submission, *, private_chat: bool) -> bool:
+    """Whether a card shown to `actor` in this chat carries the deciding buttons: a group
+    chat's copy is the secretariat's too; privately, only to whom the stage's decision falls."""
+    return not private_chat or can_manage_group(actor, stage_group(submission))
+
+
 def review_keyboard(
     t: Translator,
     submission: Submission,
@@ -319,11 +325,14 @@ def review_keyboard(
     attachments: int,
     stage_index: int,
     vote_closed: bool = False,
+    may_decide: bool = True,
 ) -> InlineKeyboardMarkup:
     """Decision buttons only on a copy posted for the stage that is open now.
 
     In a vote, members vote until the deadline; a vote that ended tied is the secretary's to
-    decide, so the card then offers the secretary's buttons instead.
+    decide, so the card then offers the secretary's buttons instead. A copy for a reader who
+    only votes (`may_decide` false: a plain member's private chat) carries the vote buttons
+    alone; returning, approving and rejecting are the secretary's and the chair's.
     """
     builder = InlineKeyboardBuilder()
     open_here = (
@@ -337,7 +346,7 @@ def review_keyboard(
                 text=t(f"review_buttons.{action}"),
                 callback_data=Review(action=action, submission_id=sid, version=version),
             )
-    if open_here:
+    if open_here and may_decide:
         actions = ("return",) if voting else ("approve", "return", "reject")
         for action in actions:
             builder.button(
@@ -555,9 +564,15 @@ class CardPrinter:
         self.now = now
 
     async def card(
-        self, t: Translator, submission: Submission, stage_index: int | None = None
+        self,
+        t: Translator,
+        submission: Submission,
+        stage_index: int | None = None,
+        *,
+        may_decide: bool = True,
     ) -> tuple[Markup, InlineKeyboardMarkup]:
-        """The card as a reader sees it; `stage_index` is the stage the copy was posted for."""
+        """The card as a reader sees it; `stage_index` is the stage the copy was posted for,
+        `may_decide` whether the chat it goes to decides (see `review_keyboard`)."""
         uow = self.uow
         items = await uow.submissions.items(submission.id)
         attachments = len(await uow.submissions.attachments(submission.id))
@@ -584,12 +599,14 @@ class CardPrinter:
         )
         stage = submission.stage_index if stage_index is None else stage_index
         closed = rules.vote_deadline_passed(rule, submission.stage_opened_at, self.now)
-        return text, review_keyboard(t, submission, rule, attachments, stage, closed)
+        keyboard = review_keyboard(t, submission, rule, attachments, stage, closed, may_decide)
+        return text, keyboard
 
     async def queue_review_cards(self, submission: Submission) -> None:
         """Post the card to the group reviewing the current stage."""
         group = stage_group(submission)
         chats = await member_service.review_chats(self.uow, group, self.settings.admin_ids)
+        deciders = {chat_id for chat_id, _ in chats} | self.settings.admin_ids
         rule = await self.uow.submissions.rule_for(group)
         if rule.mode is rules.RuleMode.VOTE:
             # Every member votes, so every member gets the card.
@@ -601,7 +618,7 @@ class CardPrinter:
                 continue
             seen.add(chat_id)
             t = self.catalogs.translator(locale or self.settings.default_locale)
-            text, markup = await self.card(t, submission)
+            text, markup = await self.card(t, submission, may_decide=chat_id in deciders)
             await self.uow.outbox.enqueue(
                 OutgoingMessage(
                     key=outbox_keys.submission_card(submission.id, submission.version, chat_id),
@@ -617,11 +634,17 @@ class CardPrinter:
 
     async def queue_card_updates(self, submission: Submission, round_key: str = "") -> None:
         """Every copy of the card, wherever it was posted, shows the current state."""
+        chats = await member_service.review_chats(
+            self.uow, stage_group(submission), self.settings.admin_ids
+        )
+        deciders = {chat_id for chat_id, _ in chats} | self.settings.admin_ids
         for stage_index in range(len(submission.spec.stages)):
             copies = await self.uow.cards.copies(card_subject(stage_index), submission.id)
             for copy in copies:
                 t = self.catalogs.translator(copy.locale)
-                text, markup = await self.card(t, submission, stage_index)
+                text, markup = await self.card(
+                    t, submission, stage_index, may_decide=copy.chat_id in deciders
+                )
                 key = outbox_keys.submission_card_edit(
                     submission.id, submission.version, round_key, copy.chat_id, copy.message_id
                 )

@@ -70,19 +70,21 @@ class MatrixPick(CallbackData, prefix="mx"):
 
 
 def task_label(t: Translator, task: Task) -> Markup:
-    """A task's code from its template (F3-4, 1-2-7), or its number in the reader's digits."""
-    return Markup(t.escape(task.code)) if task.code else t("tasks.number", id=task.id)
+    """A task's code from its template (F3-4, 1-2-7) as one isolated unit, or its number in the
+    reader's digits."""
+    return t.code(task.code) if task.code else t("tasks.number", id=task.id)
 
 
 def status_text(t: Translator, task: Task, today: datetime.date) -> Markup:
     if rules.is_overdue(task.due_on, task.status, today):
         assert task.due_on is not None
-        return t("tasks.overdue_by", days=-rules.days_left(task.due_on, today))
+        return t("tasks.overdue_by", count=-rules.days_left(task.due_on, today))
     return t(f"task_statuses.{task.status.value}")
 
 
 def task_line(t: Translator, task: Task, today: datetime.date) -> Markup:
-    due = t.date(task.due_on) if task.due_on else t("tasks.no_due")
+    # "due <date>" or "no due date": the frame belongs to the date, not to the line.
+    due = t("tasks.line_due", date=t.date(task.due_on)) if task.due_on else t("tasks.no_due")
     return t(
         "tasks.line",
         code=task_label(t, task),
@@ -310,7 +312,7 @@ def plan_confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
 def plan_done_text(t: Translator, created: int, cluster: str, flagged: Sequence[str]) -> Markup:
     text = t("tasks.plan_done", count=created, cluster=cluster)
     if flagged:
-        codes = t.join([t.escape(c) for c in flagged], t("cards.separator"))
+        codes = t.join([t.code(c) for c in flagged], t("cards.separator"))
         text = t.join([text, t("tasks.plan_flagged", codes=codes)])
     return text
 

@@ -30,7 +30,7 @@ class Conversation:
         return await self.api.wait_for_message(
             chat_id,
             lambda m: m.message_id > since and contains in m.plain(),
-            timeout=20,
+            timeout=60,  # the first reply waits for the process to start, on a busy machine too
         )
 
     async def say(
@@ -107,9 +107,20 @@ async def test_from_an_empty_database_to_a_member_approved_in_the_group_chat(
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
-        _, stderr = await asyncio.wait_for(process.communicate(), 20)
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
 
     log = stderr.decode()
     assert process.returncode == 0, log
     assert "Start polling" in log
     assert TOKEN.split(":")[1] not in log
+    # At start the operator reads what happened and where the bot runs, and nothing else.
+    assert "database migrated from an empty schema to " in log
+    assert "plan templates: 2 shipped, 2 newly stored" in log
+    assert f"bot @{fake_api.bot_username} ({fake_api.bot_first_name}) on telegram; " in log
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    assert f"database {backend}; conversation state in the database; polling" in log
+    startup = log[: log.index("Start polling")]
+    # The libraries' own start-up detail (alembic's plugins and steps) is DEBUG's.
+    for detail in ("setup plugin", "Context impl", "Running upgrade", "alembic", "apscheduler"):
+        assert detail not in startup, startup
+    assert len(startup.splitlines()) <= 4, startup

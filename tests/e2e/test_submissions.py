@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.domain.clusters import ClusterStage
 from bot.domain.members import Role
 from bot.domain.submissions import SubmissionStatus
+from bot.i18n import LRI, PDI
 from bot.ui.submissions import Review
 from tests.conftest import (
     ALI,
@@ -78,7 +79,8 @@ async def test_a_feasibility_plan_goes_from_submission_through_province_and_cent
     assert last_answer(bot, MARYAM) == "تأیید نهایی ثبت شد."
     license_message = bot.api.last_message_to(ALI.id).plain()
     assert "پروانه خوشه" in license_message
-    assert "EC-۱۴۰۵-۰۰۰۱" in license_message
+    # One left-to-right unit, Latin digits, in the Persian message as everywhere else.
+    assert f"{LRI}EC-1405-0001{PDI}" in license_message
     assert "۲ آذر ۱۴۰۵" in license_message
     async with bot.uow() as uow:
         licensed = await uow.clusters.get(cluster.id)
@@ -87,7 +89,7 @@ async def test_a_feasibility_plan_goes_from_submission_through_province_and_cent
     # And the license can be shown again from /my, with the whole history
     await say(bot, ALI, "/my")
     await press(bot, ALI, "پروانه")
-    assert "EC-۱۴۰۵-۰۰۰۱" in bot.api.last_message_to(ALI.id).plain()
+    assert f"{LRI}EC-1405-0001{PDI}" in bot.api.last_message_to(ALI.id).plain()
     await press(bot, ALI, "سابقه")
     history = bot.api.last_message_to(ALI.id).plain()
     assert "علی کریمی: ارسال شد" in history

@@ -111,7 +111,7 @@ def test_a_count_is_shown_with_persian_digits_to_a_persian_reader() -> None:
 
 
 def test_a_count_is_shown_with_ascii_digits_to_an_english_reader() -> None:
-    assert on_telegram("en")("pending.header", count=12).startswith("12 request(s)")
+    assert on_telegram("en")("pending.header", count=12).startswith("12 requests ")
 
 
 def test_persian_digits_are_used_on_bale_as_well() -> None:
@@ -171,3 +171,32 @@ def test_joined_parts_keep_their_own_escaping() -> None:
     joined = t.join([t("start.welcome_back", name="A & B"), t("common.cancelled")], "\n\n")
     assert joined == "Welcome back, A &amp; B. Send /help to see what you can do.\n\nCancelled."
     assert isinstance(joined, Markup)
+
+
+# --- plural forms ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [(1, "⚠️ 1 day overdue"), (0, "⚠️ 0 days overdue"), (2, "⚠️ 2 days overdue"),
+     (21, "⚠️ 21 days overdue")],
+)  # fmt: skip
+def test_english_says_one_day_and_many_days(count: int, text: str) -> None:
+    assert on_telegram("en")("tasks.overdue_by", count=count) == text
+
+
+def test_persian_keeps_the_noun_singular_after_any_number() -> None:
+    t = on_telegram("fa")
+    assert t("tasks.overdue_by", count=1) == "⚠️ ۱ روز تأخیر"
+    assert t("tasks.overdue_by", count=5) == "⚠️ ۵ روز تأخیر"
+
+
+def test_button_labels_and_alerts_choose_the_plural_form_too() -> None:
+    assert on_bale("en").plain("clusters.firms", count=1) == "1 firm"
+    assert on_bale("en").plain("clusters.firms", count=40) == "40 firms"
+    assert on_bale("fa").plain("clusters.firms", count=40) == "۴۰ بنگاه"
+
+
+def test_a_text_with_plural_forms_needs_its_count() -> None:
+    with pytest.raises(KeyError, match="count"):
+        on_telegram("en")("clusters.firms")

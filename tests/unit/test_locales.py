@@ -43,7 +43,7 @@ from bot.domain.task_table import COLUMNS as TASK_COLUMNS
 from bot.domain.task_table import ERROR_REASONS as TABLE_ERROR_REASONS
 from bot.domain.tasks import TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.i18n import LOCALES, load_catalog, placeholders
+from bot.i18n import LOCALES, Plural, load_catalog, placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
@@ -257,6 +257,8 @@ FAMILIES: dict[str, set[str]] = {
         "secretaries_only",
         "already_decided",
         "not_your_stage",
+        "deciders_only",
+        "voters_only",
         "not_the_author",
         "closed",
         "not_in_review",
@@ -270,6 +272,7 @@ FAMILIES: dict[str, set[str]] = {
         "already_voted",
         "vote_in_progress",
         "not_yours_to_see",
+        "card_out_of_date",
     },
     # The task matrix and the task file (handlers/task_reports.py).
     "task_columns.": set(TASK_COLUMNS),
@@ -450,3 +453,31 @@ def test_persian_texts_write_numbers_with_persian_digits() -> None:
 def test_the_digit_check_would_catch_a_latin_phone_example() -> None:
     example = "شماره را بنویسید، مثلاً +989121234567 (/start)"
     assert re.search(r"[0-9]", _COMMAND.sub("", _PLACEHOLDER.sub("", example)))
+
+
+def _plurals(locale: str) -> dict[str, Plural]:
+    return {k: v for k, v in CATALOGS[locale].items() if isinstance(v, Plural)}
+
+
+def test_english_texts_use_plural_forms_not_a_parenthesised_s() -> None:
+    assert sorted(k for k, v in EN.items() if "(s)" in v) == []
+    assert {"clusters.firms", "pending.header", "dates.future", "dates.past"} <= set(_plurals("en"))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_form_of_a_plural_text_fills_the_same_blanks_and_counts(locale: str) -> None:
+    wrong = {
+        key: {form: sorted(placeholders(text)) for form, text in plural.forms.items()}
+        for key, plural in _plurals(locale).items()
+        if "count" not in placeholders(plural)
+        or any(placeholders(text) != placeholders(plural) for text in plural.forms.values())
+    }
+    assert wrong == {}
+
+
+def test_every_form_of_a_plural_text_passes_the_checks_its_other_form_does() -> None:
+    # The checks above read a plural text as its "other" form; its "one" form must be as clean.
+    for key, plural in _plurals("en").items():
+        for text in plural.forms.values():
+            assert _COMMAND.findall(text) == _COMMAND.findall(plural), key
+            assert sorted(_ANY_TAG.findall(text)) == sorted(_ANY_TAG.findall(plural)), key

@@ -47,6 +47,7 @@ from bot.domain.submissions import (
     license_number,
     parse_amount,
     parse_months,
+    pressed_card_refusal,
     resubmit,
     review_refusal,
     reviewing_group,
@@ -517,9 +518,14 @@ def test_the_provinces_secretariat_decides_at_the_province_stage(actor: Actor) -
     assert review_refusal(actor, in_review(PLAN, 0), "east_azarbaijan") is None
 
 
-@pytest.mark.parametrize("actor", [CENTRAL_SECRETARY, TABRIZ_MEMBER, YAZD_SECRETARY, VISITOR])
+@pytest.mark.parametrize("actor", [CENTRAL_SECRETARY, YAZD_SECRETARY, VISITOR])
 def test_nobody_else_decides_at_the_province_stage(actor: Actor) -> None:
     assert review_refusal(actor, in_review(PLAN, 0), "east_azarbaijan") == "not_your_stage"
+
+
+def test_a_plain_member_of_the_deciding_group_is_told_the_decision_is_the_secretariats() -> None:
+    # It is their group's stage, so "not your working group" would be untrue.
+    assert review_refusal(TABRIZ_MEMBER, in_review(PLAN, 0), "east_azarbaijan") == "deciders_only"
 
 
 def test_once_the_province_approved_only_the_centre_decides() -> None:
@@ -550,22 +556,59 @@ def test_a_submission_not_in_review_cannot_be_decided_or_voted_on(
     assert vote_refusal(TABRIZ_MEMBER, state, "east_azarbaijan") == "already_decided"
 
 
-@pytest.mark.parametrize("actor", [TABRIZ_MEMBER, TABRIZ_SECRETARY, TABRIZ_CHAIR, SUPERUSER])
+@pytest.mark.parametrize("actor", [TABRIZ_MEMBER, TABRIZ_SECRETARY, TABRIZ_CHAIR])
 def test_any_member_of_the_stages_group_may_vote(actor: Actor) -> None:
     assert vote_refusal(actor, in_review(PLAN, 0), "east_azarbaijan") is None
 
 
-def test_members_of_other_groups_and_pending_applicants_may_not_vote() -> None:
+def test_a_superuser_who_is_a_member_votes_at_any_stage() -> None:
+    superuser = someone(a_member(working_group="yazd"), superuser=True)
+    assert vote_refusal(superuser, in_review(PLAN, 0), "east_azarbaijan") is None
+
+
+def test_members_of_other_groups_may_not_vote() -> None:
+    state = in_review(PLAN, 0)
+    for actor in (CENTRAL_MEMBER, YAZD_MEMBER):
+        assert vote_refusal(actor, state, "east_azarbaijan") == "not_your_stage"
+
+
+def test_who_is_not_an_approved_member_is_told_that_only_members_vote() -> None:
+    # A vote is counted by member: a superuser who never registered has no vote to give.
     state = in_review(PLAN, 0)
     pending = someone(a_member(status=MemberStatus.PENDING))
-    for actor in (CENTRAL_MEMBER, YAZD_MEMBER, VISITOR, pending):
-        assert vote_refusal(actor, state, "east_azarbaijan") == "not_your_stage"
+    for actor in (SUPERUSER, VISITOR, pending):
+        assert vote_refusal(actor, state, "east_azarbaijan") == "voters_only"
 
 
 def test_at_the_centre_stage_the_central_members_vote_not_the_province() -> None:
     at_centre = in_review(PROGRAM, 1)
     assert vote_refusal(CENTRAL_MEMBER, at_centre, "east_azarbaijan") is None
     assert vote_refusal(TABRIZ_MEMBER, at_centre, "east_azarbaijan") == "not_your_stage"
+
+
+def test_a_button_from_the_current_card_goes_through() -> None:
+    assert pressed_card_refusal(in_review(PLAN, 0, version=3), 3) is None
+
+
+def test_a_button_from_an_older_card_means_somebody_acted_first() -> None:
+    assert pressed_card_refusal(in_review(PLAN, 1, version=3), 2) == "already_decided"
+
+
+def test_a_button_newer_than_the_item_still_in_review_is_only_out_of_date() -> None:
+    # Forged, or from a change rolled back: nobody has decided, so saying so would be untrue.
+    assert pressed_card_refusal(in_review(PLAN, 0, version=3), 4) == "card_out_of_date"
+    assert pressed_card_refusal(in_review(PLAN, 0, version=3), 99) == "card_out_of_date"
+
+
+@pytest.mark.parametrize(
+    "status", [SubmissionStatus.APPROVED, SubmissionStatus.REJECTED, SubmissionStatus.WITHDRAWN]
+)
+def test_any_button_on_a_closed_item_is_answered_with_the_decision(
+    status: SubmissionStatus,
+) -> None:
+    state = SubmissionState(PLAN, status, 0, 3)
+    assert pressed_card_refusal(state, 3) == "already_decided"
+    assert pressed_card_refusal(state, 9) == "already_decided"
 
 
 def test_only_the_author_may_withdraw_or_resubmit() -> None:

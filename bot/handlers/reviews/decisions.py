@@ -18,6 +18,7 @@ from bot.domain.members import Actor
 from bot.domain.submissions import (
     ApprovalEffect,
     Decision,
+    Submission,
     SubmissionRefusal,
     Vote,
 )
@@ -55,7 +56,7 @@ async def approve(
     outcome = await service.decide(
         uow, actor, callback_data.submission_id, callback_data.version, Decision.APPROVE, None, now
     )
-    await _report(query, outcome, uow, catalogs, settings, t, now)
+    await _report(query, outcome, uow, actor, catalogs, settings, t, now)
 
 
 @router.callback_query(Review.filter(F.action.in_({"return", "reject"})))
@@ -65,14 +66,17 @@ async def ask_comment(
     state: FSMContext,
     uow: UnitOfWork,
     actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
+    now: datetime.datetime,
 ) -> None:
     submission = await uow.submissions.get(callback_data.submission_id)
-    refusal = SubmissionRefusal.SUBMISSION_GONE if submission is None else None
-    if submission is not None and (
-        not submission.state.is_open or submission.version != callback_data.version
-    ):
-        refusal = SubmissionRefusal.ALREADY_DECIDED
+    refusal = (
+        SubmissionRefusal.SUBMISSION_GONE
+        if submission is None
+        else rules.pressed_card_refusal(submission.state, callback_data.version)
+    )
     if refusal is None and submission is not None:
         refusal = rules.review_refusal(actor, submission.state, submission.cluster_group)
         if refusal is SubmissionRefusal.NOT_YOUR_STAGE:
@@ -84,7 +88,7 @@ async def ask_comment(
                 submission.id,
             )
     if refusal is not None:
-        await query.answer(await ui.refusal_text(uow, t, refusal, submission), show_alert=True)
+        await _refuse(query, refusal, submission, uow, actor, catalogs, settings, t, now)
         return
     assert submission is not None
     await state.set_state(ReviewComment.comment)
@@ -151,13 +155,44 @@ async def vote(
     outcome = await service.vote(
         uow, actor, callback_data.submission_id, callback_data.version, choice, now
     )
-    await _report(query, outcome, uow, catalogs, settings, t, now)
+    await _report(query, outcome, uow, actor, catalogs, settings, t, now)
+
+
+async def _refuse(
+    query: CallbackQuery,
+    refusal: str,
+    submission: Submission | None,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    """Say why the press did nothing; under a card that is out of date, post the current one."""
+    await query.answer(await ui.refusal_text(uow, t, refusal, submission), show_alert=True)
+    if refusal is SubmissionRefusal.CARD_OUT_OF_DATE and submission is not None:
+        message = callback_message(query)
+        may_decide = ui.decides_in(actor, submission, private_chat=message.chat.type == "private")
+        text, markup = await CardPrinter(uow, catalogs, settings, now).card(
+            t, submission, may_decide=may_decide
+        )
+        sent = await message.answer(text, reply_markup=markup)
+        # Like any copy, the decision updates it.
+        await uow.cards.add(
+            ui.card_subject(submission.stage_index),
+            submission.id,
+            sent.chat.id,
+            sent.message_id,
+            t.locale,
+        )
 
 
 async def _report(
     query: CallbackQuery,
     outcome: service.Outcome,
     uow: UnitOfWork,
+    actor: Actor,
     catalogs: Catalogs,
     settings: Settings,
     t: Translator,
@@ -165,9 +200,8 @@ async def _report(
 ) -> None:
     """Answer the press, then queue what the outcome means for everyone else."""
     if not outcome.done:
-        await query.answer(
-            await ui.refusal_text(uow, t, outcome.result, outcome.submission), show_alert=True
-        )
+        refusal = outcome.result
+        await _refuse(query, refusal, outcome.submission, uow, actor, catalogs, settings, t, now)
         return
     await query.answer(t(f"reviews.done_{outcome.result}"))
     await _announce(outcome, uow, catalogs, settings, now, None)

@@ -51,8 +51,12 @@ async def show_card(
     submission = await _followed(query, uow, actor, t, callback_data.submission_id)
     if submission is None:
         return
-    text, markup = await CardPrinter(uow, catalogs, settings, now).card(t, submission)
-    sent = await callback_message(query).answer(text, reply_markup=markup)
+    message = callback_message(query)
+    may_decide = ui.decides_in(actor, submission, private_chat=message.chat.type == "private")
+    text, markup = await CardPrinter(uow, catalogs, settings, now).card(
+        t, submission, may_decide=may_decide
+    )
+    sent = await message.answer(text, reply_markup=markup)
     # Remember this copy too, so the decision updates it like the others.
     await uow.cards.add(
         card_subject(submission.stage_index), submission.id, sent.chat.id, sent.message_id, t.locale
