@@ -290,7 +290,7 @@ def invitation_list(t: Translator, invitations: list[Invitation], links: dict[in
             group=t(f"working_groups.{inv.working_group}"),
             by=inv.created_by_name,
             at=t.moment(inv.created_at),
-            uses=inv.uses,
+            requests=t("invitations.requests", count=inv.uses),
             link=links[inv.id],
         )
         for i, inv in enumerate(invitations, start=1)
