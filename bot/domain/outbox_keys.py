@@ -125,6 +125,19 @@ def plan_assigned(first_task_id: int, user_id: int) -> str:
     return f"plan-assigned:{first_task_id}:{user_id}"
 
 
+def task_cancelled(task_id: int, version: int, user_id: int) -> str:
+    return f"task-cancelled:{task_id}:v{version}:{user_id}"
+
+
+def task_reopened(task_id: int, version: int, user_id: int) -> str:
+    return f"task-reopened:{task_id}:v{version}:{user_id}"
+
+
+def task_changes(task_id: int, window_start: datetime.datetime, user_id: int) -> str:
+    """Every change to a task within one fold window (`tasks.CHANGE_FOLD`) is one notice."""
+    return f"task-changes:{task_id}:{int(window_start.timestamp())}:{user_id}"
+
+
 # --- the calendar ---------------------------------------------------------------------------
 
 

@@ -48,7 +48,7 @@ class TaskOpen(CallbackData, prefix="to"):
 
 class TaskAct(CallbackData, prefix="ta"):
     # start | progress | done | block | comment | history | files | due | reassign | title | details
-    # | done_now (done without evidence)
+    # | cancel | reopen | done_now (done without evidence)
     action: str
     task_id: int
 
@@ -140,12 +140,17 @@ def card_keyboard(t: Translator, task: Task, actor: Actor) -> InlineKeyboardMark
             text=t(f"task_buttons.{action}"), callback_data=TaskAct(action=action, task_id=task.id)
         )
     if rules.manage_refusal(actor, task.working_group) is None:
-        for action in ("reassign", "due", "title", "details"):
+        managing = ["reassign", "due", "title", "details"]
+        if rules.reopen_refusal(task.status) is None:
+            managing.append("reopen")
+        elif rules.cancel_refusal(task.status) is None:
+            managing.append("cancel")
+        for action in managing:
             builder.button(
                 text=t(f"task_buttons.{action}"),
                 callback_data=TaskAct(action=action, task_id=task.id),
             )
-    builder.adjust(4, 3, 4)
+    builder.adjust(4, 3, 4, 1)
     return builder.as_markup()
 
 
@@ -442,10 +447,18 @@ def import_errors_text(t: Translator, errors: Sequence[TableError]) -> Markup:
 
 
 async def tell_assignees(
-    uow: UnitOfWork, catalogs: Catalogs, task: Task, now: datetime.datetime
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    task: Task,
+    now: datetime.datetime,
+    only: Iterable[int] | None = None,
 ) -> None:
-    """Each assignee hears of the task given to them, once per version of the task."""
+    """Each assignee (or those of `only`, member ids) hears of the task given to them, once
+    per version of the task."""
+    chosen = None if only is None else set(only)
     for a in task.assignees:
+        if chosen is not None and a.member_id not in chosen:
+            continue
         t = catalogs.translator(a.locale)
         due = t.date(task.due_on) if task.due_on else t("tasks.no_due")
         await uow.outbox.enqueue(
@@ -548,3 +561,88 @@ async def tell_plan_assignees(
             ),
             now,
         )
+
+
+async def tell_cancelled_or_reopened(
+    uow: UnitOfWork, catalogs: Catalogs, task: Task, reason: str | None, now: datetime.datetime
+) -> None:
+    """Each assignee hears that the task was cancelled (with the reason) or reopened."""
+    cancelled = task.status is TaskStatus.CANCELLED
+    for a in task.assignees:
+        t = catalogs.translator(a.locale)
+        if cancelled:
+            key = outbox_keys.task_cancelled(task.id, task.version, a.user_id)
+            text = t(
+                "tasks.cancelled_notice",
+                code=task_label(t, task),
+                title=task.title,
+                cluster=task.cluster_name,
+                reason=reason or "",
+            )
+        else:
+            key = outbox_keys.task_reopened(task.id, task.version, a.user_id)
+            text = t(
+                "tasks.reopened_notice",
+                code=task_label(t, task),
+                title=task.title,
+                cluster=task.cluster_name,
+            )
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=key,
+                chat_id=a.user_id,
+                text=text,
+                locale=t.locale,
+                reply_markup=open_card_keyboard(t, task.id).model_dump(exclude_none=True),
+            ),
+            now,
+        )
+
+
+def change_line(t: Translator, event: TaskEvent) -> Markup:
+    """One change in a folded notice: who changed what."""
+    details = event.details or {}
+    if event.action == "due_changed" and details.get("to"):
+        what = t("tasks.change_due", date=t.date(datetime.date.fromisoformat(details["to"])))
+    elif event.action == "edited" and "title" in details.get("after", {}):
+        what = t("tasks.change_title", title=details["after"]["title"])
+    elif event.action == "edited":
+        what = t("tasks.change_details")
+    else:
+        what = t("tasks.change_comment", comment=event.comment or "")
+    return t("tasks.change_line", name=event.actor_name, what=what)
+
+
+async def tell_changes(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    task: Task,
+    changes: Sequence[TaskEvent],
+    actor_user_id: int,
+    now: datetime.datetime,
+) -> None:
+    """The assignees (but the one who made the change) hear of the task's changes folded: one
+    message per fold window, sent at its end and rewritten while it waits, so that it lists
+    every change of the window."""
+    if not changes:
+        return
+    start, end = rules.change_window(now)
+    for a in task.assignees:
+        if a.user_id == actor_user_id:
+            continue
+        t = catalogs.translator(a.locale)
+        message = OutgoingMessage(
+            key=outbox_keys.task_changes(task.id, start, a.user_id),
+            chat_id=a.user_id,
+            text=t(
+                "tasks.changes_notice",
+                code=task_label(t, task),
+                title=task.title,
+                cluster=task.cluster_name,
+                lines=t.join([change_line(t, e) for e in changes]),
+            ),
+            locale=t.locale,
+            reply_markup=open_card_keyboard(t, task.id).model_dump(exclude_none=True),
+        )
+        if not await uow.outbox.enqueue(message, now, not_before=end):
+            await uow.outbox.rewrite_unsent(message, now)
