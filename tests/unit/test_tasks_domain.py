@@ -731,3 +731,42 @@ def test_an_overdue_task_is_late_for_the_agencies_that_have_not_reported_done() 
     assert late_agencies(shares) == ["", "banks"]
     assert late_agencies([("tpo", TaskStatus.DONE)]) == [""]
     assert late_agencies([]) == [""]
+
+
+# --- tasks that change ---------------------------------------------------------------------------
+
+
+def test_reassigning_keeps_the_shares_of_those_who_stay_and_starts_newcomers_at_to_do() -> None:
+    from bot.domain.tasks import AssigneeState, TaskStatus, overall_status, reassigned_shares
+
+    done = AssigneeState(1, TaskStatus.DONE, 100)
+    started = AssigneeState(2, TaskStatus.IN_PROGRESS, 50)
+    shares = reassigned_shares([done, started], [1, 3, 3])
+    assert shares == [done, AssigneeState(3, TaskStatus.TODO, 0)]
+    assert overall_status(shares) is TaskStatus.IN_PROGRESS
+    assert reassigned_shares([done], [1]) == [done]
+    assert reassigned_shares([done, started], []) == []
+
+
+def test_a_task_is_cancelled_once_a_done_one_never_and_only_a_cancelled_one_reopens() -> None:
+    from bot.domain.tasks import TaskStatus, cancel_refusal, reopen_refusal
+
+    assert cancel_refusal(TaskStatus.TODO) is None
+    assert cancel_refusal(TaskStatus.BLOCKED) is None
+    assert cancel_refusal(TaskStatus.CANCELLED) == "task_cancelled"
+    assert cancel_refusal(TaskStatus.DONE) == "task_already_done"
+    assert reopen_refusal(TaskStatus.CANCELLED) is None
+    assert reopen_refusal(TaskStatus.IN_PROGRESS) == "not_cancelled"
+
+
+def test_changes_in_one_ten_minute_window_share_it_and_the_next_minute_starts_another() -> None:
+    import datetime
+
+    from bot.domain.tasks import CHANGE_FOLD, change_window
+
+    at = datetime.datetime(2026, 11, 23, 6, 31, 59, tzinfo=datetime.UTC)
+    start, end = change_window(at)
+    assert start == datetime.datetime(2026, 11, 23, 6, 30, tzinfo=datetime.UTC)
+    assert end - start == CHANGE_FOLD
+    assert change_window(end - datetime.timedelta(seconds=1)) == (start, end)
+    assert change_window(end)[0] == end
