@@ -9,6 +9,7 @@ downtime, so the folding of stale reminders cannot fall out of step with the rem
 from __future__ import annotations
 
 import datetime
+import zlib
 
 # --- reminders the scheduler queues; these go stale after downtime -------------------------
 
@@ -54,6 +55,17 @@ def catch_up(chat_id: int, today: datetime.date) -> str:
 
 # Reminder keys by their first word: what `fold_stale_reminders` folds after downtime.
 REMINDER_PREFIXES = ("tasks:", "escalation:", "approval:", "digest:", "kpi-")
+
+
+def meeting_changed(
+    meeting_id: int, change: str, at: datetime.datetime, content: str, chat_id: int
+) -> str:
+    """A meeting cancelled, moved or edited at `at` to `content` (its time, place and agenda
+    as text): each change told once to each chat, two edits in one second included."""
+    stamp = f"{int(at.timestamp())}-{zlib.crc32(content.encode()):08x}"
+    return f"meeting-{change}:{meeting_id}:{stamp}:{chat_id}"
+
+
 # Only the reminders before a meeting go stale; an invitation is still wanted late.
 MEETING_REMINDER_PREFIXES = ("meeting:meeting_evening:", "meeting:meeting_hour:")
 STALE_PREFIXES = (*REMINDER_PREFIXES, *MEETING_REMINDER_PREFIXES)

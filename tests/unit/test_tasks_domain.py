@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.domain.jalali import DateError, DateParseError, from_jalali, jalali_parts
 from bot.domain.members import Actor, InvalidInput, Member, MemberStatus, Role
 from bot.domain.tasks import (
+    CHANGE_FOLD,
     PROGRESS_STEP,
     Assignee,
     AssigneeState,
@@ -20,6 +21,8 @@ from bot.domain.tasks import (
     TaskRefused,
     TaskStatus,
     apply_report,
+    cancel_refusal,
+    change_window,
     clean_block_reason,
     clean_task_comment,
     clean_task_details,
@@ -36,6 +39,8 @@ from bot.domain.tasks import (
     overall_status,
     parse_due_date,
     phase_window,
+    reassigned_shares,
+    reopen_refusal,
     report_refusal,
     still_due,
     view_refusal,
@@ -737,8 +742,6 @@ def test_an_overdue_task_is_late_for_the_agencies_that_have_not_reported_done() 
 
 
 def test_reassigning_keeps_the_shares_of_those_who_stay_and_starts_newcomers_at_to_do() -> None:
-    from bot.domain.tasks import AssigneeState, TaskStatus, overall_status, reassigned_shares
-
     done = AssigneeState(1, TaskStatus.DONE, 100)
     started = AssigneeState(2, TaskStatus.IN_PROGRESS, 50)
     shares = reassigned_shares([done, started], [1, 3, 3])
@@ -749,8 +752,6 @@ def test_reassigning_keeps_the_shares_of_those_who_stay_and_starts_newcomers_at_
 
 
 def test_a_task_is_cancelled_once_a_done_one_never_and_only_a_cancelled_one_reopens() -> None:
-    from bot.domain.tasks import TaskStatus, cancel_refusal, reopen_refusal
-
     assert cancel_refusal(TaskStatus.TODO) is None
     assert cancel_refusal(TaskStatus.BLOCKED) is None
     assert cancel_refusal(TaskStatus.CANCELLED) == "task_cancelled"
@@ -760,10 +761,6 @@ def test_a_task_is_cancelled_once_a_done_one_never_and_only_a_cancelled_one_reop
 
 
 def test_changes_in_one_ten_minute_window_share_it_and_the_next_minute_starts_another() -> None:
-    import datetime
-
-    from bot.domain.tasks import CHANGE_FOLD, change_window
-
     at = datetime.datetime(2026, 11, 23, 6, 31, 59, tzinfo=datetime.UTC)
     start, end = change_window(at)
     assert start == datetime.datetime(2026, 11, 23, 6, 30, tzinfo=datetime.UTC)
