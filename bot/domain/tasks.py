@@ -46,12 +46,15 @@ from bot.domain.text import InvalidInput, one_line, paragraphs
 from bot.domain.working_groups import WORKING_GROUPS
 
 __all__ = [
+    "BOARD_STATUSES",
     "CHANGE_FOLD",
     "CLOSED_STATUSES",
+    "NO_AGENCY",
     "PROGRESS_STEP",
     "TASK_VIEWS",
     "Assignee",
     "AssigneeState",
+    "BoardFilter",
     "Report",
     "Task",
     "TaskEvent",
@@ -74,6 +77,7 @@ __all__ = [
     "listed_groups",
     "manage_refusal",
     "my_tasks_order",
+    "on_board",
     "overall_progress",
     "overall_status",
     "parse_due_date",
@@ -378,6 +382,47 @@ def listed_groups(actor: Actor) -> tuple[str, ...] | None:
 
 # The filters of /tasks: what is still open, what is late, everything.
 TASK_VIEWS = ("open", "overdue", "all")
+
+
+# The secretariat's board: its status filters.
+BOARD_STATUSES = ("all", "open", "overdue", *(s.value for s in TaskStatus))
+# The agency filter's value for tasks whose assignees name no agency.
+NO_AGENCY = "none"
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """What the board shows: a status ("all", "open", "overdue" or a TaskStatus value), an
+    agency code ("" every, NO_AGENCY for none), a cluster id and an assignee's member id
+    (0 every)."""
+
+    status: str = "open"
+    agency: str = ""
+    cluster_id: int = 0
+    member_id: int = 0
+
+
+def on_board(task: Task, board: BoardFilter, today: datetime.date) -> bool:
+    """Whether the task passes every filter of the board."""
+    if board.status == "all":
+        pass
+    elif board.status == "overdue":
+        if not is_overdue(task.due_on, task.status, today):
+            return False
+    elif board.status == "open":
+        if task.status.is_closed:
+            return False
+    elif board.status and task.status.value != board.status:
+        return False
+    if board.cluster_id and task.cluster_id != board.cluster_id:
+        return False
+    if board.member_id and board.member_id not in task.assignee_ids:
+        return False
+    if board.agency:
+        agencies = {a.agency_code or NO_AGENCY for a in task.assignees} or {NO_AGENCY}
+        if board.agency not in agencies:
+            return False
+    return True
 
 
 def in_view(

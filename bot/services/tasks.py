@@ -608,3 +608,36 @@ async def templates(uow: UnitOfWork) -> list[tuple[str, str, str, int]]:
 
 async def template(uow: UnitOfWork, code: str) -> Template | None:
     return await uow.templates.get(code)
+
+
+# --- the secretariat's board -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Board:
+    """The tasks the board shows, and what its pickers offer (taken from every task of the
+    groups, so that a filter never offers a choice that shows nothing in every case)."""
+
+    tasks: list[Task]
+    agencies: list[str]
+    clusters: list[tuple[int, str]]
+    people: list[tuple[int, str]]
+
+
+async def board(
+    uow: UnitOfWork, actor: Actor, today: datetime.date, shown: rules.BoardFilter
+) -> Board | None:
+    """The tasks of the groups this person's secretariat lists (a superuser's and the central
+    secretariat's: all), filtered; None for someone who manages no group."""
+    groups = rules.listed_groups(actor)
+    if groups is not None and not groups:
+        return None
+    every = await uow.tasks.of_groups(groups, None)
+    tasks = sorted(
+        (x for x in every if rules.on_board(x, shown, today)),
+        key=lambda x: rules.my_tasks_order(x.due_on, x.status, today, x.id),
+    )
+    agencies = sorted({a.agency_code or rules.NO_AGENCY for x in every for a in x.assignees})
+    clusters = sorted({(x.cluster_id, x.cluster_name) for x in every}, key=lambda c: c[1])
+    people = sorted({(a.member_id, a.name) for x in every for a in x.assignees}, key=lambda p: p[1])
+    return Board(tasks, agencies, clusters, people)

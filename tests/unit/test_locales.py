@@ -225,6 +225,9 @@ FAMILIES: dict[str, set[str]] = {
         "reopened",
     },
     "tasks.view_": {"open", "overdue", "all"},
+    "task_board.status_": set(tasks_domain.BOARD_STATUSES),
+    "task_board.pick_": {"status", "agency", "cluster", "member"},
+    "task_board.filter_": {"status", "agency", "cluster", "member"},
     "tasks.ask_": {"done", "block", "comment", "due", "title", "details", "cancel"},
     "task_refusals.": {
         # bot/domain/tasks.py

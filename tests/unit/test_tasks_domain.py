@@ -13,9 +13,11 @@ from bot.domain.jalali import DateError, DateParseError, from_jalali, jalali_par
 from bot.domain.members import Actor, InvalidInput, Member, MemberStatus, Role
 from bot.domain.tasks import (
     CHANGE_FOLD,
+    NO_AGENCY,
     PROGRESS_STEP,
     Assignee,
     AssigneeState,
+    BoardFilter,
     Report,
     Task,
     TaskRefused,
@@ -35,6 +37,7 @@ from bot.domain.tasks import (
     listed_groups,
     manage_refusal,
     my_tasks_order,
+    on_board,
     overall_progress,
     overall_status,
     parse_due_date,
@@ -767,3 +770,34 @@ def test_changes_in_one_ten_minute_window_share_it_and_the_next_minute_starts_an
     assert end - start == CHANGE_FOLD
     assert change_window(end - datetime.timedelta(seconds=1)) == (start, end)
     assert change_window(end)[0] == end
+
+
+CREATED = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+
+
+def test_the_board_filters_combine_and_a_task_without_agency_is_found_under_none() -> None:
+    today = from_jalali(1405, 9, 10)
+
+    def task(status: TaskStatus, agencies: tuple[str | None, ...], cluster: int = 1) -> Task:
+        people = tuple(
+            Assignee(n, 100 + n, f"p{n}", "fa", code, status, 0) for n, code in enumerate(agencies)
+        )
+        return Task(
+            id=1, code=None, title="t", description=None, cluster_id=cluster, cluster_name="c",
+            working_group="tehran", submission_id=None, package_item_id=None, phase=None,
+            start_on=None, due_on=from_jalali(1405, 9, 1), status=status,
+            needs_assignee=not people, created_at=CREATED, version=1, assignees=people,
+        )  # fmt: skip
+
+    late = task(TaskStatus.TODO, ("tpo", None))
+    assert on_board(late, BoardFilter("overdue"), today)
+    assert on_board(late, BoardFilter("open", agency="tpo", cluster_id=1, member_id=1), today)
+    assert on_board(late, BoardFilter("all", agency=NO_AGENCY), today)
+    assert not on_board(late, BoardFilter("open", agency="banks"), today)
+    assert not on_board(late, BoardFilter("open", cluster_id=2), today)
+    assert not on_board(late, BoardFilter("open", member_id=7), today)
+    assert not on_board(late, BoardFilter("blocked"), today)
+    cancelled = task(TaskStatus.CANCELLED, ())
+    assert not on_board(cancelled, BoardFilter("overdue"), today)
+    assert not on_board(cancelled, BoardFilter("open"), today)
+    assert on_board(cancelled, BoardFilter("cancelled", agency=NO_AGENCY), today)
