@@ -41,6 +41,7 @@ __all__ = [
     "DateError",
     "DateParseError",
     "add_months",
+    "date_pair",
     "format_date",
     "format_datetime",
     "from_jalali",
@@ -270,6 +271,12 @@ def format_date(d: datetime.date, locale: str, *, long: bool = False, weekday: b
         names = FA_WEEKDAYS if locale == "fa" else EN_WEEKDAYS
         text = f"{names[_saturday_index(d)]} {text}"
     return to_persian_digits(text) if locale == "fa" else text
+
+
+def date_pair(d: datetime.date, locale: str) -> tuple[str, str]:
+    """(the Jalali date as `format_date` writes it, the ISO date): spreadsheets put the ISO
+    date beside each Jalali one because Excel can neither sort nor compute Jalali text."""
+    return format_date(d, locale), d.isoformat()
 
 
 def format_datetime(moment: datetime.datetime, locale: str, zone: ZoneInfo = TEHRAN) -> str:

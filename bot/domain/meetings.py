@@ -41,6 +41,7 @@ __all__ = [
     "MeetingRefusal",
     "Reply",
     "answer_refusal",
+    "change_refusal",
     "clean_agenda",
     "clean_decision",
     "clean_place",
@@ -223,6 +224,19 @@ def answer_refusal(
     if not actor.is_member or actor.working_group != working_group:
         return MeetingRefusal.NOT_INVITED
     if now >= starts_at:
+        return MeetingRefusal.MEETING_STARTED
+    return None
+
+
+def change_refusal(actor: Actor, meeting: Meeting, now: datetime.datetime) -> MeetingRefusal | None:
+    """Cancel, move or edit a meeting: its secretariat, while it is still to come and not
+    called off already (a second Cancel must not tell everyone twice)."""
+    refusal = manage_refusal(actor, meeting.working_group)
+    if refusal is not None:
+        return refusal
+    if meeting.cancelled:
+        return MeetingRefusal.MEETING_CANCELLED
+    if now >= meeting.starts_at:
         return MeetingRefusal.MEETING_STARTED
     return None
 

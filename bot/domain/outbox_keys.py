@@ -9,6 +9,7 @@ downtime, so the folding of stale reminders cannot fall out of step with the rem
 from __future__ import annotations
 
 import datetime
+import zlib
 
 # --- reminders the scheduler queues; these go stale after downtime -------------------------
 
@@ -54,6 +55,17 @@ def catch_up(chat_id: int, today: datetime.date) -> str:
 
 # Reminder keys by their first word: what `fold_stale_reminders` folds after downtime.
 REMINDER_PREFIXES = ("tasks:", "escalation:", "approval:", "digest:", "kpi-")
+
+
+def meeting_changed(
+    meeting_id: int, change: str, at: datetime.datetime, content: str, chat_id: int
+) -> str:
+    """A meeting cancelled, moved or edited at `at` to `content` (its time, place and agenda
+    as text): each change told once to each chat, two edits in one second included."""
+    stamp = f"{int(at.timestamp())}-{zlib.crc32(content.encode()):08x}"
+    return f"meeting-{change}:{meeting_id}:{stamp}:{chat_id}"
+
+
 # Only the reminders before a meeting go stale; an invitation is still wanted late.
 MEETING_REMINDER_PREFIXES = ("meeting:meeting_evening:", "meeting:meeting_hour:")
 STALE_PREFIXES = (*REMINDER_PREFIXES, *MEETING_REMINDER_PREFIXES)
@@ -144,6 +156,19 @@ def task_assigned(task_id: int, version: int, user_id: int) -> str:
 
 def plan_assigned(first_task_id: int, user_id: int) -> str:
     return f"plan-assigned:{first_task_id}:{user_id}"
+
+
+def task_cancelled(task_id: int, version: int, user_id: int) -> str:
+    return f"task-cancelled:{task_id}:v{version}:{user_id}"
+
+
+def task_reopened(task_id: int, version: int, user_id: int) -> str:
+    return f"task-reopened:{task_id}:v{version}:{user_id}"
+
+
+def task_changes(task_id: int, window_start: datetime.datetime, user_id: int) -> str:
+    """Every change to a task within one fold window (`tasks.CHANGE_FOLD`) is one notice."""
+    return f"task-changes:{task_id}:{int(window_start.timestamp())}:{user_id}"
 
 
 # --- the calendar ---------------------------------------------------------------------------

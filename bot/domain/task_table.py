@@ -11,7 +11,7 @@ half-valid reaches the database.
 `TableError.reason` values (each a locale key under `task_table_errors.`):
     missing_column, no_rows, too_many_rows, bad_id, duplicate_id, title_missing,
     title_too_long, details_too_long, cluster_missing, bad_date, start_after_due, bad_status,
-    bad_progress
+    bad_progress, unknown_agency, unknown_province
 and, from `bot.services.task_table`:
     unknown_task, secretaries_only, unknown_cluster, ambiguous_cluster, unknown_member,
     ambiguous_member, task_changed
@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.domain import jalali
+from bot.domain.agencies import is_agency
 from bot.domain.clusters import search_key
 from bot.domain.digits import normalize_persian, strip_invisible, to_latin_digits
 from bot.domain.tasks import TaskStatus, is_overdue
 from bot.domain.text import is_id
+from bot.domain.working_groups import is_working_group
 
 __all__ = [
     "COLUMNS",
@@ -57,7 +59,9 @@ COLUMNS: tuple[str, ...] = (
     "cluster",
     "province",
     "start",
+    "start_iso",
     "due",
+    "due_iso",
     "status",
     "progress",
     "assignees",
@@ -74,7 +78,9 @@ PERSIAN_HEADERS: dict[str, str] = {
     "cluster": "خوشه",
     "province": "استان",
     "start": "شروع",
+    "start_iso": "شروع (میلادی)",
     "due": "مهلت",
+    "due_iso": "مهلت (میلادی)",
     "status": "وضعیت",
     "progress": "پیشرفت",
     "assignees": "مسئولان",
@@ -102,6 +108,8 @@ ERROR_REASONS: frozenset[str] = frozenset(
         "start_after_due",
         "bad_status",
         "bad_progress",
+        "unknown_agency",
+        "unknown_province",
         # bot/services/task_table.py
         "unknown_task",
         "secretaries_only",
@@ -147,6 +155,10 @@ class ImportRow:
     start: datetime.date | None
     due: datetime.date | None
     assignee_names: list[str] = field(default_factory=list)
+    # Read and checked but never applied: a task's agencies are its assignees', and its
+    # province its cluster's.
+    province: str | None = None
+    agency_codes: list[str] = field(default_factory=list)
 
 
 class TableError(ValueError):
@@ -191,8 +203,9 @@ class TableErrors(ValueError):
 
 
 def _header_key(text: str) -> str:
-    # "دستگاه‌ها", "دستگاه ها" and "دستگاهها" are one header; so are "Due" and "due".
-    return search_key(text).replace(" ", "").replace("_", "")
+    # "دستگاه‌ها", "دستگاه ها" and "دستگاهها" are one header; so are "Due" and "due", and
+    # "Due (ISO)" and "due_iso".
+    return re.sub(r"[\s_()]", "", search_key(text))
 
 
 _HEADER_NAMES: dict[str, str] = {
@@ -323,6 +336,15 @@ def parse_rows(
         ):
             problems.append(TableError(line, "bad_progress", "progress", cell(row, "progress")))
 
+        province = _one_line(cell(row, "province")) or None
+        if province is not None and not is_working_group(province):
+            problems.append(TableError(line, "unknown_province", "province", province))
+
+        agency_codes = _names(cell(row, "agencies"))
+        for code in agency_codes:
+            if not is_agency(code):
+                problems.append(TableError(line, "unknown_agency", "agencies", code))
+
         if problems:
             errors.extend(problems)
             continue
@@ -338,6 +360,8 @@ def parse_rows(
                 start=start,
                 due=due,
                 assignee_names=_names(cell(row, "assignees")),
+                province=province,
+                agency_codes=agency_codes,
             )
         )
     if not errors and not parsed:
@@ -393,13 +417,15 @@ class _TaskLike(Protocol):
     def assignees(self) -> Sequence[_AssigneeLike]: ...
 
 
-def _date(day: datetime.date | None) -> str:
+def _dates(day: datetime.date | None) -> tuple[str, str]:
     # Latin digits: Excel sorts and filters them as the same text whatever the reader's locale.
-    return jalali.format_date(day, "en") if day is not None else ""
+    return jalali.date_pair(day, "en") if day is not None else ("", "")
 
 
 def task_row(task: _TaskLike) -> list[str]:
     """The task as one row of the table, in COLUMNS order."""
+    start, start_iso = _dates(task.start_on)
+    due, due_iso = _dates(task.due_on)
     values = {
         "id": str(task.id),
         "code": task.code or "",
@@ -407,8 +433,10 @@ def task_row(task: _TaskLike) -> list[str]:
         "details": task.description or "",
         "cluster": task.cluster_name,
         "province": task.working_group,
-        "start": _date(task.start_on),
-        "due": _date(task.due_on),
+        "start": start,
+        "start_iso": start_iso,
+        "due": due,
+        "due_iso": due_iso,
         "status": task.status.value,
         "progress": str(task.progress),
         "assignees": SEPARATOR.join(a.name for a in task.assignees),

@@ -8,7 +8,8 @@ same moment never overwrite each other's report. Everything here is pure: the st
 loads the states, applies what these functions return and re-checks versions itself.
 
 Refusal reasons (returned by the `*_refusal` functions; each is a locale key):
-    members_only, task_cancelled, not_assignee, secretaries_only, not_your_task
+    members_only, task_cancelled, not_assignee, secretaries_only, not_your_task,
+    task_already_done, not_cancelled
 
 `TaskRefused.reason` values (a report that makes no sense in the assignee's state):
     already_started, already_done, already_blocked, progress_full
@@ -18,7 +19,8 @@ Refusal reasons (returned by the `*_refusal` functions; each is a locale key):
     task_title_is_command, task_title_too_short, task_title_too_long,
     task_details_is_command, task_details_too_short, task_details_too_long,
     task_comment_is_command, task_comment_too_short, task_comment_too_long,
-    block_reason_is_command, block_reason_too_short, block_reason_too_long
+    block_reason_is_command, block_reason_too_short, block_reason_too_long,
+    cancel_reason_is_command, cancel_reason_too_short, cancel_reason_too_long
 
 A due date that cannot be read raises `jalali.DateParseError` unchanged; its `DateError`
 reason already has a text of its own.
@@ -44,11 +46,15 @@ from bot.domain.text import InvalidInput, one_line, paragraphs
 from bot.domain.working_groups import WORKING_GROUPS
 
 __all__ = [
+    "BOARD_STATUSES",
+    "CHANGE_FOLD",
     "CLOSED_STATUSES",
+    "NO_AGENCY",
     "PROGRESS_STEP",
     "TASK_VIEWS",
     "Assignee",
     "AssigneeState",
+    "BoardFilter",
     "Report",
     "Task",
     "TaskEvent",
@@ -56,7 +62,10 @@ __all__ = [
     "TaskRefused",
     "TaskStatus",
     "apply_report",
+    "cancel_refusal",
+    "change_window",
     "clean_block_reason",
+    "clean_cancel_reason",
     "clean_task_comment",
     "clean_task_details",
     "clean_task_title",
@@ -68,10 +77,13 @@ __all__ = [
     "listed_groups",
     "manage_refusal",
     "my_tasks_order",
+    "on_board",
     "overall_progress",
     "overall_status",
     "parse_due_date",
     "phase_window",
+    "reassigned_shares",
+    "reopen_refusal",
     "report_refusal",
     "still_due",
     "view_refusal",
@@ -261,6 +273,18 @@ def still_due(assignees: Sequence[AssigneeState]) -> list[int]:
     return [a.member_id for a in assignees if a.status is not TaskStatus.DONE]
 
 
+def reassigned_shares(
+    current: Sequence[AssigneeState], member_ids: Iterable[int]
+) -> list[AssigneeState]:
+    """The shares after reassigning to `member_ids`: whoever stays keeps the share they
+    reported (done included), whoever is new starts at to do, whoever left is dropped."""
+    kept = {a.member_id: a for a in current}
+    return [
+        kept.get(member_id) or AssigneeState(member_id, TaskStatus.TODO, 0)
+        for member_id in dict.fromkeys(member_ids)
+    ]
+
+
 # --- who may do what --------------------------------------------------------------------------
 
 
@@ -316,7 +340,35 @@ def input_refusal(actor: Actor, action: str, task: Task | None) -> str | None:
         return report_refusal(actor, task.assignee_ids, task.status)
     if action in _VIEWER_INPUTS:
         return view_refusal(actor, task.working_group, task.assignee_ids)
+    if action == "cancel":
+        return manage_refusal(actor, task.working_group) or cancel_refusal(task.status)
     return manage_refusal(actor, task.working_group)
+
+
+def cancel_refusal(status: TaskStatus) -> str | None:
+    """A task is cancelled once, and a done one stays done: its work happened."""
+    if status is TaskStatus.CANCELLED:
+        return "task_cancelled"
+    if status is TaskStatus.DONE:
+        return "task_already_done"
+    return None
+
+
+def reopen_refusal(status: TaskStatus) -> str | None:
+    return None if status is TaskStatus.CANCELLED else "not_cancelled"
+
+
+# Changes to a task (due date, title, details, comments) reach its assignees folded: every
+# change within one such slot of the clock becomes one message, sent when the slot ends, so a
+# secretary fixing the title and then the due date sends one notice, not two.
+CHANGE_FOLD = datetime.timedelta(minutes=10)
+
+
+def change_window(now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    """The slot of `CHANGE_FOLD` that `now` falls in: [start, end)."""
+    step = int(CHANGE_FOLD.total_seconds())
+    start = datetime.datetime.fromtimestamp(int(now.timestamp()) // step * step, tz=datetime.UTC)
+    return start, start + CHANGE_FOLD
 
 
 def listed_groups(actor: Actor) -> tuple[str, ...] | None:
@@ -330,6 +382,47 @@ def listed_groups(actor: Actor) -> tuple[str, ...] | None:
 
 # The filters of /tasks: what is still open, what is late, everything.
 TASK_VIEWS = ("open", "overdue", "all")
+
+
+# The secretariat's board: its status filters.
+BOARD_STATUSES = ("all", "open", "overdue", *(s.value for s in TaskStatus))
+# The agency filter's value for tasks whose assignees name no agency.
+NO_AGENCY = "none"
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """What the board shows: a status ("all", "open", "overdue" or a TaskStatus value), an
+    agency code ("" every, NO_AGENCY for none), a cluster id and an assignee's member id
+    (0 every)."""
+
+    status: str = "open"
+    agency: str = ""
+    cluster_id: int = 0
+    member_id: int = 0
+
+
+def on_board(task: Task, board: BoardFilter, today: datetime.date) -> bool:
+    """Whether the task passes every filter of the board."""
+    if board.status == "all":
+        pass
+    elif board.status == "overdue":
+        if not is_overdue(task.due_on, task.status, today):
+            return False
+    elif board.status == "open":
+        if task.status.is_closed:
+            return False
+    elif board.status and task.status.value != board.status:
+        return False
+    if board.cluster_id and task.cluster_id != board.cluster_id:
+        return False
+    if board.member_id and board.member_id not in task.assignee_ids:
+        return False
+    if board.agency:
+        agencies = {a.agency_code or NO_AGENCY for a in task.assignees} or {NO_AGENCY}
+        if board.agency not in agencies:
+            return False
+    return True
 
 
 def in_view(
@@ -435,3 +528,8 @@ def clean_task_comment(text: str) -> str:
 def clean_block_reason(text: str) -> str:
     # One line: it is quoted inside the alert the secretary receives and on the task card.
     return one_line(text, "block_reason", 3, 500)
+
+
+def clean_cancel_reason(text: str) -> str:
+    # One line: the assignees read it in their notice and the history quotes it.
+    return one_line(text, "cancel_reason", 3, 500)

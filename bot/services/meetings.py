@@ -164,6 +164,89 @@ async def create_meeting(
     return CreateOutcome(None, Invitation(meeting, members, group_chat))
 
 
+# --- changing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """A meeting cancelled, moved or edited, and whom to tell: everyone invited."""
+
+    refusal: MeetingRefusal | None
+    # "cancelled", "moved" (the replies are asked again) or "edited" (they are kept).
+    change: str = ""
+    invitation: Invitation | None = None
+    before: Meeting | None = None
+
+
+async def change_meeting(
+    uow: UnitOfWork,
+    actor: Actor,
+    meeting_id: int,
+    now: datetime.datetime,
+    *,
+    starts_at: datetime.datetime | None = None,
+    place: str | None = None,
+    agenda: str | None = None,
+    cancel: bool = False,
+) -> ChangeOutcome:
+    """Cancel the meeting, or move it (new start) or edit its place or agenda.
+
+    Moving forgets every reply, so the invitation asks again, and since the outbox keys of
+    the invitation and reminders carry the start, they follow the new time by themselves.
+    """
+    meeting = await uow.meetings.get(meeting_id)
+    if meeting is None:
+        return ChangeOutcome(MeetingRefusal.MEETING_GONE)
+    refusal = rules.change_refusal(actor, meeting, now)
+    if refusal is None and starts_at is not None and starts_at <= now:
+        refusal = MeetingRefusal.MEETING_IN_PAST
+    if refusal is not None:
+        if refusal is MeetingRefusal.SECRETARIES_ONLY:
+            await uow.audit.record(actor.user_id, "meeting.change", refusal, "meeting", meeting_id)
+        return ChangeOutcome(refusal)
+    moved = starts_at is not None and starts_at != meeting.starts_at
+    values: dict[str, object] = {}
+    if cancel:
+        values["cancelled_at"] = now
+    if moved:
+        values["starts_at"] = starts_at
+    if place is not None and place != meeting.place:
+        values["place"] = place
+    if agenda is not None and agenda != meeting.agenda:
+        values["agenda"] = agenda
+    if not values:
+        return ChangeOutcome(None, "", None, meeting)
+    if not await uow.meetings.change(meeting.id, **values):
+        return ChangeOutcome(MeetingRefusal.MEETING_CANCELLED)
+    change = "cancelled" if cancel else "moved" if moved else "edited"
+    if moved:
+        await uow.meetings.clear_replies(meeting.id)
+    await uow.audit.record(
+        actor.user_id,
+        f"meeting.{change}",
+        "done",
+        "meeting",
+        meeting.id,
+        {k: v.isoformat() if isinstance(v, datetime.datetime) else v for k, v in values.items()},
+        at=now,
+    )
+    changed = await uow.meetings.get(meeting.id)
+    assert changed is not None
+    members = await uow.members.in_group(changed.working_group, MemberStatus.APPROVED)
+    group_chat = await uow.working_groups.chat_of(changed.working_group)
+    return ChangeOutcome(None, change, Invitation(changed, members, group_chat), meeting)
+
+
+async def meeting_to_change(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, now: datetime.datetime
+) -> MeetingOutcome:
+    """The meeting, if this person may cancel, move or edit it now."""
+    meeting = await uow.meetings.get(meeting_id)
+    if meeting is None:
+        return MeetingOutcome(MeetingRefusal.MEETING_GONE)
+    return MeetingOutcome(rules.change_refusal(actor, meeting, now), meeting)
+
+
 # --- answering --------------------------------------------------------------------------------
 
 

@@ -283,6 +283,16 @@ async def _plan(uow: UnitOfWork, actor: Actor, rows: list[ImportRow]) -> _Plan:
     clusters_by_name = _by_name(clusters, lambda c: c.name)
     people_by_group: dict[str, dict[str, list[Member]]] = {}
 
+    async def people_of(group: str) -> dict[str, list[Member]]:
+        if group not in people_by_group:
+            members = await uow.members.in_group(group, MemberStatus.APPROVED)
+            people_by_group[group] = _by_name(members, lambda m: m.full_name)
+        return people_by_group[group]
+
+    def named_clusters(row: ImportRow) -> list[Cluster]:
+        assert row.cluster_name is not None
+        return clusters_by_name.get(search_key(row.cluster_name), [])
+
     for row in rows:
         if row.task_id is not None:
             task = await uow.tasks.get(row.task_id)
@@ -293,6 +303,17 @@ async def _plan(uow: UnitOfWork, actor: Actor, rows: list[ImportRow]) -> _Plan:
             if refusal is not None:
                 plan.errors.append(TableError(row.line, refusal, "id", str(row.task_id)))
                 continue
+            # Cluster and assignees are not applied to an existing task, but a name that
+            # exists nowhere is a mistake in the file all the same.
+            if row.cluster_name is not None and not named_clusters(row):
+                plan.errors.append(
+                    TableError(row.line, "unknown_cluster", "cluster", row.cluster_name)
+                )
+            people_here = await people_of(task.working_group)
+            assigned = {search_key(a.name) for a in task.assignees}
+            for name in row.assignee_names:
+                if search_key(name) not in assigned and not people_here.get(search_key(name)):
+                    plan.errors.append(TableError(row.line, "unknown_member", "assignees", name))
             before = {"title": task.title, "description": task.description, "due_on": task.due_on}
             after = {"title": row.title, "description": row.details, "due_on": row.due}
             changes = {k: v for k, v in after.items() if before[k] != v}
@@ -301,21 +322,17 @@ async def _plan(uow: UnitOfWork, actor: Actor, rows: list[ImportRow]) -> _Plan:
                 plan.updates.append(_Update(row, task.id, task.version, old, changes))
             continue
 
-        assert row.cluster_name is not None
-        matches = clusters_by_name.get(search_key(row.cluster_name), [])
+        matches = named_clusters(row)
         if len(matches) != 1:
             reason = "ambiguous_cluster" if matches else "unknown_cluster"
-            plan.errors.append(TableError(row.line, reason, "cluster", row.cluster_name))
+            plan.errors.append(TableError(row.line, reason, "cluster", row.cluster_name or ""))
             continue
         cluster = matches[0]
         refusal = rules.manage_refusal(actor, cluster.working_group)
         if refusal is not None:
-            plan.errors.append(TableError(row.line, refusal, "cluster", row.cluster_name))
+            plan.errors.append(TableError(row.line, refusal, "cluster", row.cluster_name or ""))
             continue
-        if cluster.working_group not in people_by_group:
-            members = await uow.members.in_group(cluster.working_group, MemberStatus.APPROVED)
-            people_by_group[cluster.working_group] = _by_name(members, lambda m: m.full_name)
-        people_here = people_by_group[cluster.working_group]
+        people_here = await people_of(cluster.working_group)
         people: list[Member] = []
         for name in row.assignee_names:
             found = people_here.get(search_key(name), [])

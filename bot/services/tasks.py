@@ -23,6 +23,8 @@ from bot.storage.uow import UnitOfWork
 
 # A picker is one message of buttons: enough clusters for a province, few enough to scan.
 PICKED_CLUSTERS = 40
+# What the assignees are told of, folded (see `rules.CHANGE_FOLD`).
+NOTIFIED_CHANGES = frozenset({"due_changed", "edited", "comment"})
 
 
 class TaskConflict(Exception):
@@ -36,6 +38,8 @@ class TaskOutcome:
     task: Task | None
     # Set when a report completed the whole task, i.e. the last assignee reported done.
     completed: bool = False
+    # Reassignment: the member ids given the task now who did not have it before.
+    newcomers: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -350,10 +354,11 @@ async def reassign(
         if member is None or member.status is not MemberStatus.APPROVED:
             return TaskOutcome("not_a_member", task)
         members.append(member)
+    # Whoever stays keeps the share they reported; the task's status follows the new shares.
+    shares = rules.reassigned_shares([a.state for a in task.assignees], [m.id for m in members])
+    status = rules.overall_status(shares, cancelled=task.status is TaskStatus.CANCELLED)
     # The version check first: if someone changed the task meanwhile, nothing is replaced.
-    if not await uow.tasks.update(
-        task.id, task.version, status=TaskStatus.TODO, needs_assignee=not members
-    ):
+    if not await uow.tasks.update(task.id, task.version, status=status, needs_assignee=not members):
         return TaskOutcome("task_changed", await uow.tasks.get(task.id))
     await uow.tasks.replace_assignees(task.id, [(m.id, m.agency_code) for m in members], now)
     await uow.tasks.add_event(
@@ -365,7 +370,53 @@ async def reassign(
         ", ".join(m.full_name for m in members),
         {"members": member_ids},
     )
+    newcomers = frozenset(m.id for m in members) - task.assignee_ids
+    return TaskOutcome("done", await uow.tasks.get(task.id), newcomers=newcomers)
+
+
+async def cancel(
+    uow: UnitOfWork, actor: Actor, task_id: int, reason: str, now: datetime.datetime
+) -> TaskOutcome:
+    """The secretariat calls a task off: it leaves the reminders, the open lists and the
+    overdue counts (`TaskStatus.is_closed`); the assignees' shares are kept for a reopening."""
+    task, refusal = await _managed(uow, actor, task_id, "cancel")
+    if refusal is not None:
+        return TaskOutcome(refusal, task)
+    assert task is not None
+    refusal = rules.cancel_refusal(task.status)
+    if refusal is not None:
+        return TaskOutcome(refusal, task)
+    if not await uow.tasks.update(task.id, task.version, status=TaskStatus.CANCELLED):
+        return TaskOutcome("task_changed", await uow.tasks.get(task.id))
+    await uow.tasks.add_event(task.id, now, actor.user_id, actor.display_name, "cancelled", reason)
     return TaskOutcome("done", await uow.tasks.get(task.id))
+
+
+async def reopen(
+    uow: UnitOfWork, actor: Actor, task_id: int, now: datetime.datetime
+) -> TaskOutcome:
+    """A cancelled task is open again, its status once more the one its shares give."""
+    task, refusal = await _managed(uow, actor, task_id, "reopen")
+    if refusal is not None:
+        return TaskOutcome(refusal, task)
+    assert task is not None
+    refusal = rules.reopen_refusal(task.status)
+    if refusal is not None:
+        return TaskOutcome(refusal, task)
+    status = rules.overall_status([a.state for a in task.assignees])
+    if not await uow.tasks.update(task.id, task.version, status=status):
+        return TaskOutcome("task_changed", await uow.tasks.get(task.id))
+    await uow.tasks.add_event(task.id, now, actor.user_id, actor.display_name, "reopened")
+    return TaskOutcome("done", await uow.tasks.get(task.id))
+
+
+async def folded_changes(uow: UnitOfWork, task_id: int, now: datetime.datetime) -> list[TaskEvent]:
+    """The changes the assignees hear of in one notice (see `ui.tasks.tell_changes`): those
+    made in the fold window `now` falls in."""
+    since, _ = rules.change_window(now)
+    return [
+        e for e in await uow.tasks.events(task_id) if e.action in NOTIFIED_CHANGES and e.at >= since
+    ]
 
 
 async def change_due(
@@ -559,3 +610,36 @@ async def templates(uow: UnitOfWork) -> list[tuple[str, str, str, int]]:
 
 async def template(uow: UnitOfWork, code: str) -> Template | None:
     return await uow.templates.get(code)
+
+
+# --- the secretariat's board -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Board:
+    """The tasks the board shows, and what its pickers offer (taken from every task of the
+    groups, so that a filter never offers a choice that shows nothing in every case)."""
+
+    tasks: list[Task]
+    agencies: list[str]
+    clusters: list[tuple[int, str]]
+    people: list[tuple[int, str]]
+
+
+async def board(
+    uow: UnitOfWork, actor: Actor, today: datetime.date, shown: rules.BoardFilter
+) -> Board | None:
+    """The tasks of the groups this person's secretariat lists (a superuser's and the central
+    secretariat's: all), filtered; None for someone who manages no group."""
+    groups = rules.listed_groups(actor)
+    if groups is not None and not groups:
+        return None
+    every = await uow.tasks.of_groups(groups, None)
+    tasks = sorted(
+        (x for x in every if rules.on_board(x, shown, today)),
+        key=lambda x: rules.my_tasks_order(x.due_on, x.status, today, x.id),
+    )
+    agencies = sorted({a.agency_code or rules.NO_AGENCY for x in every for a in x.assignees})
+    clusters = sorted({(x.cluster_id, x.cluster_name) for x in every}, key=lambda c: c[1])
+    people = sorted({(a.member_id, a.name) for x in every for a in x.assignees}, key=lambda p: p[1])
+    return Board(tasks, agencies, clusters, people)

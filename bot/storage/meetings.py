@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.meetings import Answer, Decision, Meeting, Reply
@@ -109,6 +109,23 @@ class MeetingRepository:
         """Meetings not cancelled that start at `moment` or later, including ones under way
         or just held (their decisions are still to be recorded), soonest first."""
         return await self._list(groups, MeetingRow.starts_at >= moment)
+
+    async def change(self, meeting_id: int, **values: Any) -> bool:
+        """Change a meeting that is not cancelled (start, place, agenda, or cancelled_at to
+        cancel it); False if it was cancelled meanwhile, so two presses act once."""
+        result = await self._session.execute(
+            update(MeetingRow)
+            .where(MeetingRow.id == meeting_id, MeetingRow.cancelled_at.is_(None))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def clear_replies(self, meeting_id: int) -> None:
+        """Forget every answer: a meeting at another time is a new question."""
+        await self._session.execute(
+            delete(MeetingReplyRow).where(MeetingReplyRow.meeting_id == meeting_id)
+        )
 
     # --- replies ------------------------------------------------------------------------------
 

@@ -264,6 +264,22 @@ class OutboxRepository:
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def rewrite_unsent(self, message: OutgoingMessage, now: datetime.datetime) -> bool:
+        """Give a queued message new text and keyboard while no sender has it yet; False once
+        it is sent, failed or being sent. Lets several changes fold into one notice."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.dedupe_key == message.key,
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed_at.is_(None),
+                _unclaimed(now),
+            )
+            .values(text=message.text, reply_markup=message.reply_markup, locale=message.locale)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def has_prefix(self, prefix: str) -> bool:
         """Whether any message whose key starts so was ever queued."""
         found = await self._session.execute(

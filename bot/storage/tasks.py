@@ -83,14 +83,22 @@ class TaskRepository:
     async def replace_assignees(
         self, task_id: int, members: Iterable[tuple[int, str | None]], now: datetime.datetime
     ) -> None:
+        """Make these the task's assignees; whoever stays keeps their row, and so the share
+        they reported (see `rules.reassigned_shares`)."""
+        wanted = dict(members)
         existing = await self._session.execute(
             select(TaskAssigneeRow).where(TaskAssigneeRow.task_id == task_id)
         )
+        staying: set[int] = set()
         for row in existing.scalars():
-            await self._session.delete(row)
+            if row.member_id in wanted:
+                staying.add(row.member_id)
+            else:
+                await self._session.delete(row)
         await self._session.flush()
-        for member_id, agency in dict(members).items():
-            await self.add_assignee(task_id, member_id, agency, now)
+        for member_id, agency in wanted.items():
+            if member_id not in staying:
+                await self.add_assignee(task_id, member_id, agency, now)
 
     async def set_assignee_state(
         self, task_id: int, state: AssigneeState, now: datetime.datetime

@@ -18,7 +18,7 @@ from bot.domain.clusters import Cluster
 from bot.domain.meetings import Answer, Decision, Meeting, Reply
 from bot.domain.schedule import ReminderKind
 from bot.i18n import Catalogs, Markup, Translator
-from bot.services.meetings import Invitation, MeetingReminder, MeetingReplies
+from bot.services.meetings import ChangeOutcome, Invitation, MeetingReminder, MeetingReplies
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
 
@@ -32,7 +32,8 @@ class MeetingReply(CallbackData, prefix="mr"):
 
 
 class MeetingAct(CallbackData, prefix="ma"):
-    action: str  # replies | decisions | done
+    # replies | decisions | done | move | place | agenda | cancel | cancel_yes
+    action: str
     meeting_id: int
 
 
@@ -192,6 +193,13 @@ def listed_card(
             callback_data=MeetingAct(action="replies", meeting_id=meeting.id),
         )
         sizes.append(1)
+        if not started and not meeting.cancelled:
+            for action in ("move", "place", "agenda", "cancel"):
+                builder.button(
+                    text=t(f"meetings.button_{action}"),
+                    callback_data=MeetingAct(action=action, meeting_id=meeting.id),
+                )
+            sizes += [3, 1]
         if started:
             if listed.decisions:
                 lines.append(t("meetings.decisions_count", count=listed.decisions))
@@ -338,3 +346,59 @@ async def queue_reminder(
         reply_markup=reply_keyboard(t, meeting.id).model_dump(exclude_none=True),
     )
     return await uow.outbox.enqueue(message, now)
+
+
+def cancel_confirm_keyboard(t: Translator, meeting_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("meetings.button_cancel_yes"),
+        callback_data=MeetingAct(action="cancel_yes", meeting_id=meeting_id),
+    )
+    return builder.as_markup()
+
+
+async def queue_change_notices(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    settings: Settings,
+    outcome: ChangeOutcome,
+    now: datetime.datetime,
+) -> int:
+    """Tell everyone invited (the approved members and the group's chat), once, that the
+    meeting was cancelled, moved (answer again) or edited (answers kept); returns how many
+    members were told."""
+    invitation = outcome.invitation
+    if invitation is None or not outcome.change:
+        return 0
+    meeting = invitation.meeting
+    chats: list[tuple[int, str]] = [(m.user_id, m.locale) for m in invitation.members]
+    if invitation.group_chat is not None:
+        chats.append((invitation.group_chat, settings.default_locale))
+    content = "\n".join((meeting.starts_at.isoformat(), meeting.place, meeting.agenda))
+    for chat_id, locale in chats:
+        t = catalogs.translator(locale)
+        card = meeting_card(t, meeting, settings.zone)
+        markup = None
+        if outcome.change == "cancelled":
+            text = t("meetings.cancelled_notice", card=card)
+        elif outcome.change == "moved":
+            assert outcome.before is not None
+            text = t(
+                "meetings.moved_notice",
+                before=when(t, outcome.before.starts_at, settings.zone),
+                card=card,
+            )
+            markup = reply_keyboard(t, meeting.id).model_dump(exclude_none=True)
+        else:
+            text = t("meetings.edited_notice", card=card)
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=outbox_keys.meeting_changed(meeting.id, outcome.change, now, content, chat_id),
+                chat_id=chat_id,
+                text=text,
+                locale=t.locale,
+                reply_markup=markup,
+            ),
+            now,
+        )
+    return len(invitation.members)

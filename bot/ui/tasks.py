@@ -27,6 +27,8 @@ from bot.storage.uow import UnitOfWork
 
 # Tasks on one page of /tasks.
 PAGE = 8
+# Choices in one picker of the board.
+BOARD_CHOICES = 24
 # People in the members picker: one message of buttons.
 PICKED_MEMBERS = 40
 # Enough lines to fix a file in one go, few enough for one message.
@@ -48,9 +50,25 @@ class TaskOpen(CallbackData, prefix="to"):
 
 class TaskAct(CallbackData, prefix="ta"):
     # start | progress | done | block | comment | history | files | due | reassign | title | details
-    # | done_now (done without evidence)
+    # | cancel | reopen | done_now (done without evidence)
     action: str
     task_id: int
+
+
+class TaskBoard(CallbackData, prefix="tb"):
+    """One view of the secretariat's board; `pick` opens the picker of one filter (status,
+    agency, cluster, member) instead of the page of tasks."""
+
+    status: str = "open"
+    agency: str = ""
+    cluster_id: int = 0
+    member_id: int = 0
+    page: int = 0
+    pick: str = ""
+
+    @property
+    def board_filter(self) -> rules.BoardFilter:
+        return rules.BoardFilter(self.status, self.agency, self.cluster_id, self.member_id)
 
 
 class MemberToggle(CallbackData, prefix="tm"):
@@ -142,12 +160,17 @@ def card_keyboard(t: Translator, task: Task, actor: Actor) -> InlineKeyboardMark
             text=t(f"task_buttons.{action}"), callback_data=TaskAct(action=action, task_id=task.id)
         )
     if rules.manage_refusal(actor, task.working_group) is None:
-        for action in ("reassign", "due", "title", "details"):
+        managing = ["reassign", "due", "title", "details"]
+        if rules.reopen_refusal(task.status) is None:
+            managing.append("reopen")
+        elif rules.cancel_refusal(task.status) is None:
+            managing.append("cancel")
+        for action in managing:
             builder.button(
                 text=t(f"task_buttons.{action}"),
                 callback_data=TaskAct(action=action, task_id=task.id),
             )
-    builder.adjust(4, 3, 4)
+    builder.adjust(4, 3, 4, 1)
     return builder.as_markup()
 
 
@@ -234,6 +257,111 @@ def task_list(
         )
     else:
         text = t("tasks.none", view=t(f"tasks.view_{view}"))
+    return text, builder.as_markup()
+
+
+def _agency_name(t: Translator, code: str) -> Markup:
+    return t("tasks.no_agency") if code == rules.NO_AGENCY else t(f"agencies.{code}")
+
+
+def board_view(
+    t: Translator,
+    tasks: Sequence[Task],
+    agencies: Sequence[str],
+    clusters: Sequence[tuple[int, str]],
+    people: Sequence[tuple[int, str]],
+    shown: TaskBoard,
+    today: datetime.date,
+) -> tuple[Markup, InlineKeyboardMarkup]:
+    """/board: a page of the group's tasks under the filters, with paging, a button per task
+    that opens its card, and a button per filter; or, with `shown.pick`, one filter's choices."""
+    builder = InlineKeyboardBuilder()
+    here = shown.model_copy(update={"pick": ""})
+    if shown.pick:
+        choices: list[tuple[str, TaskBoard]] = []
+        reset = {"page": 0, "pick": ""}
+        if shown.pick == "status":
+            for status in rules.BOARD_STATUSES:
+                choices.append(
+                    (t.plain(f"task_board.status_{status}"),
+                     here.model_copy(update={**reset, "status": status}))
+                )  # fmt: skip
+        elif shown.pick == "agency":
+            choices.append(
+                (t.plain("task_board.any"), here.model_copy(update={**reset, "agency": ""}))
+            )
+            for code in agencies[:BOARD_CHOICES]:
+                choices.append(
+                    (t.plain("task_board.choice", name=_agency_name(t, code)),
+                     here.model_copy(update={**reset, "agency": code}))
+                )  # fmt: skip
+        elif shown.pick == "cluster":
+            choices.append(
+                (t.plain("task_board.any"), here.model_copy(update={**reset, "cluster_id": 0}))
+            )
+            for cluster_id, name in clusters[:BOARD_CHOICES]:
+                choices.append(
+                    (t.plain("task_board.choice", name=name),
+                     here.model_copy(update={**reset, "cluster_id": cluster_id}))
+                )  # fmt: skip
+        else:
+            choices.append(
+                (t.plain("task_board.any"), here.model_copy(update={**reset, "member_id": 0}))
+            )
+            for member_id, name in people[:BOARD_CHOICES]:
+                choices.append(
+                    (t.plain("task_board.choice", name=name),
+                     here.model_copy(update={**reset, "member_id": member_id}))
+                )  # fmt: skip
+        for text, data in choices:
+            builder.button(text=text, callback_data=data)
+        builder.button(text=t("task_board.back"), callback_data=here)
+        builder.adjust(2)
+        return t(f"task_board.pick_{shown.pick}"), builder.as_markup()
+
+    pages = max(1, -(-len(tasks) // PAGE))
+    page = min(max(shown.page, 0), pages - 1)
+    listed = tasks[page * PAGE : (page + 1) * PAGE]
+    for task in listed:
+        builder.button(
+            text=t.plain("tasks.open", code=task_label(t, task), title=task.title[:40]),
+            callback_data=TaskOpen(task_id=task.id),
+        )
+    sizes = [1] * len(listed)
+    navigation = []
+    if page > 0:
+        navigation.append((t("tasks.previous"), here.model_copy(update={"page": page - 1})))
+    if page < pages - 1:
+        navigation.append((t("tasks.next"), here.model_copy(update={"page": page + 1})))
+    for text, data in navigation:
+        builder.button(text=text, callback_data=data)
+    if navigation:
+        sizes.append(len(navigation))
+    for pick in ("status", "agency", "cluster", "member"):
+        builder.button(
+            text=t(f"task_board.filter_{pick}"),
+            callback_data=here.model_copy(update={"pick": pick}),
+        )
+    sizes.append(4)
+    builder.adjust(*sizes)
+
+    names = dict(clusters)
+    people_names = dict(people)
+    filters = [t("task_board.status", status=t(f"task_board.status_{shown.status}"))]
+    if shown.agency:
+        filters.append(t("task_board.agency", agency=_agency_name(t, shown.agency)))
+    if shown.cluster_id:
+        filters.append(t("task_board.cluster", cluster=names.get(shown.cluster_id, "?")))
+    if shown.member_id:
+        filters.append(t("task_board.member", name=people_names.get(shown.member_id, "?")))
+    text = t(
+        "task_board.header",
+        filters=t.join(filters, t("cards.separator")),
+        count=len(tasks),
+        page=page + 1,
+        pages=pages,
+        lines=t.join([task_line(t, x, today) for x in listed]) if listed else t("task_board.none"),
+    )
     return text, builder.as_markup()
 
 
@@ -444,10 +572,18 @@ def import_errors_text(t: Translator, errors: Sequence[TableError]) -> Markup:
 
 
 async def tell_assignees(
-    uow: UnitOfWork, catalogs: Catalogs, task: Task, now: datetime.datetime
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    task: Task,
+    now: datetime.datetime,
+    only: Iterable[int] | None = None,
 ) -> None:
-    """Each assignee hears of the task given to them, once per version of the task."""
+    """Each assignee (or those of `only`, member ids) hears of the task given to them, once
+    per version of the task."""
+    chosen = None if only is None else set(only)
     for a in task.assignees:
+        if chosen is not None and a.member_id not in chosen:
+            continue
         t = catalogs.translator(a.locale)
         due = t.date(task.due_on) if task.due_on else t("tasks.no_due")
         await uow.outbox.enqueue(
@@ -550,3 +686,88 @@ async def tell_plan_assignees(
             ),
             now,
         )
+
+
+async def tell_cancelled_or_reopened(
+    uow: UnitOfWork, catalogs: Catalogs, task: Task, reason: str | None, now: datetime.datetime
+) -> None:
+    """Each assignee hears that the task was cancelled (with the reason) or reopened."""
+    cancelled = task.status is TaskStatus.CANCELLED
+    for a in task.assignees:
+        t = catalogs.translator(a.locale)
+        if cancelled:
+            key = outbox_keys.task_cancelled(task.id, task.version, a.user_id)
+            text = t(
+                "tasks.cancelled_notice",
+                code=task_label(t, task),
+                title=task.title,
+                cluster=task.cluster_name,
+                reason=reason or "",
+            )
+        else:
+            key = outbox_keys.task_reopened(task.id, task.version, a.user_id)
+            text = t(
+                "tasks.reopened_notice",
+                code=task_label(t, task),
+                title=task.title,
+                cluster=task.cluster_name,
+            )
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                key=key,
+                chat_id=a.user_id,
+                text=text,
+                locale=t.locale,
+                reply_markup=open_card_keyboard(t, task.id).model_dump(exclude_none=True),
+            ),
+            now,
+        )
+
+
+def change_line(t: Translator, event: TaskEvent) -> Markup:
+    """One change in a folded notice: who changed what."""
+    details = event.details or {}
+    if event.action == "due_changed" and details.get("to"):
+        what = t("tasks.change_due", date=t.date(datetime.date.fromisoformat(details["to"])))
+    elif event.action == "edited" and "title" in details.get("after", {}):
+        what = t("tasks.change_title", title=details["after"]["title"])
+    elif event.action == "edited":
+        what = t("tasks.change_details")
+    else:
+        what = t("tasks.change_comment", comment=event.comment or "")
+    return t("tasks.change_line", name=event.actor_name, what=what)
+
+
+async def tell_changes(
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    task: Task,
+    changes: Sequence[TaskEvent],
+    actor_user_id: int,
+    now: datetime.datetime,
+) -> None:
+    """The assignees (but the one who made the change) hear of the task's changes folded: one
+    message per fold window, sent at its end and rewritten while it waits, so that it lists
+    every change of the window."""
+    if not changes:
+        return
+    start, end = rules.change_window(now)
+    for a in task.assignees:
+        if a.user_id == actor_user_id:
+            continue
+        t = catalogs.translator(a.locale)
+        message = OutgoingMessage(
+            key=outbox_keys.task_changes(task.id, start, a.user_id),
+            chat_id=a.user_id,
+            text=t(
+                "tasks.changes_notice",
+                code=task_label(t, task),
+                title=task.title,
+                cluster=task.cluster_name,
+                lines=t.join([change_line(t, e) for e in changes]),
+            ),
+            locale=t.locale,
+            reply_markup=open_card_keyboard(t, task.id).model_dump(exclude_none=True),
+        )
+        if not await uow.outbox.enqueue(message, now, not_before=end):
+            await uow.outbox.rewrite_unsent(message, now)

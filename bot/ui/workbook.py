@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.domain import reports as rules
-from bot.domain.jalali import TEHRAN, format_date
+from bot.domain.jalali import TEHRAN, date_pair
 from bot.domain.monitoring import KPI_FIELDS, period_start
 from bot.i18n import Translator
 from bot.services.reports import KpiTable, StatusReport
@@ -75,7 +75,7 @@ def _date(t: Translator, value: datetime.date | datetime.datetime | None) -> tup
 @functools.lru_cache(maxsize=4096)
 def _day(day: datetime.date, locale: str) -> tuple[str, str]:
     # A hundred thousand tasks share a few hundred due dates.
-    return format_date(day, locale), day.isoformat()
+    return date_pair(day, locale)
 
 
 def _headers(t: Translator, *keys: str) -> list[str]:

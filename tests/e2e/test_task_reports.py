@@ -130,8 +130,9 @@ async def test_a_member_sees_the_matrix_of_their_cluster_by_agency_with_an_excel
     assert [row[2] for row in listed[1:]] == [
         "تهیه نقشه خوشه", "برگزاری جلسه", "گزارش بانکی", "دعوت از بنگاه‌ها",
     ]  # fmt: skip
-    assert listed[2][7:] == [
+    assert listed[2][8:] == [
         "1405/08/20",
+        "2026-11-11",
         "in_progress",
         "25",
         "علی کریمی; لیلا احمدی",
@@ -169,9 +170,13 @@ async def test_an_exported_file_edited_and_imported_updates_the_task_and_adds_ne
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
     assert header == [
-        "شناسه", "کد", "عنوان", "شرح", "خوشه", "استان", "شروع", "مهلت", "وضعیت", "پیشرفت",
-        "مسئولان", "دستگاه‌ها",
+        "شناسه", "کد", "عنوان", "شرح", "خوشه", "استان", "شروع", "شروع (میلادی)", "مهلت",
+        "مهلت (میلادی)", "وضعیت", "پیشرفت", "مسئولان", "دستگاه‌ها",
     ]  # fmt: skip
+    # Beside each Jalali date its ISO date, which Excel can sort and compute with.
+    dues = {row[0].value: (row[8].value, row[9].value) for row in sheet.iter_rows(min_row=2)}
+    assert dues[str(second)] == ("1405/08/20", "2026-11-11")
+    assert dues[str(first)] == ("1405/09/30", "2026-12-21")
     for row in sheet.iter_rows(min_row=2):
         if row[0].value == str(second):
             row[2].value = "برگزاری جلسه اعتمادسازی با بنگاه‌ها"
@@ -184,7 +189,9 @@ async def test_an_exported_file_edited_and_imported_updates_the_task_and_adds_ne
             "خوشه مبلمان تهران",
             "",
             "",
+            "",
             "۱۴۰۵/۱۰/۱۵",
+            "",
             "",
             "",
             "لیلا احمدی",
@@ -250,6 +257,49 @@ async def test_a_file_with_bad_lines_changes_nothing_and_names_every_bad_line(
     answer = await send_file(bot, SARA, "tasks.csv", fixed.encode(), "text/csv")
     assert answer == "پرونده وارد شد: ۱ وظیفه تازه ساخته شد و ۲ وظیفه به‌روز شد."
     assert (await titles(bot))[1] == "عنوان تازه برای نقشه"
+
+
+async def test_a_file_naming_an_agency_person_or_cluster_that_does_not_exist_changes_nothing(
+    bot: RunningBot,
+) -> None:
+    ali, _, cluster_id = await tehran(bot)
+    await given_task(bot, cluster_id, "تهیه نقشه خوشه", ali, due=LATER)
+    before = await titles(bot)
+
+    csv_text = (
+        "id,title,details,cluster,province,due,assignees,agencies\n"
+        "1,عنوان تازه,,خوشه فرش تهران,tehran,1405/09/30,علی کریمی,tpo\n"
+        ",وظیفه دیگر,,خوشه مبلمان تهران,tehran,1405/09/30,بهرام ناشناس,tpo\n"
+        ",وظیفه تازه,,خوشه مبلمان تهران,tehran,1405/10/01,علی کریمی,tpoo\n"
+    )
+    await say(bot, SARA, "/tasks_import")
+    answer = await send_file(bot, SARA, "tasks.csv", csv_text.encode(), "text/csv")
+
+    assert "هیچ تغییری ثبت نشد؛ ۳ ایراد در پرونده هست" in answer
+    assert "سطر ۲، ستون «خوشه»: خوشه «خوشه فرش تهران» در کارگروه‌های شما پیدا نشد." in answer
+    assert "سطر ۳، ستون «مسئولان»: «بهرام ناشناس» عضو تأییدشده کارگروه این خوشه نیست." in answer
+    assert "سطر ۴، ستون «دستگاه‌ها»: دستگاهی با کد «tpoo» نیست" in answer
+    assert await titles(bot) == before
+    async with bot.uow() as uow:
+        assert await uow.tasks.events(1) == []
+
+
+async def test_an_existing_task_named_with_a_stranger_as_assignee_is_refused(
+    bot: RunningBot,
+) -> None:
+    ali, _, cluster_id = await tehran(bot)
+    await given_task(bot, cluster_id, "تهیه نقشه خوشه", ali, due=LATER)
+    before = await titles(bot)
+
+    csv_text = (
+        "id,title,details,cluster,due,assignees\n"
+        "1,عنوان تازه,,خوشه مبلمان تهران,1405/09/30,علی کریمی; بهرام ناشناس\n"
+    )
+    await say(bot, SARA, "/tasks_import")
+    answer = await send_file(bot, SARA, "tasks.csv", csv_text.encode(), "text/csv")
+
+    assert "سطر ۲، ستون «مسئولان»: «بهرام ناشناس» عضو تأییدشده کارگروه این خوشه نیست." in answer
+    assert await titles(bot) == before
 
 
 async def test_members_who_are_not_secretaries_cannot_export_or_import(bot: RunningBot) -> None:

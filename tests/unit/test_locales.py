@@ -207,6 +207,8 @@ FAMILIES: dict[str, set[str]] = {
         "due",
         "title",
         "details",
+        "cancel",
+        "reopen",
     },
     "task_events.": {
         "created",
@@ -220,9 +222,14 @@ FAMILIES: dict[str, set[str]] = {
         "due_changed",
         "edited",
         "imported",
+        "cancelled",
+        "reopened",
     },
     "tasks.view_": {"open", "overdue", "all"},
-    "tasks.ask_": {"done", "block", "comment", "due", "title", "details"},
+    "task_board.status_": set(tasks_domain.BOARD_STATUSES),
+    "task_board.pick_": {"status", "agency", "cluster", "member"},
+    "task_board.filter_": {"status", "agency", "cluster", "member"},
+    "tasks.ask_": {"done", "block", "comment", "due", "title", "details", "cancel"},
     "task_refusals.": {
         # bot/domain/tasks.py
         "members_only",
@@ -234,6 +241,8 @@ FAMILIES: dict[str, set[str]] = {
         "already_done",
         "already_blocked",
         "progress_full",
+        "task_already_done",
+        "not_cancelled",
         # bot/services/tasks.py and handlers
         "task_gone",
         "task_changed",
@@ -245,7 +254,13 @@ FAMILIES: dict[str, set[str]] = {
     "task_errors.": set(_INVALID_INPUT.findall(Path(tasks_domain.__file__).read_text("utf-8")))
     | {
         f"{field}_{problem}"
-        for field in ("task_title", "task_details", "task_comment", "block_reason")
+        for field in (
+            "task_title",
+            "task_details",
+            "task_comment",
+            "block_reason",
+            "cancel_reason",
+        )
         for problem in ("is_command", "too_short", "too_long")
     },
     "submission_refusals.": {
@@ -286,7 +301,9 @@ FAMILIES: dict[str, set[str]] = {
     | {"members_only", "not_your_cluster", "cluster_gone", "not_monitored"},
     # Meetings (handlers/meetings.py, scheduler/reminders.py).
     "meeting_answers.": {a.value for a in MeetingAnswer},
-    "meetings.": {"meeting_evening", "meeting_hour"},
+    "meetings.": {"meeting_evening", "meeting_hour"}
+    | {f"{change}_done" for change in ("cancelled", "moved", "edited", "unchanged")},
+    "meetings.button_": {"move", "place", "agenda", "cancel"},
     "meeting_errors.": set(
         _INVALID_INPUT.findall(Path(meetings_domain.__file__).read_text("utf-8"))
     )

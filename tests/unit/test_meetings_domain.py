@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pytest
@@ -13,6 +14,7 @@ from bot.domain.meetings import (
     Answer,
     Meeting,
     answer_refusal,
+    change_refusal,
     clean_agenda,
     clean_decision,
     clean_place,
@@ -238,3 +240,14 @@ def test_a_decisions_task_is_titled_by_its_first_line_cut_to_fit() -> None:
     assert task_title("  برگزاری نمایشگاه  ") == "برگزاری نمایشگاه"
     long = task_title("ا" * 400)
     assert len(long) == 300 and long.endswith("…")
+
+
+
+def test_only_the_secretariat_changes_a_meeting_still_to_come_and_not_cancelled() -> None:
+    meeting = Meeting(1, "tehran", START, "سالن", "دستور", 70, NOW, None)
+    secretary, member = _actor(Role.SECRETARY), _actor(Role.MEMBER)
+    assert change_refusal(secretary, meeting, NOW) is None
+    assert change_refusal(member, meeting, NOW) == "secretaries_only"
+    assert change_refusal(secretary, meeting, START) == "meeting_started"
+    cancelled = dataclasses.replace(meeting, cancelled_at=NOW)
+    assert change_refusal(secretary, cancelled, NOW) == "meeting_cancelled"

@@ -322,7 +322,9 @@ def test_an_exported_row_is_read_back_as_the_same_task() -> None:
         "خوشه مبلمان تهران",
         "tehran",
         "1405/09/01",
+        "2026-11-22",
         "1405/09/30",
+        "2026-12-21",
         "in_progress",
         "50",
         "علی کریمی; لیلا احمدی; سارا تهرانی",
@@ -393,3 +395,22 @@ def test_only_small_xlsx_and_csv_files_are_taken(
     name: str | None, size: int, refusal: str | None
 ) -> None:
     assert service.file_refusal(name, size) == refusal
+
+
+def test_agency_and_province_codes_that_do_not_exist_are_named_with_their_line() -> None:
+    rows = [
+        row(id="1", title="الف", agencies="tpo; banks", province="tehran"),
+        row(id="2", title="ب", agencies="tpo; بانک‌ها"),
+        row(id="3", title="پ", province="tehraan"),
+    ]
+    assert errors_of(HEADER, rows) == [
+        TableError(3, "unknown_agency", "agencies", "بانک‌ها"),
+        TableError(4, "unknown_province", "province", "tehraan"),
+    ]
+
+
+def test_the_iso_columns_are_headers_of_their_own_and_not_read_as_the_dates() -> None:
+    header = ["ID", "Title", "Details", "Cluster", "Due", "Due (ISO)", "Assignees"]
+    assert column_index(header)["due_iso"] == 5
+    [back] = parse_rows(header, [["4", "الف", "", "", "1405/09/30", "1999-01-01", ""]], TODAY)
+    assert back.due == from_jalali(1405, 9, 30)

@@ -12,14 +12,19 @@ from hypothesis import strategies as st
 from bot.domain.jalali import DateError, DateParseError, from_jalali, jalali_parts
 from bot.domain.members import Actor, InvalidInput, Member, MemberStatus, Role
 from bot.domain.tasks import (
+    CHANGE_FOLD,
+    NO_AGENCY,
     PROGRESS_STEP,
     Assignee,
     AssigneeState,
+    BoardFilter,
     Report,
     Task,
     TaskRefused,
     TaskStatus,
     apply_report,
+    cancel_refusal,
+    change_window,
     clean_block_reason,
     clean_task_comment,
     clean_task_details,
@@ -32,10 +37,13 @@ from bot.domain.tasks import (
     listed_groups,
     manage_refusal,
     my_tasks_order,
+    on_board,
     overall_progress,
     overall_status,
     parse_due_date,
     phase_window,
+    reassigned_shares,
+    reopen_refusal,
     report_refusal,
     still_due,
     view_refusal,
@@ -731,3 +739,65 @@ def test_an_overdue_task_is_late_for_the_agencies_that_have_not_reported_done() 
     assert late_agencies(shares) == ["", "banks"]
     assert late_agencies([("tpo", TaskStatus.DONE)]) == [""]
     assert late_agencies([]) == [""]
+
+
+# --- tasks that change ---------------------------------------------------------------------------
+
+
+def test_reassigning_keeps_the_shares_of_those_who_stay_and_starts_newcomers_at_to_do() -> None:
+    done = AssigneeState(1, TaskStatus.DONE, 100)
+    started = AssigneeState(2, TaskStatus.IN_PROGRESS, 50)
+    shares = reassigned_shares([done, started], [1, 3, 3])
+    assert shares == [done, AssigneeState(3, TaskStatus.TODO, 0)]
+    assert overall_status(shares) is TaskStatus.IN_PROGRESS
+    assert reassigned_shares([done], [1]) == [done]
+    assert reassigned_shares([done, started], []) == []
+
+
+def test_a_task_is_cancelled_once_a_done_one_never_and_only_a_cancelled_one_reopens() -> None:
+    assert cancel_refusal(TaskStatus.TODO) is None
+    assert cancel_refusal(TaskStatus.BLOCKED) is None
+    assert cancel_refusal(TaskStatus.CANCELLED) == "task_cancelled"
+    assert cancel_refusal(TaskStatus.DONE) == "task_already_done"
+    assert reopen_refusal(TaskStatus.CANCELLED) is None
+    assert reopen_refusal(TaskStatus.IN_PROGRESS) == "not_cancelled"
+
+
+def test_changes_in_one_ten_minute_window_share_it_and_the_next_minute_starts_another() -> None:
+    at = datetime.datetime(2026, 11, 23, 6, 31, 59, tzinfo=datetime.UTC)
+    start, end = change_window(at)
+    assert start == datetime.datetime(2026, 11, 23, 6, 30, tzinfo=datetime.UTC)
+    assert end - start == CHANGE_FOLD
+    assert change_window(end - datetime.timedelta(seconds=1)) == (start, end)
+    assert change_window(end)[0] == end
+
+
+CREATED = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+
+
+def test_the_board_filters_combine_and_a_task_without_agency_is_found_under_none() -> None:
+    today = from_jalali(1405, 9, 10)
+
+    def task(status: TaskStatus, agencies: tuple[str | None, ...], cluster: int = 1) -> Task:
+        people = tuple(
+            Assignee(n, 100 + n, f"p{n}", "fa", code, status, 0) for n, code in enumerate(agencies)
+        )
+        return Task(
+            id=1, code=None, title="t", description=None, cluster_id=cluster, cluster_name="c",
+            working_group="tehran", submission_id=None, package_item_id=None, phase=None,
+            start_on=None, due_on=from_jalali(1405, 9, 1), status=status,
+            needs_assignee=not people, created_at=CREATED, version=1, assignees=people,
+        )  # fmt: skip
+
+    late = task(TaskStatus.TODO, ("tpo", None))
+    assert on_board(late, BoardFilter("overdue"), today)
+    assert on_board(late, BoardFilter("open", agency="tpo", cluster_id=1, member_id=1), today)
+    assert on_board(late, BoardFilter("all", agency=NO_AGENCY), today)
+    assert not on_board(late, BoardFilter("open", agency="banks"), today)
+    assert not on_board(late, BoardFilter("open", cluster_id=2), today)
+    assert not on_board(late, BoardFilter("open", member_id=7), today)
+    assert not on_board(late, BoardFilter("blocked"), today)
+    cancelled = task(TaskStatus.CANCELLED, ())
+    assert not on_board(cancelled, BoardFilter("overdue"), today)
+    assert not on_board(cancelled, BoardFilter("open"), today)
+    assert on_board(cancelled, BoardFilter("cancelled", agency=NO_AGENCY), today)

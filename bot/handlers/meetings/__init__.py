@@ -8,6 +8,8 @@ Dialogs, top to bottom:
     /meetings -> Record decisions (secretariat, once the meeting has begun)
         -> one decision per message -> Done
     decision -> Make a task -> cluster -> due date (or skip) -> members, Save (decisions.py)
+    /meetings -> Move (date, time) / Place / Agenda / Cancel (confirm), before it begins;
+        everyone invited is told once, and a move asks them again           (changes.py)
 
 The invitation goes privately to every approved member of the group, in their language, and
 to the group's linked chat; the scheduler (scheduler/reminders.py) reminds those who did not
@@ -18,9 +20,9 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.meetings import decisions, new, replies
+from bot.handlers.meetings import changes, decisions, new, replies
 
 router = Router(name="meetings")
-router.include_routers(new.router, replies.router, decisions.router)
+router.include_routers(new.router, replies.router, decisions.router, changes.router)
 
 __all__ = ["router"]

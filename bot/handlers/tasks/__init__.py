@@ -15,6 +15,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.handlers.tasks import (
+    board,
     card,
     editing,
     listing,
@@ -39,6 +40,7 @@ router.include_routers(
     new_task.router,
     plan.router,
     overdue.router,
+    board.router,
 )
 
 table_router = Router(name="task_table")

@@ -6,6 +6,7 @@ Dialogs:
     card -> Blocked -> reason (the secretariat is told)            reports.py
     card -> Comment -> text                                        notes.py
     card -> Change due date / Edit title / Edit details -> text    editing.py
+    card -> Cancel -> reason (the assignees are told); Reopen       editing.py
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class TaskForm(StatesGroup):
     title = State()
     details = State()
     members = State()
+    cancel_reason = State()
 
 
 _STATES = {
@@ -45,6 +47,7 @@ _STATES = {
     "due": TaskForm.due,
     "title": TaskForm.title,
     "details": TaskForm.details,
+    "cancel": TaskForm.cancel_reason,
 }
 
 

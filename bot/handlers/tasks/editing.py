@@ -1,5 +1,6 @@
-"""The secretariat's buttons on a task card: change the due date, the title, the details, and
-reassign (pick members, Save; every share starts again and the new assignees are told).
+"""The secretariat's buttons on a task card: change the due date, the title, the details
+(the assignees are told, folded), reassign (pick members, Save; whoever stays keeps their
+share and the newcomers are told), cancel with a reason and reopen (the assignees are told).
 
 The members picker here is shared with /task_new and with meeting decisions.
 """
@@ -20,7 +21,14 @@ from bot.handlers.tasks.card import TaskForm, show_card
 from bot.i18n import Catalogs, Translator
 from bot.services import tasks as service
 from bot.storage.uow import UnitOfWork
-from bot.ui.tasks import MemberToggle, TaskAct, members_keyboard, tell_assignees
+from bot.ui.tasks import (
+    MemberToggle,
+    TaskAct,
+    members_keyboard,
+    tell_assignees,
+    tell_cancelled_or_reopened,
+    tell_changes,
+)
 
 router = Router(name="tasks.editing")
 
@@ -31,6 +39,7 @@ async def due_typed(
     state: FSMContext,
     uow: UnitOfWork,
     actor: Actor,
+    catalogs: Catalogs,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -40,7 +49,7 @@ async def due_typed(
     task_id = int((await state.get_data())["task_id"])
     await state.clear()
     outcome = await service.change_due(uow, actor, task_id, due_on, now)
-    await _answer_managed(message, outcome, actor, t, now)
+    await _answer_managed(message, uow, catalogs, outcome, actor, t, now)
 
 
 @router.message(TaskForm.title, F.text)
@@ -49,6 +58,7 @@ async def title_typed(
     state: FSMContext,
     uow: UnitOfWork,
     actor: Actor,
+    catalogs: Catalogs,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -59,9 +69,8 @@ async def title_typed(
         return
     task_id = int((await state.get_data())["task_id"])
     await state.clear()
-    await _answer_managed(
-        message, await service.edit(uow, actor, task_id, now, title=title), actor, t, now
-    )
+    outcome = await service.edit(uow, actor, task_id, now, title=title)
+    await _answer_managed(message, uow, catalogs, outcome, actor, t, now)
 
 
 @router.message(TaskForm.details, F.text)
@@ -70,6 +79,7 @@ async def details_typed(
     state: FSMContext,
     uow: UnitOfWork,
     actor: Actor,
+    catalogs: Catalogs,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -80,13 +90,14 @@ async def details_typed(
         return
     task_id = int((await state.get_data())["task_id"])
     await state.clear()
-    await _answer_managed(
-        message, await service.edit(uow, actor, task_id, now, description=details), actor, t, now
-    )
+    outcome = await service.edit(uow, actor, task_id, now, description=details)
+    await _answer_managed(message, uow, catalogs, outcome, actor, t, now)
 
 
 async def _answer_managed(
     message: Message,
+    uow: UnitOfWork,
+    catalogs: Catalogs,
     outcome: service.TaskOutcome,
     actor: Actor,
     t: Translator,
@@ -95,6 +106,8 @@ async def _answer_managed(
     if outcome.result != "done" or outcome.task is None:
         await message.answer(t(f"task_refusals.{outcome.result}"))
         return
+    changes = await service.folded_changes(uow, outcome.task.id, now)
+    await tell_changes(uow, catalogs, outcome.task, changes, actor.user_id, now)
     await message.answer(t("tasks.saved"))
     await show_card(message, t, outcome.task, actor, t.today(now))
 
@@ -182,5 +195,50 @@ async def reassign_save(
         await query.answer(t(f"task_refusals.{outcome.result}"), show_alert=True)
         return
     await query.answer(t("tasks.saved"))
-    await tell_assignees(uow, catalogs, outcome.task, now)
+    await tell_assignees(uow, catalogs, outcome.task, now, only=outcome.newcomers)
+    await show_card(callback_message(query), t, outcome.task, actor, t.today(now))
+
+
+@router.message(TaskForm.cancel_reason, F.text)
+async def cancel_reason_typed(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    try:
+        reason = rules.clean_cancel_reason(message.text or "")
+    except InvalidInput as error:
+        await message.answer(t(f"task_errors.{error.reason}"))
+        return
+    task_id = int((await state.get_data())["task_id"])
+    await state.clear()
+    outcome = await service.cancel(uow, actor, task_id, reason, now)
+    if outcome.result != "done" or outcome.task is None:
+        await message.answer(t(f"task_refusals.{outcome.result}"))
+        return
+    await tell_cancelled_or_reopened(uow, catalogs, outcome.task, reason, now)
+    await message.answer(t("tasks.cancelled"))
+    await show_card(message, t, outcome.task, actor, t.today(now))
+
+
+@router.callback_query(TaskAct.filter(F.action == "reopen"))
+async def reopen(
+    query: CallbackQuery,
+    callback_data: TaskAct,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    t: Translator,
+    now: datetime.datetime,
+) -> None:
+    outcome = await service.reopen(uow, actor, callback_data.task_id, now)
+    if outcome.result != "done" or outcome.task is None:
+        await query.answer(t(f"task_refusals.{outcome.result}"), show_alert=True)
+        return
+    await query.answer(t("tasks.reopened"))
+    await tell_cancelled_or_reopened(uow, catalogs, outcome.task, None, now)
     await show_card(callback_message(query), t, outcome.task, actor, t.today(now))

@@ -12,10 +12,10 @@ from bot.domain import tasks as rules
 from bot.domain.members import Actor, InvalidInput
 from bot.handlers.shared import answer_long, callback_message, send_files
 from bot.handlers.tasks.card import TaskForm
-from bot.i18n import Translator
+from bot.i18n import Catalogs, Translator
 from bot.services import tasks as service
 from bot.storage.uow import UnitOfWork
-from bot.ui.tasks import TaskAct, history_text
+from bot.ui.tasks import TaskAct, history_text, tell_changes
 
 router = Router(name="tasks.notes")
 
@@ -26,6 +26,7 @@ async def commented(
     state: FSMContext,
     uow: UnitOfWork,
     actor: Actor,
+    catalogs: Catalogs,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -37,6 +38,9 @@ async def commented(
     task_id = int((await state.get_data())["task_id"])
     await state.clear()
     outcome = await service.comment(uow, actor, task_id, text, now)
+    if outcome.result == "done" and outcome.task is not None:
+        changes = await service.folded_changes(uow, task_id, now)
+        await tell_changes(uow, catalogs, outcome.task, changes, actor.user_id, now)
     await message.answer(
         t("tasks.commented") if outcome.result == "done" else t(f"task_refusals.{outcome.result}")
     )
