@@ -28,7 +28,7 @@ from bot.domain.members import MemberStatus, Role
 from bot.domain.reports import Preset, Ranked, ReportPeriod
 from bot.domain.schedule import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, GroupSchedule, ReminderKind
 from bot.domain.submissions import stage_group
-from bot.domain.tasks import Task
+from bot.domain.tasks import Task, TaskStatus
 from bot.domain.workdays import HolidayCalendar
 from bot.domain.working_groups import CENTRAL, WORKING_GROUPS
 from bot.i18n import Catalogs
@@ -38,6 +38,7 @@ from bot.services import reports as report_service
 from bot.services.calendar import GroupCalendars, group_calendars
 from bot.services.members import review_chats
 from bot.storage.outbox import OutgoingMessage
+from bot.storage.reminder_queries import Mark, ReminderQueries
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as meeting_ui
 from bot.ui import monitoring as monitoring_ui
@@ -58,13 +59,28 @@ class _MemberDues:
     user_id: int
     locale: str
     working_group: str
-    items: list[tuple[Task, ReminderKind]] = field(default_factory=list)
-    # When today's reminders fall due: the group's morning.
-    at: datetime.datetime | None = None
+    items: list[tuple[int, ReminderKind]] = field(default_factory=list)
+
+
+# Marks of the planner (bot/storage/reminder_queries.py): "(kind, scope) done for period".
+_TASKS = "tasks"
+_TASK_EVENTS = "task-events"
+_TASK_ROWS = "task-rows"
+_MONITORING = "monitoring"
+_DIGEST = "digest"
+_APPROVAL = "approval"
+_ALL = "*"
 
 
 class ReminderRun:
-    """One pass of the scheduler over the database, in one unit of work."""
+    """One pass of the scheduler over the database, in one unit of work.
+
+    The pass is planned, not recomputed: the task reminders of a group for a day are queued
+    once, at the group's morning, by one set-based query, and a mark says so; after that
+    only tasks created or changed since (task ids and task events above a watermark) are
+    looked at, for the members concerned. A pass with nothing new costs a few queries,
+    whatever the number of tasks.
+    """
 
     def __init__(
         self, uow: UnitOfWork, catalogs: Catalogs, settings: Settings, now: datetime.datetime
@@ -77,15 +93,35 @@ class ReminderRun:
         self._calendars = GroupCalendars([], {})
         self.today = jalali.tehran_today(now, settings.zone)
         self._schedules: dict[str, GroupSchedule] = {}
+        self._marks: dict[Mark, int | None] = {}
+        self._new_marks: dict[Mark, int | None] = {}
         self.queued = 0
+
+    @property
+    def planner(self) -> ReminderQueries:
+        return self.uow.reminders.planner
 
     def calendar_of(self, working_group: str | None) -> HolidayCalendar:
         return self._calendars.of(working_group)
 
     async def schedule(self, working_group: str) -> GroupSchedule:
         if working_group not in self._schedules:
-            self._schedules[working_group] = await self.uow.reminders.schedule_of(working_group)
+            self._schedules[working_group] = GroupSchedule()
         return self._schedules[working_group]
+
+    def _marked(self, kind: str, scope: str, period: str | None = None) -> bool:
+        mark = Mark(kind, scope, period or self.today.isoformat())
+        return mark in self._marks or mark in self._new_marks
+
+    def _mark(self, kind: str, scope: str, watermark: int | None = None, period: str = "") -> None:
+        self._new_marks[Mark(kind, scope, period or self.today.isoformat())] = watermark
+
+    def _deliverable_today(self, group: str, schedule: GroupSchedule) -> bool:
+        """Whether a message due now could still go out today (not a Friday, a holiday, the
+        quiet evening or a closed afternoon)."""
+        zone = self.settings.zone
+        moment = timing.deliverable_at(self.now, schedule, self.calendar_of(group), zone)
+        return jalali.tehran_today(moment, zone) == self.today
 
     async def _queue(
         self,
@@ -99,8 +135,9 @@ class ReminderRun:
         *,
         group: str | None = None,
         may_wait_days: bool = False,
-    ) -> None:
-        """Queue what is due by now, for the first moment the group may be messaged.
+    ) -> bool:
+        """Queue what is due by now, for the first moment the group may be messaged; True
+        when it is in the outbox now (queued here or before), False when held back.
 
         Nothing is built before it is due (a reminder built at midnight for the morning would
         still list a task finished at 8). A reminder that could only go out on a later day
@@ -109,16 +146,17 @@ class ReminderRun:
         flood. Only the weekly digest may wait for the next working morning.
         """
         if at > self.now:
-            return
+            return False
         zone = self.settings.zone
         not_before = timing.deliverable_at(self.now, schedule, self.calendar_of(group), zone)
         if not may_wait_days and jalali.tehran_today(not_before, zone) != self.today:
-            return
+            return False
         message = OutgoingMessage(
             key=key, chat_id=chat_id, text=text, locale=locale, reply_markup=markup
         )
         if await self.uow.outbox.enqueue(message, self.now, not_before=not_before):
             self.queued += 1
+        return True
 
     def morning(self, schedule: GroupSchedule) -> datetime.datetime:
         """Today at the group's morning hour, when news that is not urgent goes out."""
@@ -127,63 +165,123 @@ class ReminderRun:
 
     async def run(self) -> int:
         self._calendars = await group_calendars(self.uow, self.today)
+        self._schedules = await self.uow.reminders.all_schedules()
+        self._marks = await self.planner.marks([self.today.isoformat()])
         await self.tasks()
         await self.approvals()
         await self.meetings()
         await self.digests()
         await self.monitoring()
+        await self.planner.set_marks(self._new_marks.items(), self.now)
         return self.queued
 
     # --- tasks ----------------------------------------------------------------------------
 
     async def tasks(self) -> None:
-        members: dict[int, _MemberDues] = {}
-        escalations: dict[str, list[Task]] = defaultdict(list)
-        for task in await self.uow.tasks.of_groups(None):
-            if task.due_on is None or task.status.is_closed:
+        """Plan each group's task reminders once, at its morning; then follow the changes."""
+        today = self.today.isoformat()
+        events = self._marks.get(Mark(_TASK_EVENTS, _ALL, today))
+        rows = self._marks.get(Mark(_TASK_ROWS, _ALL, today))
+        if events is None or rows is None:
+            # The day's first pass: what exists now is covered by the mornings still to come.
+            events, rows = await self.planner.latest_change()
+            self._mark(_TASK_EVENTS, _ALL, events)
+            self._mark(_TASK_ROWS, _ALL, rows)
+        planned = [g for g in WORKING_GROUPS if self._marked(_TASKS, g)]
+        members, new_events, new_rows = await self.planner.changed_assignees(
+            events, rows, planned
+        )
+        if (new_events, new_rows) != (events, rows):
+            self._mark(_TASK_EVENTS, _ALL, new_events)
+            self._mark(_TASK_ROWS, _ALL, new_rows)
+        if members:
+            await self._plan_tasks(planned, members)
+        due = []
+        for group in WORKING_GROUPS:
+            schedule = await self.schedule(group)
+            if group in planned or self.morning(schedule) > self.now:
                 continue
-            schedule = await self.schedule(task.working_group)
-            calendar = self.calendar_of(task.working_group)
-            dues = timing.task_reminders(
-                task.due_on, task.status, self.today, schedule, calendar, self.settings.zone
-            )
-            for due in dues:
-                if due.kind is ReminderKind.TASK_ESCALATION:
-                    escalations[task.working_group].append(task)
-                    continue
-                # Only those who have not reported done are reminded.
-                waiting = set(task_rules.still_due([a.state for a in task.assignees]))
-                for assignee in task.assignees:
-                    if assignee.member_id in waiting:
-                        entry = members.setdefault(
-                            assignee.member_id,
-                            _MemberDues(assignee.user_id, assignee.locale, task.working_group),
-                        )
-                        entry.items.append((task, due.kind))
-                        entry.at = due.at
-        for member_id, entry in members.items():
-            await self._remind_member(member_id, entry)
-        for group, overdue in escalations.items():
-            await self._escalate(group, overdue)
+            # Marked even when nothing can go out today: later passes today would find the
+            # same (a Friday, the quiet evening), and tomorrow has its own mark.
+            self._mark(_TASKS, group)
+            if self._deliverable_today(group, schedule):
+                due.append(group)
+        if due:
+            await self._plan_tasks(due, None)
+            for group in due:
+                await self._escalate(group)
 
-    async def _remind_member(self, member_id: int, entry: _MemberDues) -> None:
-        if entry.at is not None and entry.at > self.now:
-            return  # not the group's morning yet: nothing to look up or render
-        if MUTE_TASKS in await self.uow.reminders.muted(member_id):
+    async def _plan_tasks(self, groups: list[str], member_ids: set[int] | None) -> None:
+        """Queue today's combined reminder of every member owing a due task in `groups` (only
+        of `member_ids` when given, and only those without one yet today)."""
+        # Groups with the same calendar and lead days share one query.
+        buckets: dict[frozenset[datetime.date], list[str]] = defaultdict(list)
+        for group in groups:
+            schedule = await self.schedule(group)
+            calendar = self.calendar_of(group)
+            if not calendar.is_working_day(self.today):
+                continue
+            buckets[timing.task_reminder_dates(self.today, schedule, calendar)].append(group)
+        members: dict[int, _MemberDues] = {}
+        kinds: dict[tuple[str, datetime.date], ReminderKind | None] = {}
+        for dates, chosen in buckets.items():
+            found = await self.planner.due_assignments(
+                chosen, dates, self.today, self.now, sorted(member_ids) if member_ids else None
+            )
+            for row in found:
+                key = (row.working_group, row.due_on)
+                if key not in kinds:
+                    kinds[key] = self._task_kind(row.working_group, row.due_on)
+                kind = kinds[key]
+                if kind is None:
+                    continue
+                entry = members.setdefault(
+                    row.member_id, _MemberDues(row.user_id, row.locale, row.working_group)
+                )
+                entry.items.append((row.task_id, kind))
+        if member_ids is not None and members:
+            queued = await self.planner.queued_keys(
+                outbox_keys.task_reminders(e.user_id, self.today) for e in members.values()
+            )
+            members = {
+                m: e
+                for m, e in members.items()
+                if outbox_keys.task_reminders(e.user_id, self.today) not in queued
+            }
+        if not members:
             return
-        until = await self.uow.reminders.snoozed_until(member_id, MUTE_TASKS, 0)
-        if until is not None and until > self.now:
-            return
+        listed = {task_id for e in members.values() for task_id, _ in e.items[:MAX_LISTED]}
+        tasks = {task.id: task for task in await self.uow.tasks.by_ids(listed)}
+        for entry in members.values():
+            await self._remind_member(entry, tasks)
+
+    def _task_kind(self, group: str, due_on: datetime.date) -> ReminderKind | None:
+        """What a task due on `due_on` is reminded as today (the domain's timing)."""
+        dues = timing.task_reminders(
+            due_on,
+            TaskStatus.TODO,
+            self.today,
+            self._schedules.get(group, GroupSchedule()),
+            self.calendar_of(group),
+            self.settings.zone,
+        )
+        for due in dues:
+            if due.kind is not ReminderKind.TASK_ESCALATION:
+                return due.kind
+        return None
+
+    async def _remind_member(self, entry: _MemberDues, tasks: dict[int, Task]) -> None:
         t = self.catalogs.translator(entry.locale)
         schedule = await self.schedule(entry.working_group)
+        listed = [(tasks[i], kind) for i, kind in entry.items[:MAX_LISTED] if i in tasks]
         # One message per member per day, however many tasks: a flood teaches people to mute.
         lines = [t("reminders.tasks_header", count=len(entry.items))]
         builder = InlineKeyboardBuilder()
-        for task, kind in entry.items[:MAX_LISTED]:
+        for task, kind in listed:
             lines.append(t(f"reminder_kinds.{kind.value}") + " " + task_line(t, task, self.today))
         if len(entry.items) > MAX_LISTED:
             lines.append(t("reminders.and_more", count=len(entry.items) - MAX_LISTED))
-        for task, _ in entry.items[:MAX_TASK_BUTTONS]:
+        for task, _ in listed[:MAX_TASK_BUTTONS]:
             builder.button(
                 text=t.plain("tasks.open", code=task_label(t, task), title=task.title[:30]),
                 callback_data=TaskOpen(task_id=task.id),
@@ -193,20 +291,27 @@ class ReminderRun:
                 text=t(f"reminders.snooze_{choice}"),
                 callback_data=Snooze(kind=MUTE_TASKS, subject_id=0, choice=choice),
             )
-        builder.adjust(*([1] * min(len(entry.items), MAX_TASK_BUTTONS)), 2)
+        builder.adjust(*([1] * min(len(listed), MAX_TASK_BUTTONS)), 2)
         await self._queue(
             outbox_keys.task_reminders(entry.user_id, self.today),
             entry.user_id,
             t.locale,
             t.join(lines),
             builder.as_markup().model_dump(exclude_none=True),
-            entry.at or self.now,
+            self.morning(schedule),
             schedule,
             group=entry.working_group,
         )
 
-    async def _escalate(self, group: str, overdue: list[Task]) -> None:
+    async def _escalate(self, group: str) -> None:
         """Weekly, the secretary and the chair hear what is overdue in their group."""
+        label = timing.task_escalation_week(self.today, self.calendar_of(group))
+        if label is None:
+            return
+        count, first = await self.planner.overdue(group, self.today, MAX_LISTED)
+        if not count:
+            return
+        overdue = await self.uow.tasks.by_ids(first)
         schedule = await self.schedule(group)
         recipients = await self.uow.members.with_role(group, Role.SECRETARY)
         recipients += await self.uow.members.with_role(group, Role.CHAIR)
@@ -217,12 +322,12 @@ class ReminderRun:
                 t(
                     "reminders.escalation_header",
                     group=t(f"working_groups.{group}"),
-                    count=len(overdue),
+                    count=count,
                 )
             ]
-            lines += [task_line(t, task, self.today) for task in overdue[:MAX_LISTED]]
-            if len(overdue) > MAX_LISTED:
-                lines.append(t("reminders.and_more", count=len(overdue) - MAX_LISTED))
+            lines += [task_line(t, task, self.today) for task in overdue]
+            if count > MAX_LISTED:
+                lines.append(t("reminders.and_more", count=count - MAX_LISTED))
             await self._queue(
                 outbox_keys.escalation(group, label, member.user_id),
                 member.user_id,

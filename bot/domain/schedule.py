@@ -44,6 +44,8 @@ __all__ = [
     "monitoring_periods",
     "parse_setting_clock",
     "snooze_until",
+    "task_escalation_week",
+    "task_reminder_dates",
     "task_reminders",
 ]
 
@@ -58,6 +60,8 @@ SNOOZE_CHOICES: frozenset[str] = frozenset({"tomorrow", "week"})
 # Longer than two months ahead a reminder is planning, not a reminder; a typo such as 300
 # would otherwise have the bot nag about a task nobody has thought about yet.
 _MAX_DAYS = 60
+# The longest run of days off a warning may be pulled forward over (Nowruz and its weekend).
+_DAYS_OFF_SLACK = 21
 
 # Python counts weekdays from Monday (0); the Iranian week starts on Saturday.
 _SATURDAY = 5
@@ -301,6 +305,39 @@ def task_reminders(
         if today == _first_working_day_of_week(today, calendar):
             dues.append(Due(ReminderKind.TASK_ESCALATION, _week_label(today), at))
     return dues
+
+
+def task_reminder_dates(
+    today: datetime.date, schedule: GroupSchedule, calendar: HolidayCalendar
+) -> frozenset[datetime.date]:
+    """The due dates, from today on, that :func:`task_reminders` warns about or calls due today.
+
+    The inverse of :func:`task_reminders`, so that the planner asks the database for the open
+    tasks due on these few days (and for those due before today: overdue) instead of asking
+    every task. Found by asking :func:`task_reminders` itself over a bounded window, so the two
+    cannot disagree: a lead is at most ``_MAX_DAYS`` and a run of days off (Nowruz) only pulls
+    a warning earlier, never later. Empty on a day off.
+    """
+    if not calendar.is_working_day(today):
+        return frozenset()
+    window = max(schedule.reminder_days) + _DAYS_OFF_SLACK
+    found = set()
+    for offset in range(window + 1):
+        due_on = today + datetime.timedelta(days=offset)
+        dues = task_reminders(due_on, TaskStatus.TODO, today, schedule, calendar)
+        if any(d.kind in (ReminderKind.TASK_BEFORE, ReminderKind.TASK_DUE) for d in dues):
+            found.add(due_on)
+    return frozenset(found)
+
+
+def task_escalation_week(today: datetime.date, calendar: HolidayCalendar) -> str | None:
+    """The week whose overdue tasks go to the secretary and the chair today, or None: the
+    TASK_ESCALATION of :func:`task_reminders`, asked once per group instead of per task."""
+    if not calendar.is_working_day(today):
+        return None
+    if today != _first_working_day_of_week(today, calendar):
+        return None
+    return _week_label(today)
 
 
 # --- approvals -------------------------------------------------------------------------------
