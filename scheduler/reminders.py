@@ -342,45 +342,61 @@ class ReminderRun:
     # --- approvals ------------------------------------------------------------------------
 
     async def approvals(self) -> None:
+        """Each reminder about a waiting submission is settled once: a mark per submission,
+        version and period, so later passes skip it without looking up its reviewers."""
+        candidates = []
         for submission in await self.uow.submissions.in_review():
             group = stage_group(submission)
             schedule = await self.schedule(group)
             for due in timing.approval_reminders(submission.stage_opened_at, self.now, schedule):
-                if due.kind is ReminderKind.APPROVAL_WAITING:
-                    chats = await review_chats(self.uow, group, self.settings.admin_ids)
-                else:
-                    chairs = await self.uow.members.with_role(group, Role.CHAIR)
-                    chats = [(m.user_id, m.locale) for m in chairs] or [
-                        (admin, None) for admin in sorted(self.settings.admin_ids)
-                    ]
-                for chat_id, locale in chats:
-                    if chat_id > 0 and await self._muted_user(chat_id, MUTE_APPROVALS):
-                        continue
-                    t = self.catalogs.translator(locale or self.settings.default_locale)
-                    builder = InlineKeyboardBuilder()
-                    builder.button(
-                        text=t("reminders.open_submission"),
-                        callback_data=SubmissionView(action="card", submission_id=submission.id),
-                    )
-                    text = t(
-                        f"reminders.{due.kind.value}",
-                        kind=kind_name(t, submission.kind),
-                        title=submission.title,
-                        cluster=submission.cluster_name,
-                        days=submission_rules.waiting_days(submission.stage_opened_at, self.now),
-                    )
-                    await self._queue(
-                        outbox_keys.approval_reminder(
-                            submission.id, submission.version, due.period, chat_id
-                        ),
-                        chat_id,
-                        t.locale,
-                        text,
-                        builder.as_markup().model_dump(exclude_none=True),
-                        due.at,
-                        schedule,
-                        group=group,
-                    )
+                period = f"{submission.id}:v{submission.version}:{due.period}"
+                candidates.append((submission, group, schedule, due, period))
+        if not candidates:
+            return
+        settled = await self.planner.marks([c[4] for c in candidates])
+        for submission, group, schedule, due, period in candidates:
+            if Mark(_APPROVAL, _ALL, period) in settled:
+                continue
+            if due.at > self.now or not self._deliverable_today(group, schedule):
+                continue
+            if due.kind is ReminderKind.APPROVAL_WAITING:
+                chats = await review_chats(self.uow, group, self.settings.admin_ids)
+            else:
+                chairs = await self.uow.members.with_role(group, Role.CHAIR)
+                chats = [(m.user_id, m.locale) for m in chairs] or [
+                    (admin, None) for admin in sorted(self.settings.admin_ids)
+                ]
+            done = True
+            for chat_id, locale in chats:
+                if chat_id > 0 and await self._muted_user(chat_id, MUTE_APPROVALS):
+                    continue
+                t = self.catalogs.translator(locale or self.settings.default_locale)
+                builder = InlineKeyboardBuilder()
+                builder.button(
+                    text=t("reminders.open_submission"),
+                    callback_data=SubmissionView(action="card", submission_id=submission.id),
+                )
+                text = t(
+                    f"reminders.{due.kind.value}",
+                    kind=kind_name(t, submission.kind),
+                    title=submission.title,
+                    cluster=submission.cluster_name,
+                    days=submission_rules.waiting_days(submission.stage_opened_at, self.now),
+                )
+                done &= await self._queue(
+                    outbox_keys.approval_reminder(
+                        submission.id, submission.version, due.period, chat_id
+                    ),
+                    chat_id,
+                    t.locale,
+                    text,
+                    builder.as_markup().model_dump(exclude_none=True),
+                    due.at,
+                    schedule,
+                    group=group,
+                )
+            if done:
+                self._mark(_APPROVAL, _ALL, period=period)
 
     async def _muted_user(self, user_id: int, kind: str) -> bool:
         member = await self.uow.members.by_user(user_id)
@@ -392,7 +408,24 @@ class ReminderRun:
         """KPI prompts on a period's first working day to each monitored cluster's CDA (to the
         secretary when the cluster has none); while the period's report is missing, a reminder
         on its 5th working day and an escalation to the secretary and the chair on the 10th."""
+        # Prompts and follow-ups fall on a few days of a period: on the others no cluster is
+        # loaded at all. On those days a cluster whose messages are settled is marked.
+        active: set[str] = set()
+        for group in WORKING_GROUPS:
+            schedule = await self.schedule(group)
+            calendar = self.calendar_of(group)
+            period = kpi_rules.current_period(self.today, schedule.monitoring)
+            if self.morning(schedule) > self.now or not self._deliverable_today(group, schedule):
+                continue
+            if timing.monitoring_periods(self.today, schedule, calendar) == period or (
+                timing.monitoring_followups(kpi_rules.period_start(period), self.today, calendar)
+            ):
+                active.add(group)
+        if not active:
+            return
         for cluster in await monitoring_service.monitoring_candidates(self.uow):
+            if cluster.working_group not in active or self._marked(_MONITORING, str(cluster.id)):
+                continue
             schedule = await self.schedule(cluster.working_group)
             period = kpi_rules.current_period(self.today, schedule.monitoring)
             calendar = self.calendar_of(cluster.working_group)
@@ -405,6 +438,7 @@ class ReminderRun:
             if not await monitoring_service.is_monitored(self.uow, cluster):
                 continue
             if await self.uow.kpis.get(cluster.id, period) is not None:
+                self._mark(_MONITORING, str(cluster.id))
                 continue
             cda = None
             if cluster.cda_member_id is not None:
@@ -418,6 +452,8 @@ class ReminderRun:
             else:
                 kind = "prompt" if prompt else "reminder"
                 recipients = [cda] if cda is not None else (secretaries or chairs)
+            # Nobody to tell yet (no secretary): looked at again when someone is.
+            settled = bool(recipients)
             for member in {m.user_id: m for m in recipients}.values():
                 t = self.catalogs.translator(member.locale)
                 personal = kind == "escalation" or cda is None
@@ -425,7 +461,7 @@ class ReminderRun:
                     kind, cluster.id, period, member.user_id if personal else None
                 )
                 markup = monitoring_ui.report_button(t, cluster.id, period)
-                await self._queue(
+                settled &= await self._queue(
                     key,
                     member.user_id,
                     t.locale,
@@ -435,6 +471,8 @@ class ReminderRun:
                     schedule,
                     group=cluster.working_group,
                 )
+            if settled:
+                self._mark(_MONITORING, str(cluster.id))
 
     # --- meetings ------------------------------------------------------------------------------
 
@@ -458,11 +496,12 @@ class ReminderRun:
         for group in WORKING_GROUPS:
             schedule = await self.schedule(group)
             period = timing.digest_due(self.now, schedule, self.settings.zone)
-            # Due all Saturday from the morning on: once queued, later runs skip the group
+            # Due all Saturday from the morning on: once settled, later runs skip the group
             # before loading anything.
-            if period is None or await self.uow.outbox.has_prefix(
-                outbox_keys.digest_prefix(group, period)
-            ):
+            if period is None or self._marked(_DIGEST, group):
+                continue
+            self._mark(_DIGEST, group)
+            if await self.uow.outbox.has_prefix(outbox_keys.digest_prefix(group, period)):
                 continue
             if await self.uow.members.in_group(group, MemberStatus.APPROVED):
                 due.append((group, period, schedule))
