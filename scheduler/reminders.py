@@ -26,25 +26,35 @@ from bot.domain import submissions as submission_rules
 from bot.domain import tasks as task_rules
 from bot.domain.members import MemberStatus, Role
 from bot.domain.reports import Preset, Ranked, ReportPeriod
-from bot.domain.schedule import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, GroupSchedule, ReminderKind
+from bot.domain.schedule import (
+    MUTE_APPROVALS,
+    MUTE_DIGEST,
+    MUTE_ESCALATIONS,
+    MUTE_MEETINGS,
+    MUTE_PACKAGES,
+    MUTE_TASKS,
+    Due,
+    GroupSchedule,
+    ReminderKind,
+)
 from bot.domain.submissions import stage_group
 from bot.domain.tasks import Task, TaskStatus
 from bot.domain.workdays import HolidayCalendar
 from bot.domain.working_groups import CENTRAL, WORKING_GROUPS
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, Translator
 from bot.services import meetings as meeting_service
 from bot.services import monitoring as monitoring_service
 from bot.services import reports as report_service
 from bot.services.calendar import GroupCalendars, group_calendars
 from bot.services.members import review_chats
 from bot.storage.outbox import OutgoingMessage
-from bot.storage.reminder_queries import Mark, ReminderQueries
+from bot.storage.reminder_queries import Mark, ReminderQueries, WaitingInstruction
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as meeting_ui
 from bot.ui import monitoring as monitoring_ui
 from bot.ui import reports as report_ui
-from bot.ui.reminders import Snooze
-from bot.ui.submissions import SubmissionView, kind_name
+from bot.ui.reminders import Snooze, add_snooze_buttons
+from bot.ui.submissions import PackageAck, SubmissionView, kind_name
 from bot.ui.tasks import TaskOpen, task_label, task_line
 
 # A reminder lists this many items and says how many more there are: one message must stay
@@ -69,6 +79,7 @@ _TASK_ROWS = "task-rows"
 _MONITORING = "monitoring"
 _DIGEST = "digest"
 _APPROVAL = "approval"
+_PACKAGE = "package"
 _ALL = "*"
 
 
@@ -169,6 +180,7 @@ class ReminderRun:
         self._marks = await self.planner.marks([self.today.isoformat()])
         await self.tasks()
         await self.approvals()
+        await self.packages()
         await self.meetings()
         await self.digests()
         await self.monitoring()
@@ -317,7 +329,17 @@ class ReminderRun:
         recipients += await self.uow.members.with_role(group, Role.CHAIR)
         label = self.today.isoformat()
         for member in {m.user_id: m for m in recipients}.values():
+            if await self._hold(member.user_id, MUTE_ESCALATIONS):
+                continue
             t = self.catalogs.translator(member.locale)
+            builder = InlineKeyboardBuilder()
+            for task in overdue[:MAX_TASK_BUTTONS]:
+                builder.button(
+                    text=t.plain("tasks.open", code=task_label(t, task), title=task.title[:30]),
+                    callback_data=TaskOpen(task_id=task.id),
+                )
+            add_snooze_buttons(builder, t, MUTE_ESCALATIONS)
+            builder.adjust(*([1] * min(len(overdue), MAX_TASK_BUTTONS)), 2)
             lines = [
                 t(
                     "reminders.escalation_header",
@@ -333,7 +355,7 @@ class ReminderRun:
                 member.user_id,
                 t.locale,
                 t.join(lines),
-                None,
+                builder.as_markup().model_dump(exclude_none=True),
                 self.morning(schedule),
                 schedule,
                 group=group,
@@ -368,7 +390,11 @@ class ReminderRun:
                 ]
             done = True
             for chat_id, locale in chats:
-                if chat_id > 0 and await self._muted_user(chat_id, MUTE_APPROVALS):
+                hold = None
+                if chat_id > 0:
+                    hold = await self._hold(chat_id, MUTE_APPROVALS, submission.id)
+                if hold is not None:
+                    done &= hold == "muted"
                     continue
                 t = self.catalogs.translator(locale or self.settings.default_locale)
                 builder = InlineKeyboardBuilder()
@@ -376,6 +402,9 @@ class ReminderRun:
                     text=t("reminders.open_submission"),
                     callback_data=SubmissionView(action="card", submission_id=submission.id),
                 )
+                if chat_id > 0:
+                    add_snooze_buttons(builder, t, MUTE_APPROVALS, submission.id)
+                    builder.adjust(1, 2)
                 text = t(
                     f"reminders.{due.kind.value}",
                     kind=kind_name(t, submission.kind),
@@ -397,6 +426,126 @@ class ReminderRun:
                 )
             if done:
                 self._mark(_APPROVAL, _ALL, period=period)
+
+    # --- support-package instructions nobody acknowledged (F11) -----------------------------
+
+    async def packages(self) -> None:
+        """An instruction no representative acknowledged: after N working days (the group's
+        approval days) its representatives are reminded; after 2N the province's secretariat
+        hears of it. Each settles once (a mark per item and period)."""
+        shortest = min(
+            [s.approval_days for s in self._schedules.values()] + [GroupSchedule().approval_days]
+        )
+        # N working days are at least N calendar days: older instructions only, in SQL.
+        before = self.now - datetime.timedelta(days=shortest)
+        candidates = []
+        for item in await self.planner.unacknowledged(before):
+            schedule = await self.schedule(item.working_group)
+            calendar = self.calendar_of(item.working_group)
+            communicated_on = jalali.tehran_today(item.communicated_at, self.settings.zone)
+            for due in timing.package_reminders(
+                communicated_on, self.today, schedule, calendar, self.settings.zone
+            ):
+                candidates.append((item, schedule, due, f"{item.item_id}:{due.period}"))
+        if not candidates:
+            return
+        settled = await self.planner.marks([c[3] for c in candidates])
+        for item, schedule, due, period in candidates:
+            if Mark(_PACKAGE, _ALL, period) in settled:
+                continue
+            if due.at > self.now or not self._deliverable_today(item.working_group, schedule):
+                continue
+            if due.kind is ReminderKind.PACKAGE_WAITING:
+                done = await self._remind_representatives(item, schedule, due)
+            else:
+                done = await self._escalate_package(item, schedule, due)
+            if done:
+                self._mark(_PACKAGE, _ALL, period=period)
+
+    def _package_text(self, t: Translator, item: WaitingInstruction, due: Due) -> str:
+        return t(
+            f"reminders.{due.kind.value}",
+            title=item.title,
+            cluster=item.cluster_name,
+            agency=t(f"agencies.{item.agency_code}"),
+            action=item.action,
+            days=t.digits(due.period.removeprefix("after-")),
+        )
+
+    async def _remind_representatives(
+        self, item: WaitingInstruction, schedule: GroupSchedule, due: Due
+    ) -> bool:
+        groups = tuple(dict.fromkeys((item.working_group, CENTRAL)))
+        done = True
+        for person in await self.uow.members.representatives(item.agency_code, groups):
+            hold = await self._hold(person.user_id, MUTE_PACKAGES, item.item_id)
+            if hold is not None:
+                done &= hold == "muted"
+                continue
+            t = self.catalogs.translator(person.locale)
+            builder = InlineKeyboardBuilder()
+            builder.button(
+                text=t("package.acknowledge"), callback_data=PackageAck(item_id=item.item_id)
+            )
+            add_snooze_buttons(builder, t, MUTE_PACKAGES, item.item_id)
+            builder.adjust(1, 2)
+            done &= await self._queue(
+                outbox_keys.package_reminder(item.item_id, due.period, person.user_id),
+                person.user_id,
+                t.locale,
+                self._package_text(t, item, due),
+                builder.as_markup().model_dump(exclude_none=True),
+                due.at,
+                schedule,
+                group=item.working_group,
+            )
+        return done
+
+    async def _escalate_package(
+        self, item: WaitingInstruction, schedule: GroupSchedule, due: Due
+    ) -> bool:
+        done = True
+        for chat_id, locale in await review_chats(
+            self.uow, item.working_group, self.settings.admin_ids
+        ):
+            hold = await self._hold(chat_id, MUTE_ESCALATIONS) if chat_id > 0 else None
+            if hold is not None:
+                done &= hold == "muted"
+                continue
+            t = self.catalogs.translator(locale or self.settings.default_locale)
+            builder = InlineKeyboardBuilder()
+            builder.button(
+                text=t("reminders.open_package"),
+                callback_data=SubmissionView(action="card", submission_id=item.submission_id),
+            )
+            if chat_id > 0:
+                add_snooze_buttons(builder, t, MUTE_ESCALATIONS)
+            builder.adjust(1, 2)
+            done &= await self._queue(
+                outbox_keys.package_escalation(item.item_id, due.period, chat_id),
+                chat_id,
+                t.locale,
+                self._package_text(t, item, due),
+                builder.as_markup().model_dump(exclude_none=True),
+                due.at,
+                schedule,
+                group=item.working_group,
+            )
+        return done
+
+    async def _hold(self, user_id: int, kind: str, subject_id: int = 0) -> str | None:
+        """"muted" or "snoozed" when this person does not want this reminder now, else None.
+        A snoozed one-off reminder comes once the snooze is over; a muted one never does."""
+        member = await self.uow.members.by_user(user_id)
+        if member is None:
+            return None
+        if kind in await self.uow.reminders.muted(member.id):
+            return "muted"
+        for subject in dict.fromkeys((subject_id, 0)):
+            until = await self.uow.reminders.snoozed_until(member.id, kind, subject)
+            if until is not None and until > self.now:
+                return "snoozed"
+        return None
 
     async def _muted_user(self, user_id: int, kind: str) -> bool:
         member = await self.uow.members.by_user(user_id)
@@ -485,7 +634,19 @@ class ReminderRun:
         the hour one); its key makes it go once.
         """
         zone = self.settings.zone
-        for reminder in await meeting_service.reminders_due(self.uow, self.now, zone):
+        due = await meeting_service.reminders_due(self.uow, self.now, zone)
+        invited: dict[int, set[int]] = defaultdict(set)
+        for reminder in due:
+            invited[reminder.meeting.id].add(reminder.member.id)
+        # Those who muted meeting reminders, or snoozed this meeting's: one query a meeting.
+        held = {
+            meeting_id: await self.planner.held(members, MUTE_MEETINGS, meeting_id, self.now)
+            for meeting_id, members in invited.items()
+        }
+        for reminder in due:
+            meeting_id = reminder.meeting.id
+            if reminder.member.id in held[meeting_id]:
+                continue
             if await meeting_ui.queue_reminder(self.uow, self.catalogs, reminder, zone, self.now):
                 self.queued += 1
 

@@ -29,6 +29,9 @@ __all__ = [
     "MUTABLE",
     "MUTE_APPROVALS",
     "MUTE_DIGEST",
+    "MUTE_ESCALATIONS",
+    "MUTE_MEETINGS",
+    "MUTE_PACKAGES",
     "MUTE_TASKS",
     "SNOOZE_CHOICES",
     "Due",
@@ -42,6 +45,7 @@ __all__ = [
     "meeting_reminders",
     "monitoring_followups",
     "monitoring_periods",
+    "package_reminders",
     "parse_setting_clock",
     "snooze_until",
     "task_escalation_week",
@@ -84,6 +88,8 @@ class ReminderKind(enum.StrEnum):
     TASK_ESCALATION = "task_escalation"
     APPROVAL_WAITING = "approval_waiting"
     APPROVAL_ESCALATION = "approval_escalation"
+    PACKAGE_WAITING = "package_waiting"
+    PACKAGE_ESCALATION = "package_escalation"
     MEETING_INVITE = "meeting_invite"
     MEETING_EVENING = "meeting_evening"
     MEETING_HOUR = "meeting_hour"
@@ -369,6 +375,35 @@ def approval_reminders(
     return dues
 
 
+def package_reminders(
+    communicated_on: datetime.date,
+    today: datetime.date,
+    schedule: GroupSchedule,
+    calendar: HolidayCalendar,
+    zone: ZoneInfo = TEHRAN,
+) -> list[Due]:
+    """What is said about a support-package instruction no representative has acknowledged.
+
+    PACKAGE_WAITING to the agency's representatives once ``approval_days`` working days have
+    passed since it was communicated (period ``"after-N"``), PACKAGE_ESCALATION to the
+    province's secretariat after twice as many (``"after-2N"``). Working days, unlike the
+    approvals: an instruction reaches an office, and an office does not read it on a holiday.
+    Both stay in the answer afterwards; the outbox key makes each go once. ``at`` is the
+    group's morning of the day it fell due. Nothing on a day off.
+    """
+    if not calendar.is_working_day(today):
+        return []
+    dues: list[Due] = []
+    for kind, days in (
+        (ReminderKind.PACKAGE_WAITING, schedule.approval_days),
+        (ReminderKind.PACKAGE_ESCALATION, 2 * schedule.approval_days),
+    ):
+        falls_on = calendar.add_working_days(communicated_on, days)
+        if today >= falls_on:
+            dues.append(Due(kind, f"after-{days}", _local_moment(falls_on, schedule.morning, zone)))
+    return dues
+
+
 # --- meetings --------------------------------------------------------------------------------
 
 
@@ -494,7 +529,12 @@ def snooze_until(
 MUTE_TASKS = "tasks"
 MUTE_APPROVALS = "approvals"
 MUTE_DIGEST = "digest"
-MUTABLE = (MUTE_TASKS, MUTE_APPROVALS, MUTE_DIGEST)
+# Weekly overdue lists and unacknowledged packages, to the secretariat.
+MUTE_ESCALATIONS = "escalations"
+MUTE_MEETINGS = "meetings"
+# Reminders of a support-package instruction not yet acknowledged.
+MUTE_PACKAGES = "packages"
+MUTABLE = (MUTE_TASKS, MUTE_APPROVALS, MUTE_DIGEST, MUTE_ESCALATIONS, MUTE_MEETINGS, MUTE_PACKAGES)
 
 
 def parse_setting_clock(text: str) -> datetime.time:

@@ -15,14 +15,17 @@ from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.schedule import MUTE_TASKS
+from bot.domain.submissions import SubmissionKind, SubmissionStatus
 from bot.domain.tasks import CLOSED_STATUSES, TaskStatus
 from bot.storage.models import (
     ClusterRow,
     MemberMuteRow,
     MemberRow,
     OutboxRow,
+    PackageItemRow,
     PlannerMarkRow,
     SnoozeRow,
+    SubmissionRow,
     TaskAssigneeRow,
     TaskEventRow,
     TaskRow,
@@ -51,6 +54,20 @@ class DueAssignment:
     user_id: int
     locale: str
     working_group: str
+
+
+@dataclass(frozen=True)
+class WaitingInstruction:
+    """One agency's part of an approved support package that nobody has acknowledged."""
+
+    item_id: int
+    agency_code: str
+    action: str
+    submission_id: int
+    title: str
+    cluster_name: str
+    working_group: str
+    communicated_at: datetime.datetime
 
 
 @dataclass(frozen=True)
@@ -192,6 +209,60 @@ class ReminderQueries:
         first = (await self._session.execute(base.order_by(TaskRow.id).limit(limit))).scalars()
         return count, list(first)
 
+    # --- who does not want to hear now ------------------------------------------------------
+
+    async def held(
+        self, member_ids: Collection[int], kind: str, subject_id: int, now: datetime.datetime
+    ) -> set[int]:
+        """Of these members, those who muted `kind` or snoozed it (for this subject, or for
+        all with subject 0) until after `now`."""
+        found: set[int] = set()
+        for part in chunks(sorted(set(member_ids))):
+            muted = select(MemberMuteRow.member_id).where(
+                MemberMuteRow.member_id.in_(part), MemberMuteRow.kind == kind
+            )
+            snoozed = select(SnoozeRow.member_id).where(
+                SnoozeRow.member_id.in_(part),
+                SnoozeRow.kind == kind,
+                SnoozeRow.subject_id.in_(sorted({0, subject_id})),
+                SnoozeRow.until > now,
+            )
+            rows = await self._session.execute(muted.union(snoozed))
+            found.update(rows.scalars())
+        return found
+
+    # --- support packages ------------------------------------------------------------------
+
+    async def unacknowledged(
+        self, communicated_before: datetime.datetime
+    ) -> list[WaitingInstruction]:
+        """Instructions of approved support packages communicated before the moment and not
+        acknowledged yet; filtered in SQL, so those too recent cost nothing."""
+        rows = await self._session.execute(
+            select(
+                PackageItemRow.id,
+                PackageItemRow.agency_code,
+                PackageItemRow.action,
+                SubmissionRow.id,
+                SubmissionRow.title,
+                ClusterRow.name,
+                WorkingGroupRow.code,
+                SubmissionRow.decided_at,
+            )
+            .join(SubmissionRow, PackageItemRow.submission_id == SubmissionRow.id)
+            .join(ClusterRow, SubmissionRow.cluster_id == ClusterRow.id)
+            .join(WorkingGroupRow, ClusterRow.working_group_id == WorkingGroupRow.id)
+            .where(
+                SubmissionRow.kind == SubmissionKind.SUPPORT_PACKAGE.value,
+                SubmissionRow.status == SubmissionStatus.APPROVED.value,
+                SubmissionRow.decided_at.is_not(None),
+                SubmissionRow.decided_at <= communicated_before,
+                PackageItemRow.acknowledged_at.is_(None),
+            )
+            .order_by(PackageItemRow.id)
+        )
+        return [WaitingInstruction(*row) for row in rows.all()]
+
     # --- what changed since the morning ---------------------------------------------------
 
     async def latest_change(self) -> tuple[int, int]:
@@ -254,4 +325,4 @@ class ReminderQueries:
         return found
 
 
-__all__ = ["CHUNK", "DueAssignment", "Mark", "ReminderQueries", "chunks"]
+__all__ = ["CHUNK", "DueAssignment", "Mark", "ReminderQueries", "WaitingInstruction", "chunks"]
