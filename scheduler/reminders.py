@@ -264,8 +264,7 @@ class ReminderRun:
             return
         listed = {task_id for e in members.values() for task_id, _ in e.items[:MAX_LISTED]}
         tasks = {task.id: task for task in await self.uow.tasks.by_ids(listed)}
-        for entry in members.values():
-            await self._remind_member(entry, tasks)
+        await self._remind_members(list(members.values()), tasks)
 
     def _task_kind(self, group: str, due_on: datetime.date) -> ReminderKind | None:
         """What a task due on `due_on` is reminded as today (the domain's timing)."""
@@ -282,38 +281,62 @@ class ReminderRun:
                 return due.kind
         return None
 
-    async def _remind_member(self, entry: _MemberDues, tasks: dict[int, Task]) -> None:
+    def _member_reminder(self, entry: _MemberDues, tasks: dict[int, Task]) -> OutgoingMessage:
+        """One member's combined reminder of the day. The keyboard is written as the Bot
+        API's dict directly: aiogram's builder copies itself on every button, which at the
+        morning's thousands of reminders costs more than the database."""
         t = self.catalogs.translator(entry.locale)
-        schedule = await self.schedule(entry.working_group)
         listed = [(tasks[i], kind) for i, kind in entry.items[:MAX_LISTED] if i in tasks]
         # One message per member per day, however many tasks: a flood teaches people to mute.
         lines = [t("reminders.tasks_header", count=len(entry.items))]
-        builder = InlineKeyboardBuilder()
         for task, kind in listed:
             lines.append(t(f"reminder_kinds.{kind.value}") + " " + task_line(t, task, self.today))
         if len(entry.items) > MAX_LISTED:
             lines.append(t("reminders.and_more", count=len(entry.items) - MAX_LISTED))
-        for task, _ in listed[:MAX_TASK_BUTTONS]:
-            builder.button(
-                text=t.plain("tasks.open", code=task_label(t, task), title=task.title[:30]),
-                callback_data=TaskOpen(task_id=task.id),
-            )
-        for choice in ("tomorrow", "week"):
-            builder.button(
-                text=t(f"reminders.snooze_{choice}"),
-                callback_data=Snooze(kind=MUTE_TASKS, subject_id=0, choice=choice),
-            )
-        builder.adjust(*([1] * min(len(listed), MAX_TASK_BUTTONS)), 2)
-        await self._queue(
-            outbox_keys.task_reminders(entry.user_id, self.today),
-            entry.user_id,
-            t.locale,
-            t.join(lines),
-            builder.as_markup().model_dump(exclude_none=True),
-            self.morning(schedule),
-            schedule,
-            group=entry.working_group,
+        rows: list[list[dict[str, str]]] = [
+            [
+                {
+                    "text": t.plain("tasks.open", code=task_label(t, task), title=task.title[:30]),
+                    "callback_data": TaskOpen(task_id=task.id).pack(),
+                }
+            ]
+            for task, _ in listed[:MAX_TASK_BUTTONS]
+        ]
+        rows.append(
+            [
+                {
+                    "text": t(f"reminders.snooze_{choice}"),
+                    "callback_data": Snooze(kind=MUTE_TASKS, subject_id=0, choice=choice).pack(),
+                }
+                for choice in ("tomorrow", "week")
+            ]
         )
+        return OutgoingMessage(
+            key=outbox_keys.task_reminders(entry.user_id, self.today),
+            chat_id=entry.user_id,
+            text=t.join(lines),
+            locale=t.locale,
+            reply_markup={"inline_keyboard": rows},
+        )
+
+    async def _remind_members(self, entries: list[_MemberDues], tasks: dict[int, Task]) -> None:
+        """Queue the members' reminders in a few statements, each for the first moment its
+        group may be messaged today (none for a group that cannot be messaged today)."""
+        zone = self.settings.zone
+        moments: dict[str, datetime.datetime | None] = {}
+        batch: list[tuple[OutgoingMessage, datetime.datetime]] = []
+        for entry in entries:
+            group = entry.working_group
+            if group not in moments:
+                schedule = await self.schedule(group)
+                moment = timing.deliverable_at(self.now, schedule, self.calendar_of(group), zone)
+                due = self.morning(schedule) <= self.now
+                today = jalali.tehran_today(moment, zone) == self.today
+                moments[group] = moment if due and today else None
+            not_before = moments[group]
+            if not_before is not None:
+                batch.append((self._member_reminder(entry, tasks), not_before))
+        self.queued += await self.uow.outbox.enqueue_many(batch, self.now)
 
     async def _escalate(self, group: str) -> None:
         """Weekly, the secretary and the chair hear what is overdue in their group."""
@@ -436,8 +459,9 @@ class ReminderRun:
         shortest = min(
             [s.approval_days for s in self._schedules.values()] + [GroupSchedule().approval_days]
         )
-        # N working days are at least N calendar days: older instructions only, in SQL.
-        before = self.now - datetime.timedelta(days=shortest)
+        # N working days after the day it went out are N calendar days at least, so it went
+        # out more than N - 1 days ago: older instructions only, in SQL.
+        before = self.now - datetime.timedelta(days=shortest - 1)
         candidates = []
         for item in await self.planner.unacknowledged(before):
             schedule = await self.schedule(item.working_group)
