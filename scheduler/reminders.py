@@ -62,6 +62,8 @@ from bot.ui.tasks import TaskOpen, task_label, task_line
 MAX_LISTED = 15
 # Open buttons in a combined reminder.
 MAX_TASK_BUTTONS = 8
+# Members whose reminders are rendered and queued together on the morning pass.
+_MEMBER_BATCH = 500
 
 
 @dataclass
@@ -106,6 +108,7 @@ class ReminderRun:
         self._schedules: dict[str, GroupSchedule] = {}
         self._marks: dict[Mark, int | None] = {}
         self._new_marks: dict[Mark, int | None] = {}
+        self._lines: dict[tuple[int, str], str] = {}
         self.queued = 0
 
     @property
@@ -260,11 +263,14 @@ class ReminderRun:
                 for m, e in members.items()
                 if outbox_keys.task_reminders(e.user_id, self.today) not in queued
             }
-        if not members:
-            return
-        listed = {task_id for e in members.values() for task_id, _ in e.items[:MAX_LISTED]}
-        tasks = {task.id: task for task in await self.uow.tasks.by_ids(listed)}
-        await self._remind_members(list(members.values()), tasks)
+        entries = list(members.values())
+        # In batches of members: only one batch's tasks are in memory at a time.
+        for start in range(0, len(entries), _MEMBER_BATCH):
+            batch = entries[start : start + _MEMBER_BATCH]
+            listed = {task_id for e in batch for task_id, _ in e.items[:MAX_LISTED]}
+            tasks = {task.id: task for task in await self.uow.tasks.by_ids(listed)}
+            self._lines.clear()
+            await self._remind_members(batch, tasks)
 
     def _task_kind(self, group: str, due_on: datetime.date) -> ReminderKind | None:
         """What a task due on `due_on` is reminded as today (the domain's timing)."""
@@ -290,7 +296,11 @@ class ReminderRun:
         # One message per member per day, however many tasks: a flood teaches people to mute.
         lines = [t("reminders.tasks_header", count=len(entry.items))]
         for task, kind in listed:
-            lines.append(t(f"reminder_kinds.{kind.value}") + " " + task_line(t, task, self.today))
+            # A task with several assignees is rendered once per language.
+            line = self._lines.get((task.id, t.locale))
+            if line is None:
+                line = self._lines[(task.id, t.locale)] = task_line(t, task, self.today)
+            lines.append(t(f"reminder_kinds.{kind.value}") + " " + line)
         if len(entry.items) > MAX_LISTED:
             lines.append(t("reminders.and_more", count=len(entry.items) - MAX_LISTED))
         rows: list[list[dict[str, str]]] = [
