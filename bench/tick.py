@@ -1,6 +1,7 @@
-"""One process that measures the reminder pass as it is today (`App.tick`): the morning's pass
-that queues reminders, then a pass with nothing new. Prints JSON. The lead reruns this after
-the reminder-planning rewrite; `measure` is the hook the bench calls."""
+"""One process that measures the reminder pass (`App.tick`): a pass before the groups' morning
+(08:00, nothing due yet), the morning's pass that plans and queues the day's reminders
+(09:05), then a pass with nothing new (09:06), with the statements each runs. Prints JSON;
+`measure` is the hook the bench calls."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import json
 import resource
 import sys
 import time
+
+from sqlalchemy import event
 
 from bot.app import create_app
 from bot.config import Settings
@@ -21,15 +24,30 @@ async def measure(database_url: str, api_url: str, moment: datetime.datetime) ->
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, bot_token=TOKEN, bot_api_url=api_url, database_url=database_url
     )
-    app = create_app(settings, clock=lambda: moment)
+    # `moment` is 08:00 in Tehran, before the groups' morning (09:00) when reminders go.
+    passes = (
+        ("before_morning_pass", moment),
+        ("morning_pass", moment + datetime.timedelta(minutes=65)),
+        ("idle_pass", moment + datetime.timedelta(minutes=66)),
+    )
+    now = [moment]
+    app = create_app(settings, clock=lambda: now[0])
+    statements = [0]
+
+    def count(*_: object) -> None:
+        statements[0] += 1
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", count)
     result: dict[str, object] = {}
     try:
-        for name in ("morning_pass", "idle_pass"):
+        for name, at in passes:
+            now[0] = at
+            statements[0] = 0
             started = time.perf_counter()
             try:
                 queued = await app.tick(wait=False)
                 seconds = round(time.perf_counter() - started, 3)
-                result[name] = {"seconds": seconds, "queued": queued}
+                result[name] = {"seconds": seconds, "queued": queued, "statements": statements[0]}
             except Exception as error:  # the figure is the failure itself (e.g. PostgreSQL)
                 result[name] = {
                     "seconds": round(time.perf_counter() - started, 3),

@@ -26,24 +26,35 @@ from bot.domain import submissions as submission_rules
 from bot.domain import tasks as task_rules
 from bot.domain.members import MemberStatus, Role
 from bot.domain.reports import Preset, Ranked, ReportPeriod
-from bot.domain.schedule import MUTE_APPROVALS, MUTE_DIGEST, MUTE_TASKS, GroupSchedule, ReminderKind
+from bot.domain.schedule import (
+    MUTE_APPROVALS,
+    MUTE_DIGEST,
+    MUTE_ESCALATIONS,
+    MUTE_MEETINGS,
+    MUTE_PACKAGES,
+    MUTE_TASKS,
+    Due,
+    GroupSchedule,
+    ReminderKind,
+)
 from bot.domain.submissions import stage_group
-from bot.domain.tasks import Task
+from bot.domain.tasks import Task, TaskStatus
 from bot.domain.workdays import HolidayCalendar
 from bot.domain.working_groups import CENTRAL, WORKING_GROUPS
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, Translator
 from bot.services import meetings as meeting_service
 from bot.services import monitoring as monitoring_service
 from bot.services import reports as report_service
 from bot.services.calendar import GroupCalendars, group_calendars
 from bot.services.members import review_chats
 from bot.storage.outbox import OutgoingMessage
+from bot.storage.reminder_queries import Mark, ReminderQueries, WaitingInstruction
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as meeting_ui
 from bot.ui import monitoring as monitoring_ui
 from bot.ui import reports as report_ui
-from bot.ui.reminders import Snooze
-from bot.ui.submissions import SubmissionView, kind_name
+from bot.ui.reminders import Snooze, add_snooze_buttons
+from bot.ui.submissions import PackageAck, SubmissionView, kind_name
 from bot.ui.tasks import TaskOpen, task_label, task_line
 
 # A reminder lists this many items and says how many more there are: one message must stay
@@ -51,6 +62,8 @@ from bot.ui.tasks import TaskOpen, task_label, task_line
 MAX_LISTED = 15
 # Open buttons in a combined reminder.
 MAX_TASK_BUTTONS = 8
+# Members whose reminders are rendered and queued together on the morning pass.
+_MEMBER_BATCH = 500
 
 
 @dataclass
@@ -58,13 +71,29 @@ class _MemberDues:
     user_id: int
     locale: str
     working_group: str
-    items: list[tuple[Task, ReminderKind]] = field(default_factory=list)
-    # When today's reminders fall due: the group's morning.
-    at: datetime.datetime | None = None
+    items: list[tuple[int, ReminderKind]] = field(default_factory=list)
+
+
+# Marks of the planner (bot/storage/reminder_queries.py): "(kind, scope) done for period".
+_TASKS = "tasks"
+_TASK_EVENTS = "task-events"
+_TASK_ROWS = "task-rows"
+_MONITORING = "monitoring"
+_DIGEST = "digest"
+_APPROVAL = "approval"
+_PACKAGE = "package"
+_ALL = "*"
 
 
 class ReminderRun:
-    """One pass of the scheduler over the database, in one unit of work."""
+    """One pass of the scheduler over the database, in one unit of work.
+
+    The pass is planned, not recomputed: the task reminders of a group for a day are queued
+    once, at the group's morning, by one set-based query, and a mark says so; after that
+    only tasks created or changed since (task ids and task events above a watermark) are
+    looked at, for the members concerned. A pass with nothing new costs a few queries,
+    whatever the number of tasks.
+    """
 
     def __init__(
         self, uow: UnitOfWork, catalogs: Catalogs, settings: Settings, now: datetime.datetime
@@ -77,15 +106,36 @@ class ReminderRun:
         self._calendars = GroupCalendars([], {})
         self.today = jalali.tehran_today(now, settings.zone)
         self._schedules: dict[str, GroupSchedule] = {}
+        self._marks: dict[Mark, int | None] = {}
+        self._new_marks: dict[Mark, int | None] = {}
+        self._lines: dict[tuple[int, str], str] = {}
         self.queued = 0
+
+    @property
+    def planner(self) -> ReminderQueries:
+        return self.uow.reminders.planner
 
     def calendar_of(self, working_group: str | None) -> HolidayCalendar:
         return self._calendars.of(working_group)
 
     async def schedule(self, working_group: str) -> GroupSchedule:
         if working_group not in self._schedules:
-            self._schedules[working_group] = await self.uow.reminders.schedule_of(working_group)
+            self._schedules[working_group] = GroupSchedule()
         return self._schedules[working_group]
+
+    def _marked(self, kind: str, scope: str, period: str | None = None) -> bool:
+        mark = Mark(kind, scope, period or self.today.isoformat())
+        return mark in self._marks or mark in self._new_marks
+
+    def _mark(self, kind: str, scope: str, watermark: int | None = None, period: str = "") -> None:
+        self._new_marks[Mark(kind, scope, period or self.today.isoformat())] = watermark
+
+    def _deliverable_today(self, group: str, schedule: GroupSchedule) -> bool:
+        """Whether a message due now could still go out today (not a Friday, a holiday, the
+        quiet evening or a closed afternoon)."""
+        zone = self.settings.zone
+        moment = timing.deliverable_at(self.now, schedule, self.calendar_of(group), zone)
+        return jalali.tehran_today(moment, zone) == self.today
 
     async def _queue(
         self,
@@ -99,8 +149,9 @@ class ReminderRun:
         *,
         group: str | None = None,
         may_wait_days: bool = False,
-    ) -> None:
-        """Queue what is due by now, for the first moment the group may be messaged.
+    ) -> bool:
+        """Queue what is due by now, for the first moment the group may be messaged; True
+        when it is in the outbox now (queued here or before), False when held back.
 
         Nothing is built before it is due (a reminder built at midnight for the morning would
         still list a task finished at 8). A reminder that could only go out on a later day
@@ -109,16 +160,17 @@ class ReminderRun:
         flood. Only the weekly digest may wait for the next working morning.
         """
         if at > self.now:
-            return
+            return False
         zone = self.settings.zone
         not_before = timing.deliverable_at(self.now, schedule, self.calendar_of(group), zone)
         if not may_wait_days and jalali.tehran_today(not_before, zone) != self.today:
-            return
+            return False
         message = OutgoingMessage(
             key=key, chat_id=chat_id, text=text, locale=locale, reply_markup=markup
         )
         if await self.uow.outbox.enqueue(message, self.now, not_before=not_before):
             self.queued += 1
+        return True
 
     def morning(self, schedule: GroupSchedule) -> datetime.datetime:
         """Today at the group's morning hour, when news that is not urgent goes out."""
@@ -127,108 +179,216 @@ class ReminderRun:
 
     async def run(self) -> int:
         self._calendars = await group_calendars(self.uow, self.today)
+        self._schedules = await self.uow.reminders.all_schedules()
+        self._marks = await self.planner.marks([self.today.isoformat()])
         await self.tasks()
         await self.approvals()
+        await self.packages()
         await self.meetings()
         await self.digests()
         await self.monitoring()
+        await self.planner.set_marks(self._new_marks.items(), self.now)
         return self.queued
 
     # --- tasks ----------------------------------------------------------------------------
 
     async def tasks(self) -> None:
-        members: dict[int, _MemberDues] = {}
-        escalations: dict[str, list[Task]] = defaultdict(list)
-        for task in await self.uow.tasks.of_groups(None):
-            if task.due_on is None or task.status.is_closed:
+        """Plan each group's task reminders once, at its morning; then follow the changes."""
+        today = self.today.isoformat()
+        events = self._marks.get(Mark(_TASK_EVENTS, _ALL, today))
+        rows = self._marks.get(Mark(_TASK_ROWS, _ALL, today))
+        if events is None or rows is None:
+            # The day's first pass: what exists now is covered by the mornings still to come.
+            events, rows = await self.planner.latest_change()
+            self._mark(_TASK_EVENTS, _ALL, events)
+            self._mark(_TASK_ROWS, _ALL, rows)
+        planned = [g for g in WORKING_GROUPS if self._marked(_TASKS, g)]
+        members, new_events, new_rows = await self.planner.changed_assignees(
+            events, rows, planned
+        )
+        if (new_events, new_rows) != (events, rows):
+            self._mark(_TASK_EVENTS, _ALL, new_events)
+            self._mark(_TASK_ROWS, _ALL, new_rows)
+        if members:
+            await self._plan_tasks(planned, members)
+        due = []
+        for group in WORKING_GROUPS:
+            schedule = await self.schedule(group)
+            if group in planned or self.morning(schedule) > self.now:
                 continue
-            schedule = await self.schedule(task.working_group)
-            calendar = self.calendar_of(task.working_group)
-            dues = timing.task_reminders(
-                task.due_on, task.status, self.today, schedule, calendar, self.settings.zone
-            )
-            for due in dues:
-                if due.kind is ReminderKind.TASK_ESCALATION:
-                    escalations[task.working_group].append(task)
-                    continue
-                # Only those who have not reported done are reminded.
-                waiting = set(task_rules.still_due([a.state for a in task.assignees]))
-                for assignee in task.assignees:
-                    if assignee.member_id in waiting:
-                        entry = members.setdefault(
-                            assignee.member_id,
-                            _MemberDues(assignee.user_id, assignee.locale, task.working_group),
-                        )
-                        entry.items.append((task, due.kind))
-                        entry.at = due.at
-        for member_id, entry in members.items():
-            await self._remind_member(member_id, entry)
-        for group, overdue in escalations.items():
-            await self._escalate(group, overdue)
+            # Marked even when nothing can go out today: later passes today would find the
+            # same (a Friday, the quiet evening), and tomorrow has its own mark.
+            self._mark(_TASKS, group)
+            if self._deliverable_today(group, schedule):
+                due.append(group)
+        if due:
+            await self._plan_tasks(due, None)
+            for group in due:
+                await self._escalate(group)
 
-    async def _remind_member(self, member_id: int, entry: _MemberDues) -> None:
-        if entry.at is not None and entry.at > self.now:
-            return  # not the group's morning yet: nothing to look up or render
-        if MUTE_TASKS in await self.uow.reminders.muted(member_id):
-            return
-        until = await self.uow.reminders.snoozed_until(member_id, MUTE_TASKS, 0)
-        if until is not None and until > self.now:
-            return
+    async def _plan_tasks(self, groups: list[str], member_ids: set[int] | None) -> None:
+        """Queue today's combined reminder of every member owing a due task in `groups` (only
+        of `member_ids` when given, and only those without one yet today)."""
+        # Groups with the same calendar and lead days share one query.
+        buckets: dict[frozenset[datetime.date], list[str]] = defaultdict(list)
+        for group in groups:
+            schedule = await self.schedule(group)
+            calendar = self.calendar_of(group)
+            if not calendar.is_working_day(self.today):
+                continue
+            buckets[timing.task_reminder_dates(self.today, schedule, calendar)].append(group)
+        members: dict[int, _MemberDues] = {}
+        kinds: dict[tuple[str, datetime.date], ReminderKind | None] = {}
+        for dates, chosen in buckets.items():
+            found = await self.planner.due_assignments(
+                chosen, dates, self.today, self.now, sorted(member_ids) if member_ids else None
+            )
+            for row in found:
+                key = (row.working_group, row.due_on)
+                if key not in kinds:
+                    kinds[key] = self._task_kind(row.working_group, row.due_on)
+                kind = kinds[key]
+                if kind is None:
+                    continue
+                entry = members.setdefault(
+                    row.member_id, _MemberDues(row.user_id, row.locale, row.working_group)
+                )
+                entry.items.append((row.task_id, kind))
+        if member_ids is not None and members:
+            queued = await self.planner.queued_keys(
+                outbox_keys.task_reminders(e.user_id, self.today) for e in members.values()
+            )
+            members = {
+                m: e
+                for m, e in members.items()
+                if outbox_keys.task_reminders(e.user_id, self.today) not in queued
+            }
+        entries = list(members.values())
+        # In batches of members: only one batch's tasks are in memory at a time.
+        for start in range(0, len(entries), _MEMBER_BATCH):
+            batch = entries[start : start + _MEMBER_BATCH]
+            listed = {task_id for e in batch for task_id, _ in e.items[:MAX_LISTED]}
+            tasks = {task.id: task for task in await self.uow.tasks.by_ids(listed)}
+            self._lines.clear()
+            await self._remind_members(batch, tasks)
+
+    def _task_kind(self, group: str, due_on: datetime.date) -> ReminderKind | None:
+        """What a task due on `due_on` is reminded as today (the domain's timing)."""
+        dues = timing.task_reminders(
+            due_on,
+            TaskStatus.TODO,
+            self.today,
+            self._schedules.get(group, GroupSchedule()),
+            self.calendar_of(group),
+            self.settings.zone,
+        )
+        for due in dues:
+            if due.kind is not ReminderKind.TASK_ESCALATION:
+                return due.kind
+        return None
+
+    def _member_reminder(self, entry: _MemberDues, tasks: dict[int, Task]) -> OutgoingMessage:
+        """One member's combined reminder of the day. The keyboard is written as the Bot
+        API's dict directly: aiogram's builder copies itself on every button, which at the
+        morning's thousands of reminders costs more than the database."""
         t = self.catalogs.translator(entry.locale)
-        schedule = await self.schedule(entry.working_group)
+        listed = [(tasks[i], kind) for i, kind in entry.items[:MAX_LISTED] if i in tasks]
         # One message per member per day, however many tasks: a flood teaches people to mute.
         lines = [t("reminders.tasks_header", count=len(entry.items))]
-        builder = InlineKeyboardBuilder()
-        for task, kind in entry.items[:MAX_LISTED]:
-            lines.append(t(f"reminder_kinds.{kind.value}") + " " + task_line(t, task, self.today))
+        for task, kind in listed:
+            # A task with several assignees is rendered once per language.
+            line = self._lines.get((task.id, t.locale))
+            if line is None:
+                line = self._lines[(task.id, t.locale)] = task_line(t, task, self.today)
+            lines.append(t(f"reminder_kinds.{kind.value}") + " " + line)
         if len(entry.items) > MAX_LISTED:
             lines.append(t("reminders.and_more", count=len(entry.items) - MAX_LISTED))
-        for task, _ in entry.items[:MAX_TASK_BUTTONS]:
-            builder.button(
-                text=t.plain("tasks.open", code=task_label(t, task), title=task.title[:30]),
-                callback_data=TaskOpen(task_id=task.id),
-            )
-        for choice in ("tomorrow", "week"):
-            builder.button(
-                text=t(f"reminders.snooze_{choice}"),
-                callback_data=Snooze(kind=MUTE_TASKS, subject_id=0, choice=choice),
-            )
-        builder.adjust(*([1] * min(len(entry.items), MAX_TASK_BUTTONS)), 2)
-        await self._queue(
-            outbox_keys.task_reminders(entry.user_id, self.today),
-            entry.user_id,
-            t.locale,
-            t.join(lines),
-            builder.as_markup().model_dump(exclude_none=True),
-            entry.at or self.now,
-            schedule,
-            group=entry.working_group,
+        rows: list[list[dict[str, str]]] = [
+            [
+                {
+                    "text": t.plain("tasks.open", code=task_label(t, task), title=task.title[:30]),
+                    "callback_data": TaskOpen(task_id=task.id).pack(),
+                }
+            ]
+            for task, _ in listed[:MAX_TASK_BUTTONS]
+        ]
+        rows.append(
+            [
+                {
+                    "text": t(f"reminders.snooze_{choice}"),
+                    "callback_data": Snooze(kind=MUTE_TASKS, subject_id=0, choice=choice).pack(),
+                }
+                for choice in ("tomorrow", "week")
+            ]
+        )
+        return OutgoingMessage(
+            key=outbox_keys.task_reminders(entry.user_id, self.today),
+            chat_id=entry.user_id,
+            text=t.join(lines),
+            locale=t.locale,
+            reply_markup={"inline_keyboard": rows},
         )
 
-    async def _escalate(self, group: str, overdue: list[Task]) -> None:
+    async def _remind_members(self, entries: list[_MemberDues], tasks: dict[int, Task]) -> None:
+        """Queue the members' reminders in a few statements, each for the first moment its
+        group may be messaged today (none for a group that cannot be messaged today)."""
+        zone = self.settings.zone
+        moments: dict[str, datetime.datetime | None] = {}
+        batch: list[tuple[OutgoingMessage, datetime.datetime]] = []
+        for entry in entries:
+            group = entry.working_group
+            if group not in moments:
+                schedule = await self.schedule(group)
+                moment = timing.deliverable_at(self.now, schedule, self.calendar_of(group), zone)
+                due = self.morning(schedule) <= self.now
+                today = jalali.tehran_today(moment, zone) == self.today
+                moments[group] = moment if due and today else None
+            not_before = moments[group]
+            if not_before is not None:
+                batch.append((self._member_reminder(entry, tasks), not_before))
+        self.queued += await self.uow.outbox.enqueue_many(batch, self.now)
+
+    async def _escalate(self, group: str) -> None:
         """Weekly, the secretary and the chair hear what is overdue in their group."""
+        label = timing.task_escalation_week(self.today, self.calendar_of(group))
+        if label is None:
+            return
+        count, first = await self.planner.overdue(group, self.today, MAX_LISTED)
+        if not count:
+            return
+        overdue = await self.uow.tasks.by_ids(first)
         schedule = await self.schedule(group)
         recipients = await self.uow.members.with_role(group, Role.SECRETARY)
         recipients += await self.uow.members.with_role(group, Role.CHAIR)
         label = self.today.isoformat()
         for member in {m.user_id: m for m in recipients}.values():
+            if await self._hold(member.user_id, MUTE_ESCALATIONS):
+                continue
             t = self.catalogs.translator(member.locale)
+            builder = InlineKeyboardBuilder()
+            for task in overdue[:MAX_TASK_BUTTONS]:
+                builder.button(
+                    text=t.plain("tasks.open", code=task_label(t, task), title=task.title[:30]),
+                    callback_data=TaskOpen(task_id=task.id),
+                )
+            add_snooze_buttons(builder, t, MUTE_ESCALATIONS)
+            builder.adjust(*([1] * min(len(overdue), MAX_TASK_BUTTONS)), 2)
             lines = [
                 t(
                     "reminders.escalation_header",
                     group=t(f"working_groups.{group}"),
-                    count=len(overdue),
+                    count=count,
                 )
             ]
-            lines += [task_line(t, task, self.today) for task in overdue[:MAX_LISTED]]
-            if len(overdue) > MAX_LISTED:
-                lines.append(t("reminders.and_more", count=len(overdue) - MAX_LISTED))
+            lines += [task_line(t, task, self.today) for task in overdue]
+            if count > MAX_LISTED:
+                lines.append(t("reminders.and_more", count=count - MAX_LISTED))
             await self._queue(
                 outbox_keys.escalation(group, label, member.user_id),
                 member.user_id,
                 t.locale,
                 t.join(lines),
-                None,
+                builder.as_markup().model_dump(exclude_none=True),
                 self.morning(schedule),
                 schedule,
                 group=group,
@@ -237,45 +397,189 @@ class ReminderRun:
     # --- approvals ------------------------------------------------------------------------
 
     async def approvals(self) -> None:
+        """Each reminder about a waiting submission is settled once: a mark per submission,
+        version and period, so later passes skip it without looking up its reviewers."""
+        candidates = []
         for submission in await self.uow.submissions.in_review():
             group = stage_group(submission)
             schedule = await self.schedule(group)
             for due in timing.approval_reminders(submission.stage_opened_at, self.now, schedule):
-                if due.kind is ReminderKind.APPROVAL_WAITING:
-                    chats = await review_chats(self.uow, group, self.settings.admin_ids)
-                else:
-                    chairs = await self.uow.members.with_role(group, Role.CHAIR)
-                    chats = [(m.user_id, m.locale) for m in chairs] or [
-                        (admin, None) for admin in sorted(self.settings.admin_ids)
-                    ]
-                for chat_id, locale in chats:
-                    if chat_id > 0 and await self._muted_user(chat_id, MUTE_APPROVALS):
-                        continue
-                    t = self.catalogs.translator(locale or self.settings.default_locale)
-                    builder = InlineKeyboardBuilder()
-                    builder.button(
-                        text=t("reminders.open_submission"),
-                        callback_data=SubmissionView(action="card", submission_id=submission.id),
-                    )
-                    text = t(
-                        f"reminders.{due.kind.value}",
-                        kind=kind_name(t, submission.kind),
-                        title=submission.title,
-                        cluster=submission.cluster_name,
-                        days=submission_rules.waiting_days(submission.stage_opened_at, self.now),
-                    )
-                    await self._queue(
-                        outbox_keys.approval_reminder(
-                            submission.id, submission.version, due.period, chat_id
-                        ),
-                        chat_id,
-                        t.locale,
-                        text,
-                        builder.as_markup().model_dump(exclude_none=True),
-                        due.at,
-                        schedule,
-                        group=group,
-                    )
+                period = f"{submission.id}:v{submission.version}:{due.period}"
+                candidates.append((submission, group, schedule, due, period))
+        if not candidates:
+            return
+        settled = await self.planner.marks([c[4] for c in candidates])
+        for submission, group, schedule, due, period in candidates:
+            if Mark(_APPROVAL, _ALL, period) in settled:
+                continue
+            if due.at > self.now or not self._deliverable_today(group, schedule):
+                continue
+            if due.kind is ReminderKind.APPROVAL_WAITING:
+                chats = await review_chats(self.uow, group, self.settings.admin_ids)
+            else:
+                chairs = await self.uow.members.with_role(group, Role.CHAIR)
+                chats = [(m.user_id, m.locale) for m in chairs] or [
+                    (admin, None) for admin in sorted(self.settings.admin_ids)
+                ]
+            done = True
+            for chat_id, locale in chats:
+                hold = None
+                if chat_id > 0:
+                    hold = await self._hold(chat_id, MUTE_APPROVALS, submission.id)
+                if hold is not None:
+                    done &= hold == "muted"
+                    continue
+                t = self.catalogs.translator(locale or self.settings.default_locale)
+                builder = InlineKeyboardBuilder()
+                builder.button(
+                    text=t("reminders.open_submission"),
+                    callback_data=SubmissionView(action="card", submission_id=submission.id),
+                )
+                if chat_id > 0:
+                    add_snooze_buttons(builder, t, MUTE_APPROVALS, submission.id)
+                    builder.adjust(1, 2)
+                text = t(
+                    f"reminders.{due.kind.value}",
+                    kind=kind_name(t, submission.kind),
+                    title=submission.title,
+                    cluster=submission.cluster_name,
+                    days=submission_rules.waiting_days(submission.stage_opened_at, self.now),
+                )
+                done &= await self._queue(
+                    outbox_keys.approval_reminder(
+                        submission.id, submission.version, due.period, chat_id
+                    ),
+                    chat_id,
+                    t.locale,
+                    text,
+                    builder.as_markup().model_dump(exclude_none=True),
+                    due.at,
+                    schedule,
+                    group=group,
+                )
+            if done:
+                self._mark(_APPROVAL, _ALL, period=period)
+
+    # --- support-package instructions nobody acknowledged (F11) -----------------------------
+
+    async def packages(self) -> None:
+        """An instruction no representative acknowledged: after N working days (the group's
+        approval days) its representatives are reminded; after 2N the province's secretariat
+        hears of it. Each settles once (a mark per item and period)."""
+        shortest = min(
+            [s.approval_days for s in self._schedules.values()] + [GroupSchedule().approval_days]
+        )
+        # N working days after the day it went out are N calendar days at least, so it went
+        # out more than N - 1 days ago: older instructions only, in SQL.
+        before = self.now - datetime.timedelta(days=shortest - 1)
+        candidates = []
+        for item in await self.planner.unacknowledged(before):
+            schedule = await self.schedule(item.working_group)
+            calendar = self.calendar_of(item.working_group)
+            communicated_on = jalali.tehran_today(item.communicated_at, self.settings.zone)
+            for due in timing.package_reminders(
+                communicated_on, self.today, schedule, calendar, self.settings.zone
+            ):
+                candidates.append((item, schedule, due, f"{item.item_id}:{due.period}"))
+        if not candidates:
+            return
+        settled = await self.planner.marks([c[3] for c in candidates])
+        for item, schedule, due, period in candidates:
+            if Mark(_PACKAGE, _ALL, period) in settled:
+                continue
+            if due.at > self.now or not self._deliverable_today(item.working_group, schedule):
+                continue
+            if due.kind is ReminderKind.PACKAGE_WAITING:
+                done = await self._remind_representatives(item, schedule, due)
+            else:
+                done = await self._escalate_package(item, schedule, due)
+            if done:
+                self._mark(_PACKAGE, _ALL, period=period)
+
+    def _package_text(self, t: Translator, item: WaitingInstruction, due: Due) -> str:
+        return t(
+            f"reminders.{due.kind.value}",
+            title=item.title,
+            cluster=item.cluster_name,
+            agency=t(f"agencies.{item.agency_code}"),
+            action=item.action,
+            days=t.digits(due.period.removeprefix("after-")),
+        )
+
+    async def _remind_representatives(
+        self, item: WaitingInstruction, schedule: GroupSchedule, due: Due
+    ) -> bool:
+        groups = tuple(dict.fromkeys((item.working_group, CENTRAL)))
+        done = True
+        for person in await self.uow.members.representatives(item.agency_code, groups):
+            hold = await self._hold(person.user_id, MUTE_PACKAGES, item.item_id)
+            if hold is not None:
+                done &= hold == "muted"
+                continue
+            t = self.catalogs.translator(person.locale)
+            builder = InlineKeyboardBuilder()
+            builder.button(
+                text=t("package.acknowledge"), callback_data=PackageAck(item_id=item.item_id)
+            )
+            add_snooze_buttons(builder, t, MUTE_PACKAGES, item.item_id)
+            builder.adjust(1, 2)
+            done &= await self._queue(
+                outbox_keys.package_reminder(item.item_id, due.period, person.user_id),
+                person.user_id,
+                t.locale,
+                self._package_text(t, item, due),
+                builder.as_markup().model_dump(exclude_none=True),
+                due.at,
+                schedule,
+                group=item.working_group,
+            )
+        return done
+
+    async def _escalate_package(
+        self, item: WaitingInstruction, schedule: GroupSchedule, due: Due
+    ) -> bool:
+        done = True
+        for chat_id, locale in await review_chats(
+            self.uow, item.working_group, self.settings.admin_ids
+        ):
+            hold = await self._hold(chat_id, MUTE_ESCALATIONS) if chat_id > 0 else None
+            if hold is not None:
+                done &= hold == "muted"
+                continue
+            t = self.catalogs.translator(locale or self.settings.default_locale)
+            builder = InlineKeyboardBuilder()
+            builder.button(
+                text=t("reminders.open_package"),
+                callback_data=SubmissionView(action="card", submission_id=item.submission_id),
+            )
+            if chat_id > 0:
+                add_snooze_buttons(builder, t, MUTE_ESCALATIONS)
+            builder.adjust(1, 2)
+            done &= await self._queue(
+                outbox_keys.package_escalation(item.item_id, due.period, chat_id),
+                chat_id,
+                t.locale,
+                self._package_text(t, item, due),
+                builder.as_markup().model_dump(exclude_none=True),
+                due.at,
+                schedule,
+                group=item.working_group,
+            )
+        return done
+
+    async def _hold(self, user_id: int, kind: str, subject_id: int = 0) -> str | None:
+        """"muted" or "snoozed" when this person does not want this reminder now, else None.
+        A snoozed one-off reminder comes once the snooze is over; a muted one never does."""
+        member = await self.uow.members.by_user(user_id)
+        if member is None:
+            return None
+        if kind in await self.uow.reminders.muted(member.id):
+            return "muted"
+        for subject in dict.fromkeys((subject_id, 0)):
+            until = await self.uow.reminders.snoozed_until(member.id, kind, subject)
+            if until is not None and until > self.now:
+                return "snoozed"
+        return None
 
     async def _muted_user(self, user_id: int, kind: str) -> bool:
         member = await self.uow.members.by_user(user_id)
@@ -287,7 +591,24 @@ class ReminderRun:
         """KPI prompts on a period's first working day to each monitored cluster's CDA (to the
         secretary when the cluster has none); while the period's report is missing, a reminder
         on its 5th working day and an escalation to the secretary and the chair on the 10th."""
+        # Prompts and follow-ups fall on a few days of a period: on the others no cluster is
+        # loaded at all. On those days a cluster whose messages are settled is marked.
+        active: set[str] = set()
+        for group in WORKING_GROUPS:
+            schedule = await self.schedule(group)
+            calendar = self.calendar_of(group)
+            period = kpi_rules.current_period(self.today, schedule.monitoring)
+            if self.morning(schedule) > self.now or not self._deliverable_today(group, schedule):
+                continue
+            if timing.monitoring_periods(self.today, schedule, calendar) == period or (
+                timing.monitoring_followups(kpi_rules.period_start(period), self.today, calendar)
+            ):
+                active.add(group)
+        if not active:
+            return
         for cluster in await monitoring_service.monitoring_candidates(self.uow):
+            if cluster.working_group not in active or self._marked(_MONITORING, str(cluster.id)):
+                continue
             schedule = await self.schedule(cluster.working_group)
             period = kpi_rules.current_period(self.today, schedule.monitoring)
             calendar = self.calendar_of(cluster.working_group)
@@ -300,6 +621,7 @@ class ReminderRun:
             if not await monitoring_service.is_monitored(self.uow, cluster):
                 continue
             if await self.uow.kpis.get(cluster.id, period) is not None:
+                self._mark(_MONITORING, str(cluster.id))
                 continue
             cda = None
             if cluster.cda_member_id is not None:
@@ -313,6 +635,8 @@ class ReminderRun:
             else:
                 kind = "prompt" if prompt else "reminder"
                 recipients = [cda] if cda is not None else (secretaries or chairs)
+            # Nobody to tell yet (no secretary): looked at again when someone is.
+            settled = bool(recipients)
             for member in {m.user_id: m for m in recipients}.values():
                 t = self.catalogs.translator(member.locale)
                 personal = kind == "escalation" or cda is None
@@ -320,7 +644,7 @@ class ReminderRun:
                     kind, cluster.id, period, member.user_id if personal else None
                 )
                 markup = monitoring_ui.report_button(t, cluster.id, period)
-                await self._queue(
+                settled &= await self._queue(
                     key,
                     member.user_id,
                     t.locale,
@@ -330,6 +654,8 @@ class ReminderRun:
                     schedule,
                     group=cluster.working_group,
                 )
+            if settled:
+                self._mark(_MONITORING, str(cluster.id))
 
     # --- meetings ------------------------------------------------------------------------------
 
@@ -342,7 +668,19 @@ class ReminderRun:
         the hour one); its key makes it go once.
         """
         zone = self.settings.zone
-        for reminder in await meeting_service.reminders_due(self.uow, self.now, zone):
+        due = await meeting_service.reminders_due(self.uow, self.now, zone)
+        invited: dict[int, set[int]] = defaultdict(set)
+        for reminder in due:
+            invited[reminder.meeting.id].add(reminder.member.id)
+        # Those who muted meeting reminders, or snoozed this meeting's: one query a meeting.
+        held = {
+            meeting_id: await self.planner.held(members, MUTE_MEETINGS, meeting_id, self.now)
+            for meeting_id, members in invited.items()
+        }
+        for reminder in due:
+            meeting_id = reminder.meeting.id
+            if reminder.member.id in held[meeting_id]:
+                continue
             if await meeting_ui.queue_reminder(self.uow, self.catalogs, reminder, zone, self.now):
                 self.queued += 1
 
@@ -353,11 +691,12 @@ class ReminderRun:
         for group in WORKING_GROUPS:
             schedule = await self.schedule(group)
             period = timing.digest_due(self.now, schedule, self.settings.zone)
-            # Due all Saturday from the morning on: once queued, later runs skip the group
+            # Due all Saturday from the morning on: once settled, later runs skip the group
             # before loading anything.
-            if period is None or await self.uow.outbox.has_prefix(
-                outbox_keys.digest_prefix(group, period)
-            ):
+            if period is None or self._marked(_DIGEST, group):
+                continue
+            self._mark(_DIGEST, group)
+            if await self.uow.outbox.has_prefix(outbox_keys.digest_prefix(group, period)):
                 continue
             if await self.uow.members.in_group(group, MemberStatus.APPROVED):
                 due.append((group, period, schedule))

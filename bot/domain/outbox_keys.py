@@ -26,6 +26,16 @@ def approval_reminder(submission_id: int, version: int, period: str, chat_id: in
     return f"approval:{submission_id}:v{version}:{period}:{chat_id}"
 
 
+def package_reminder(item_id: int, period: str, user_id: int) -> str:
+    """An unacknowledged support-package instruction, to one of the agency's people."""
+    return f"package-waiting:{item_id}:{period}:{user_id}"
+
+
+def package_escalation(item_id: int, period: str, chat_id: int) -> str:
+    """The same instruction, still unacknowledged, to the province's secretariat."""
+    return f"package-escalation:{item_id}:{period}:{chat_id}"
+
+
 def digest(group: str, period: str, chat_id: int) -> str:
     return f"{digest_prefix(group, period)}{chat_id}"
 
@@ -54,9 +64,6 @@ def catch_up(chat_id: int, today: datetime.date) -> str:
 
 
 # Reminder keys by their first word: what `fold_stale_reminders` folds after downtime.
-REMINDER_PREFIXES = ("tasks:", "escalation:", "approval:", "digest:", "kpi-")
-
-
 def meeting_changed(
     meeting_id: int, change: str, at: datetime.datetime, content: str, chat_id: int
 ) -> str:
@@ -66,6 +73,15 @@ def meeting_changed(
     return f"meeting-{change}:{meeting_id}:{stamp}:{chat_id}"
 
 
+REMINDER_PREFIXES = (
+    "tasks:",
+    "escalation:",
+    "approval:",
+    "digest:",
+    "kpi-",
+    "package-waiting:",
+    "package-escalation:",
+)
 # Only the reminders before a meeting go stale; an invitation is still wanted late.
 MEETING_REMINDER_PREFIXES = ("meeting:meeting_evening:", "meeting:meeting_hour:")
 STALE_PREFIXES = (*REMINDER_PREFIXES, *MEETING_REMINDER_PREFIXES)

@@ -29,6 +29,9 @@ __all__ = [
     "MUTABLE",
     "MUTE_APPROVALS",
     "MUTE_DIGEST",
+    "MUTE_ESCALATIONS",
+    "MUTE_MEETINGS",
+    "MUTE_PACKAGES",
     "MUTE_TASKS",
     "SNOOZE_CHOICES",
     "Due",
@@ -42,8 +45,11 @@ __all__ = [
     "meeting_reminders",
     "monitoring_followups",
     "monitoring_periods",
+    "package_reminders",
     "parse_setting_clock",
     "snooze_until",
+    "task_escalation_week",
+    "task_reminder_dates",
     "task_reminders",
 ]
 
@@ -58,6 +64,8 @@ SNOOZE_CHOICES: frozenset[str] = frozenset({"tomorrow", "week"})
 # Longer than two months ahead a reminder is planning, not a reminder; a typo such as 300
 # would otherwise have the bot nag about a task nobody has thought about yet.
 _MAX_DAYS = 60
+# The longest run of days off a warning may be pulled forward over (Nowruz and its weekend).
+_DAYS_OFF_SLACK = 21
 
 # Python counts weekdays from Monday (0); the Iranian week starts on Saturday.
 _SATURDAY = 5
@@ -80,6 +88,8 @@ class ReminderKind(enum.StrEnum):
     TASK_ESCALATION = "task_escalation"
     APPROVAL_WAITING = "approval_waiting"
     APPROVAL_ESCALATION = "approval_escalation"
+    PACKAGE_WAITING = "package_waiting"
+    PACKAGE_ESCALATION = "package_escalation"
     MEETING_INVITE = "meeting_invite"
     MEETING_EVENING = "meeting_evening"
     MEETING_HOUR = "meeting_hour"
@@ -303,6 +313,39 @@ def task_reminders(
     return dues
 
 
+def task_reminder_dates(
+    today: datetime.date, schedule: GroupSchedule, calendar: HolidayCalendar
+) -> frozenset[datetime.date]:
+    """The due dates, from today on, that :func:`task_reminders` warns about or calls due today.
+
+    The inverse of :func:`task_reminders`, so that the planner asks the database for the open
+    tasks due on these few days (and for those due before today: overdue) instead of asking
+    every task. Found by asking :func:`task_reminders` itself over a bounded window, so the two
+    cannot disagree: a lead is at most ``_MAX_DAYS`` and a run of days off (Nowruz) only pulls
+    a warning earlier, never later. Empty on a day off.
+    """
+    if not calendar.is_working_day(today):
+        return frozenset()
+    window = max(schedule.reminder_days) + _DAYS_OFF_SLACK
+    found = set()
+    for offset in range(window + 1):
+        due_on = today + datetime.timedelta(days=offset)
+        dues = task_reminders(due_on, TaskStatus.TODO, today, schedule, calendar)
+        if any(d.kind in (ReminderKind.TASK_BEFORE, ReminderKind.TASK_DUE) for d in dues):
+            found.add(due_on)
+    return frozenset(found)
+
+
+def task_escalation_week(today: datetime.date, calendar: HolidayCalendar) -> str | None:
+    """The week whose overdue tasks go to the secretary and the chair today, or None: the
+    TASK_ESCALATION of :func:`task_reminders`, asked once per group instead of per task."""
+    if not calendar.is_working_day(today):
+        return None
+    if today != _first_working_day_of_week(today, calendar):
+        return None
+    return _week_label(today)
+
+
 # --- approvals -------------------------------------------------------------------------------
 
 
@@ -329,6 +372,35 @@ def approval_reminders(
         if waited >= days:
             at = (opened_at + datetime.timedelta(days=days)).astimezone(UTC)
             dues.append(Due(kind, f"after-{days}", at))
+    return dues
+
+
+def package_reminders(
+    communicated_on: datetime.date,
+    today: datetime.date,
+    schedule: GroupSchedule,
+    calendar: HolidayCalendar,
+    zone: ZoneInfo = TEHRAN,
+) -> list[Due]:
+    """What is said about a support-package instruction no representative has acknowledged.
+
+    PACKAGE_WAITING to the agency's representatives once ``approval_days`` working days have
+    passed since it was communicated (period ``"after-N"``), PACKAGE_ESCALATION to the
+    province's secretariat after twice as many (``"after-2N"``). Working days, unlike the
+    approvals: an instruction reaches an office, and an office does not read it on a holiday.
+    Both stay in the answer afterwards; the outbox key makes each go once. ``at`` is the
+    group's morning of the day it fell due. Nothing on a day off.
+    """
+    if not calendar.is_working_day(today):
+        return []
+    dues: list[Due] = []
+    for kind, days in (
+        (ReminderKind.PACKAGE_WAITING, schedule.approval_days),
+        (ReminderKind.PACKAGE_ESCALATION, 2 * schedule.approval_days),
+    ):
+        falls_on = calendar.add_working_days(communicated_on, days)
+        if today >= falls_on:
+            dues.append(Due(kind, f"after-{days}", _local_moment(falls_on, schedule.morning, zone)))
     return dues
 
 
@@ -457,7 +529,12 @@ def snooze_until(
 MUTE_TASKS = "tasks"
 MUTE_APPROVALS = "approvals"
 MUTE_DIGEST = "digest"
-MUTABLE = (MUTE_TASKS, MUTE_APPROVALS, MUTE_DIGEST)
+# Weekly overdue lists and unacknowledged packages, to the secretariat.
+MUTE_ESCALATIONS = "escalations"
+MUTE_MEETINGS = "meetings"
+# Reminders of a support-package instruction not yet acknowledged.
+MUTE_PACKAGES = "packages"
+MUTABLE = (MUTE_TASKS, MUTE_APPROVALS, MUTE_DIGEST, MUTE_ESCALATIONS, MUTE_MEETINGS, MUTE_PACKAGES)
 
 
 def parse_setting_clock(text: str) -> datetime.time:

@@ -442,6 +442,23 @@ class SnoozeRow(Base):
     until: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
 
 
+class PlannerMarkRow(Base):
+    """What the reminder planner has already done: "(kind, scope) planned for period".
+
+    A pass reads the marks of today first and skips what they cover, so a pass with nothing
+    new costs a few queries whatever the number of tasks. `watermark` is, for the incremental
+    marks, the last task event (or task) id already looked at.
+    """
+
+    __tablename__ = "planner_marks"
+
+    period: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    watermark: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
 class MeetingRow(Base):
     __tablename__ = "meetings"
 

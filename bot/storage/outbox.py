@@ -104,6 +104,41 @@ class OutboxRepository:
         self.queued += stored
         return stored
 
+    async def enqueue_many(
+        self, messages: list[tuple[OutgoingMessage, datetime.datetime]], now: datetime.datetime
+    ) -> int:
+        """Store many new messages (each with its `not_before`) in a few statements; keys
+        already there are skipped. Returns how many were stored. For the morning's reminders:
+        thousands of single inserts cost seconds."""
+        stored = 0
+        for start in range(0, len(messages), 500):
+            rows = [
+                {
+                    "dedupe_key": message.key,
+                    "chat_id": message.chat_id,
+                    "method": "edit" if message.is_edit else "send",
+                    "text": message.text,
+                    "reply_markup": message.reply_markup,
+                    "edit_message_id": message.edit_message_id,
+                    "card_subject": message.card_subject,
+                    "card_subject_id": message.card_subject_id,
+                    "locale": message.locale,
+                    "created_at": now,
+                    "not_before": not_before,
+                    "attempts": 0,
+                }
+                for message, not_before in messages[start : start + 500]
+            ]
+            statement = (
+                self._insert()(OutboxRow)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(OutboxRow.id)
+            )
+            stored += len((await self._session.execute(statement)).all())
+        self.queued += stored
+        return stored
+
     def _insert(self) -> Any:
         return upsert_insert(self._session)
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.schedule import GroupSchedule
 from bot.storage.models import GroupSettingsRow, MemberMuteRow, SnoozeRow, WorkingGroupRow
+from bot.storage.reminder_queries import ReminderQueries
 
 
 def _time(text: str) -> datetime.time:
@@ -16,9 +17,34 @@ def _time(text: str) -> datetime.time:
     return datetime.time(int(hour), int(minute))
 
 
+def _schedule(row: GroupSettingsRow) -> GroupSchedule:
+    return GroupSchedule(
+        reminder_days=tuple(row.reminder_days),
+        quiet_start=_time(row.quiet_start),
+        quiet_end=_time(row.quiet_end),
+        morning=_time(row.morning),
+        approval_days=row.approval_days,
+        monitoring=row.monitoring,
+    )
+
+
 class ReminderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    @property
+    def planner(self) -> ReminderQueries:
+        """The planner's set-based queries, on the same session."""
+        return ReminderQueries(self._session)
+
+    async def all_schedules(self) -> dict[str, GroupSchedule]:
+        """Every group's own timing, in one query; groups absent here use the defaults."""
+        rows = await self._session.execute(
+            select(GroupSettingsRow, WorkingGroupRow.code).join(
+                WorkingGroupRow, GroupSettingsRow.working_group_id == WorkingGroupRow.id
+            )
+        )
+        return {code: _schedule(row) for row, code in rows.all()}
 
     async def schedule_of(self, working_group: str) -> GroupSchedule:
         row = (
@@ -30,14 +56,7 @@ class ReminderRepository:
         ).scalar_one_or_none()
         if row is None:
             return GroupSchedule()
-        return GroupSchedule(
-            reminder_days=tuple(row.reminder_days),
-            quiet_start=_time(row.quiet_start),
-            quiet_end=_time(row.quiet_end),
-            morning=_time(row.morning),
-            approval_days=row.approval_days,
-            monitoring=row.monitoring,
-        )
+        return _schedule(row)
 
     async def set_schedule(self, working_group_id: int, schedule: GroupSchedule) -> None:
         row = await self._session.get(GroupSettingsRow, working_group_id)

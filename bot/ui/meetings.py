@@ -16,11 +16,12 @@ from bot.domain import jalali, outbox_keys
 from bot.domain import meetings as rules
 from bot.domain.clusters import Cluster
 from bot.domain.meetings import Answer, Decision, Meeting, Reply
-from bot.domain.schedule import ReminderKind
+from bot.domain.schedule import MUTE_MEETINGS, ReminderKind
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services.meetings import ChangeOutcome, Invitation, MeetingReminder, MeetingReplies
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
+from bot.ui.reminders import with_snooze
 
 # Buttons that turn decisions into tasks, at most, under one summary.
 MAX_DECISION_BUTTONS = 20
@@ -343,7 +344,9 @@ async def queue_reminder(
         chat_id=member.user_id,
         text=text,
         locale=t.locale,
-        reply_markup=reply_keyboard(t, meeting.id).model_dump(exclude_none=True),
+        # Snoozable like every reminder (MUTE_MEETINGS, this meeting only).
+        reply_markup=with_snooze(t, reply_keyboard(t, meeting.id), MUTE_MEETINGS, meeting.id)
+        .model_dump(exclude_none=True),
     )
     return await uow.outbox.enqueue(message, now)
 

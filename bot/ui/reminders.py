@@ -49,3 +49,25 @@ def settings_text(t: Translator, group: str, schedule: GroupSchedule) -> str:
         + "\n\n"
         + t("reminders.usage")
     )
+
+
+def add_snooze_buttons(
+    builder: InlineKeyboardBuilder, t: Translator, kind: str, subject_id: int = 0
+) -> None:
+    """"Not now" on any reminder: until the next working morning, or for a week."""
+    for choice in ("tomorrow", "week"):
+        builder.button(
+            text=t(f"reminders.snooze_{choice}"),
+            callback_data=Snooze(kind=kind, subject_id=subject_id, choice=choice),
+        )
+
+
+def with_snooze(
+    t: Translator, markup: InlineKeyboardMarkup, kind: str, subject_id: int = 0
+) -> InlineKeyboardMarkup:
+    """A reminder's own buttons, then a row of snooze buttons."""
+    builder = InlineKeyboardBuilder.from_markup(markup)
+    row = InlineKeyboardBuilder()
+    add_snooze_buttons(row, t, kind, subject_id)
+    builder.row(*row.buttons)
+    return builder.as_markup()

@@ -87,7 +87,8 @@ async def test_muting_a_kind_twice_hears_it_again(world: World) -> None:
         await uow.commit()
     async with world.uow() as uow:
         muted = await service.muted(uow, ali)
-        unknown = await service.toggle_mute(uow, ali, "meetings")
+        # Meeting reminders became a kind one may mute (issue 10); this one is still unknown.
+        unknown = await service.toggle_mute(uow, ali, "horoscopes")
         stranger = await service.muted(uow, superuser())
 
     assert first == {MUTE_DIGEST}

@@ -1,7 +1,7 @@
 """People: invitation links and agency changes waiting for the secretariat.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-01 22:20:00
 """
 

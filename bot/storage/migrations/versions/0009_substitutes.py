@@ -1,7 +1,7 @@
 """Substitutes: who stands in for an absent secretary or chair, and decisions taken for them.
 
-Revision ID: 0011_substitutes
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 22:40:00.000000
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_substitutes"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,173 @@
+"""The reminder pass is planned, not recomputed: a group's task reminders are queued once at
+its morning, later passes look only at what changed, and a pass with nothing new costs the
+same few statements whatever the number of tasks.
+
+The clock starts on Monday 1405/09/02 (2026-11-23) at 10:00 Tehran time; the pass is called
+directly (as the scheduler's job does), so nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import event, func, insert, select
+
+from bot.domain.members import MemberStatus, Role
+from bot.domain.tasks import TaskStatus
+from bot.storage.models import MemberRow, OutboxRow, TaskAssigneeRow, TaskRow, WorkingGroupRow
+from scheduler.reminders import run_reminders
+from tests.conftest import ALI, SARA, Clock, RunningBot, given_member
+from tests.e2e.helpers import LEILA, given_cluster, new_task, tehran
+
+MONDAY = datetime.date(2026, 11, 23)
+
+
+def reminders_to(bot: RunningBot, user_id: int) -> list[str]:
+    return [m.plain() for m in bot.api.messages_to(user_id) if "یادآوری وظایف" in m.plain()]
+
+
+async def a_pass(bot: RunningBot, clock: Clock, seen: list[str] | None = None) -> int:
+    """One scheduler pass, in its own transaction, without delivering; the statements it
+    runs on its connection go to `seen` (the outbox sender's, on other connections, don't)."""
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if seen is not None:
+            seen.append(statement)
+
+    async with bot.uow() as uow:
+        connection = (await uow.reminders._session.connection()).sync_connection
+        assert connection is not None
+        event.listen(connection, "before_cursor_execute", count)
+        try:
+            queued = await run_reminders(uow, bot.app.catalogs, bot.app.settings, clock())
+            await uow.commit()
+        finally:
+            event.remove(connection, "before_cursor_execute", count)
+    return queued
+
+
+async def given_open_tasks(
+    bot: RunningBot, cluster_id: int, count: int, members: int, first_user_id: int = 500_000
+) -> list[int]:
+    """`count` open tasks of the cluster spread over `members` new Tehran members, seeded by
+    set-based inserts: a third overdue, a third due tomorrow, a third far ahead. Returns the
+    members' user ids."""
+    now = bot.app.clock()
+    async with bot.uow() as uow:
+        session = uow.reminders._session
+        tehran_group = select(WorkingGroupRow.id).where(WorkingGroupRow.code == "tehran")
+        group_id = (await session.execute(tehran_group)).scalar_one()
+        first_member = (await session.execute(select(func.max(MemberRow.id)))).scalar() or 0
+        first_task = (await session.execute(select(func.max(TaskRow.id)))).scalar() or 0
+        user_ids = [first_user_id + i for i in range(members)]
+        await session.execute(
+            insert(MemberRow),
+            [
+                dict(
+                    id=first_member + 1 + i, platform="telegram", user_id=user_id,
+                    full_name=f"Member {i}", agency_code="banks", working_group_id=group_id,
+                    locale="fa", role=Role.MEMBER.value, status=MemberStatus.APPROVED.value,
+                    applied_at=now,
+                )
+                for i, user_id in enumerate(user_ids)
+            ],
+        )  # fmt: skip
+        due_dates = (
+            MONDAY - datetime.timedelta(days=10),
+            MONDAY + datetime.timedelta(days=1),
+            MONDAY + datetime.timedelta(days=40),
+        )
+        await session.execute(
+            insert(TaskRow),
+            [
+                dict(
+                    id=first_task + 1 + i, title=f"Task {i}", cluster_id=cluster_id,
+                    due_on=due_dates[i % 3], status=TaskStatus.TODO.value, needs_assignee=False,
+                    created_at=now, created_by_user_id=0, version=1,
+                )
+                for i in range(count)
+            ],
+        )  # fmt: skip
+        await session.execute(
+            insert(TaskAssigneeRow),
+            [
+                dict(
+                    task_id=first_task + 1 + i, member_id=first_member + 1 + i % members,
+                    agency_code="banks", status=TaskStatus.TODO.value, progress=0, updated_at=now,
+                )
+                for i in range(count)
+            ],
+        )  # fmt: skip
+        await uow.commit()
+    return user_ids
+
+
+async def test_an_idle_pass_costs_the_same_few_statements_whatever_the_number_of_tasks(
+    bot: RunningBot, clock: Clock
+) -> None:
+    cluster = await given_cluster(bot, "خوشه مبلمان تهران")
+    await given_open_tasks(bot, cluster.id, 30, 10)
+    tehran(clock, 2, 9, 5)
+    assert await a_pass(bot, clock) == 10  # the morning: one combined reminder per member
+    tehran(clock, 2, 9, 6)
+    small: list[str] = []
+    assert await a_pass(bot, clock, small) == 0
+
+    # Thirty times as many tasks, and the next morning planned like the first.
+    await given_open_tasks(bot, cluster.id, 900, 10, first_user_id=600_000)
+    tehran(clock, 3, 9, 5)
+    assert await a_pass(bot, clock) == 20
+    tehran(clock, 3, 9, 6)
+    large: list[str] = []
+    assert await a_pass(bot, clock, large) == 0
+
+    assert len(large) == len(small)
+    assert len(small) <= 12, small
+
+
+async def test_a_task_created_after_the_morning_is_reminded_the_same_day_once(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
+    await given_member(bot, ALI, "tehran", name="علی کریمی")
+    await given_member(bot, LEILA, "tehran", name="لیلا احمدی")
+    await given_cluster(bot, "خوشه مبلمان تهران")
+    await new_task(bot, "تهیه گزارش", "۱۴۰۵/۰۹/۰۳", "لیلا احمدی")  # due tomorrow
+    tehran(clock, 2, 9, 5)
+    await bot.app.tick()
+    assert len(reminders_to(bot, LEILA.id)) == 1 and reminders_to(bot, ALI.id) == []
+
+    tehran(clock, 2, 11, 0)
+    await new_task(bot, "تماس با بانک", "۱۴۰۵/۰۹/۰۳", "علی کریمی")
+    await bot.app.tick()
+    await bot.app.tick()
+
+    sent = reminders_to(bot, ALI.id)
+    assert len(sent) == 1 and "⏰ نزدیک مهلت: #۲ — تماس با بانک" in sent[0]
+    # Leila had today's reminder already: one a day, however the day goes.
+    assert len(reminders_to(bot, LEILA.id)) == 1
+
+    tehran(clock, 3, 9, 5)  # the next morning both hear of their due day
+    await bot.app.tick()
+    assert len(reminders_to(bot, ALI.id)) == 2 and len(reminders_to(bot, LEILA.id)) == 2
+
+
+async def test_forty_thousand_open_tasks_are_reminded_without_error(
+    bot: RunningBot, clock: Clock
+) -> None:
+    cluster = await given_cluster(bot, "خوشه مبلمان تهران")
+    user_ids = await given_open_tasks(bot, cluster.id, 40_000, 400)
+    tehran(clock, 2, 9, 5)
+
+    assert await a_pass(bot, clock) == 400
+    async with bot.uow() as uow:
+        texts = (
+            await uow.reminders._session.execute(
+                select(OutboxRow.text).where(OutboxRow.chat_id == user_ids[0])
+            )
+        ).scalars()
+        text = next(iter(texts))
+    # Member 0 owes tasks 0, 400, 800...: 100 of them, two thirds due now.
+    assert "(۶۷ مورد)" in text and "مورد دیگر" in text
+    tehran(clock, 2, 9, 6)
+    assert await a_pass(bot, clock) == 0
