@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -204,8 +205,14 @@ def from_jalali(year: int, month: int, day: int) -> datetime.date:
 def jalali_parts(d: datetime.date) -> tuple[int, int, int]:
     """(year, month, day) of a Gregorian date in the Jalali calendar."""
     # A datetime is also a date; its time part must not leak into the result.
-    plain = datetime.date(d.year, d.month, d.day)
-    j = jdatetime.date.fromgregorian(date=plain)
+    return _jalali_parts(d.year, d.month, d.day)
+
+
+# A morning's reminders render tens of thousands of due dates, most of them the same few
+# hundred days; jdatetime's conversion (and its locale look-up) is the dearest part of a line.
+@functools.lru_cache(maxsize=8192)
+def _jalali_parts(year: int, month: int, day: int) -> tuple[int, int, int]:
+    j = jdatetime.date.fromgregorian(date=datetime.date(year, month, day))
     return j.year, j.month, j.day
 
 

@@ -1,7 +1,7 @@
 """The calendar: declared closures, and each working group's Thursday.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 21:40:00.000000
 """
 
