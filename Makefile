@@ -30,6 +30,7 @@ test-fast: $(STAMP)
 # National-size benchmark (bench/run.py): BENCH_SIZES=10000,100000 BENCH_BACKENDS=sqlite
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.reports
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -45,7 +45,7 @@ VISITOR_IDS = 30_000_000
 # A Monday in Azar 1405, 09:05 in Tehran: just past the groups' default morning (09:00), when
 # the day's reminders are due.
 MORNING = datetime.datetime(2026, 11, 23, 5, 35, tzinfo=datetime.UTC)
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_h8"
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 class Replies:
