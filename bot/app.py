@@ -197,9 +197,16 @@ class App:
                 await web.cleanup()
             await self._stop_background(scheduler, outbox)
 
-    async def run_webhook(self, *, with_scheduler: bool = True) -> None:
-        """Serve the webhook until SIGTERM/SIGINT: the server stops taking updates, those in
-        hand finish (aiohttp waits for running requests), the outbox hands back its claims."""
+    async def run_webhook(
+        self,
+        *,
+        with_scheduler: bool = True,
+        handle_signals: bool = True,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        """Serve the webhook until SIGTERM/SIGINT (or `stop` is set): the server stops taking
+        updates, those in hand finish (aiohttp waits for running requests), the outbox hands
+        back its claims."""
         assert self.settings.webhook_url and self.settings.webhook_secret
         endpoint = self.profile.webhook(
             self.settings.webhook_url, self.settings.webhook_secret.get_secret_value()
@@ -212,9 +219,10 @@ class App:
         scheduler = build_scheduler(self.settings.zone, self.reminders_job, self.votes_job)
         if with_scheduler:
             scheduler.start()
-        stop = asyncio.Event()
+        stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+        for sig in signals:
             loop.add_signal_handler(sig, stop.set)
         web = await start_server(self, route)
         try:
@@ -229,7 +237,7 @@ class App:
             await stop.wait()
             log.info("stopping: no new updates, finishing those in hand")
         finally:
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in signals:
                 loop.remove_signal_handler(sig)
             route.accepting = False
             await web.cleanup()

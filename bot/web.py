@@ -106,12 +106,12 @@ class WebhookRoute:
 
     def __init__(self, app: App, endpoint: WebhookEndpoint, ledger: UpdateLedger) -> None:
         self._app = app
-        self._endpoint = endpoint
+        self.endpoint = endpoint
         self._ledger = ledger
         self.accepting = True
 
-    async def __call__(self, request: web.Request) -> web.Response:
-        if not self._endpoint.is_authentic(request.path, dict(request.headers)):
+    async def handle(self, request: web.Request) -> web.Response:
+        if not self.endpoint.is_authentic(request.path, dict(request.headers)):
             # Nothing is read or handled: whoever it is learns only that the secret is wrong.
             return web.Response(status=401)
         if not self.accepting:
@@ -177,7 +177,13 @@ def build_web_app(app: App, route: WebhookRoute | None) -> web.Application:
 
     web_app.router.add_get("/healthz", healthz)
     if route is not None:
-        web_app.router.add_post(route._endpoint.path, route)
+        endpoint = route.endpoint
+        path = endpoint.path
+        if endpoint.path_secret is not None:
+            # Bale: any last segment reaches the route, so a wrong secret is told 401 (as on
+            # Telegram), not 404; is_authentic compares it.
+            path = path.removesuffix(endpoint.path_secret) + "{secret}"
+        web_app.router.add_post(path, route.handle)
     return web_app
 
 

@@ -38,13 +38,16 @@ class WebhookDelivery:
     api: FakeBotAPI
     targets: Sequence[str]  # e.g. ["http://127.0.0.1:8081", "http://127.0.0.1:8082"]
     retry_pause: float = 0.05
+    # False: nothing is posted unless the test calls post().
+    automatic: bool = True
     attempts: list[Attempt] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
     _http: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        self._task = asyncio.create_task(self._run())
+        if self.automatic:
+            self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
         if self._task is not None:
