@@ -217,7 +217,6 @@ async def test_a_mornings_reminders_go_out_once_when_both_processes_run_the_pass
     # module singletons, so it is built once the first has handled its updates).
     second = create_app(settings, clock=clock, sleep=dont_sleep)
     try:
-
         # While one process holds the pass's lock, the other's pass does nothing.
         async with db.session_factory(second.engine)() as session, session.begin():
             await session.execute(
@@ -239,3 +238,4 @@ async def test_a_mornings_reminders_go_out_once_when_both_processes_run_the_pass
 
 def reminders(api: FakeBotAPI, user_id: int) -> list[str]:
     return [m.plain() for m in api.messages_to(user_id) if "یادآوری وظایف" in m.plain()]
+
