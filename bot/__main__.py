@@ -10,7 +10,7 @@ import datetime
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import BotMode, ConfigError, Settings, load_settings
 from bot.domain.templates import Template, TemplateError, parse_template
 from bot.logs import setup_logging
 
@@ -41,7 +41,10 @@ async def _run(settings: Settings) -> None:
     app = create_app(settings)
     try:
         await app.prepare()
-        await app.run_polling()
+        if settings.bot_mode is BotMode.WEBHOOK:
+            await app.run_webhook()
+        else:
+            await app.run_polling()
     finally:
         await app.close()
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+import signal
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -19,7 +21,7 @@ from aiogram.types import ErrorEvent
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import Settings
+from bot.config import BotMode, Settings
 from bot.domain import jalali
 from bot.domain.members import MENU_COMMANDS
 from bot.handlers import (
@@ -55,11 +57,25 @@ from bot.ratelimit import Limit, RateLimiter
 from bot.session import PacedSession
 from bot.storage import db
 from bot.storage.fsm import DatabaseStorage
-from bot.storage.uow import UnitOfWork
+from bot.storage.locks import try_job_lock
+from bot.storage.uow import UnitOfWork, current_session
 from bot.ui.members import check_reviewers_at_start
 from bot.ui.menus import CommandMenus
+from bot.web import (
+    HANDLER_LEASE_SECONDS,
+    SHUTDOWN_GRACE_SECONDS,
+    MemoryUpdateLedger,
+    RedisUpdateLedger,
+    UpdateLedger,
+    WebhookRoute,
+    start_server,
+)
 from scheduler.reminders import fold_stale_reminders, run_reminders
 from scheduler.runner import build_scheduler
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +116,16 @@ class App:
     outbox: OutboxSender
     clock: Clock
     menus: CommandMenus
+    redis: Redis | None = None
 
     def today(self) -> datetime.date:
         """The Tehran day by the bot's clock: who stands in for an absent secretary today."""
         return jalali.tehran_today(self.clock(), self.settings.zone)
 
     async def prepare(self) -> None:
-        """Schema up to date, webhook off (we poll), command menu set where supported, and
-        what a previous run committed but did not get to send, sent."""
+        """Schema up to date, webhook off when we poll (run_webhook sets it once the server
+        listens), command menu set where supported, and what a previous run committed but did
+        not get to send, sent."""
         await db.upgrade(self.engine)
         await db.sync_shipped_templates(self.engine)
         sessions = db.session_factory(self.engine)
@@ -116,7 +134,8 @@ class App:
             await uow.commit()
         await self.outbox.flush()
         # Pending updates are kept, not dropped: messages sent while the bot was down count.
-        await self.bot.delete_webhook(drop_pending_updates=False)
+        if self.settings.bot_mode is BotMode.POLLING:
+            await self.bot.delete_webhook(drop_pending_updates=False)
         await self.menus.set_defaults()
         async with UnitOfWork(sessions, self.settings.bot_platform.value) as uow:
             await check_reviewers_at_start(
@@ -136,12 +155,13 @@ class App:
         # What an operator checks first: which bot, where, on what. Never the URLs themselves:
         # a database URL may carry a password, a Bot API URL the token.
         log.info(
-            "bot @%s (%s) on %s; database %s; conversation state in %s; polling",
+            "bot @%s (%s) on %s; database %s; conversation state in %s; %s",
             me.username,
             me.full_name,
             self.settings.bot_platform.value,
             make_url(self.settings.database_url).get_backend_name(),
             "Redis" if self.settings.redis_url else "the database",
+            self.settings.bot_mode.value,
         )
 
     async def run_polling(
@@ -158,6 +178,8 @@ class App:
         scheduler = build_scheduler(self.settings.zone, self.reminders_job, self.votes_job)
         if with_scheduler:
             scheduler.start()
+        # Polling serves /healthz only when WEB_PORT was given (Settings.serves_web).
+        web = await start_server(self, None) if self.settings.serves_web else None
         try:
             await self.dispatcher.start_polling(
                 self.bot,
@@ -167,18 +189,80 @@ class App:
                 close_bot_session=False,
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
             )
+            # Polling has stopped (SIGTERM/SIGINT): the updates in hand finish before we go.
+            # aiogram keeps them in a private set; without it there is nothing to wait for.
+            in_hand = list(getattr(self.dispatcher, "_handle_update_tasks", ()))
+            if in_hand:
+                await asyncio.wait(in_hand, timeout=SHUTDOWN_GRACE_SECONDS)
         finally:
-            if scheduler.running:
-                scheduler.shutdown(wait=False)
-            outbox.cancel()
-            with suppress(asyncio.CancelledError):
-                await outbox
+            if web is not None:
+                await web.cleanup()
+            await self._stop_background(scheduler, outbox)
+
+    async def run_webhook(
+        self,
+        *,
+        with_scheduler: bool = True,
+        handle_signals: bool = True,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        """Serve the webhook until SIGTERM/SIGINT (or `stop` is set): the server stops taking
+        updates, those in hand finish (aiohttp waits for running requests), the outbox hands
+        back its claims."""
+        assert self.settings.webhook_url and self.settings.webhook_secret
+        endpoint = self.profile.webhook(
+            self.settings.webhook_url, self.settings.webhook_secret.get_secret_value()
+        )
+        ledger: UpdateLedger = (
+            RedisUpdateLedger(self.redis, self.bot.id) if self.redis else MemoryUpdateLedger()
+        )
+        route = WebhookRoute(self, endpoint, ledger)
+        outbox = asyncio.create_task(self.outbox.run())
+        scheduler = build_scheduler(self.settings.zone, self.reminders_job, self.votes_job)
+        if with_scheduler:
+            scheduler.start()
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+        for sig in signals:
+            loop.add_signal_handler(sig, stop.set)
+        web = await start_server(self, route)
+        try:
+            # Every replica makes the same call at start; the last one wins, all equal.
+            await self.bot.set_webhook(
+                endpoint.url,
+                secret_token=endpoint.secret_token,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+            log.info("serving the webhook")
+            await stop.wait()
+            log.info("stopping: no new updates, finishing those in hand")
+        finally:
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+            route.accepting = False
+            await web.cleanup()
+            await self._stop_background(scheduler, outbox)
+
+    async def _stop_background(
+        self, scheduler: AsyncIOScheduler, outbox: asyncio.Task[None]
+    ) -> None:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        # Cancelling the sender hands back the outbox rows it claimed but did not send.
+        outbox.cancel()
+        with suppress(asyncio.CancelledError):
+            await outbox
 
     async def tick(self, *, wait: bool = True) -> int:
         """Queue the reminders, escalations and digests due now, and have them sent (waiting
         for the sender's pass unless `wait=False`)."""
         sessions = db.session_factory(self.engine)
         async with UnitOfWork(sessions, self.settings.bot_platform.value, today=self.today) as uow:
+            # Another process is on this pass right now: its result is ours too.
+            if not await _job_lock("reminders"):
+                return 0
             queued = await run_reminders(uow, self.catalogs, self.settings, self.clock())
             await uow.commit()
         await self._deliver(wait)
@@ -200,6 +284,8 @@ class App:
         """Votes past their deadline are decided by their majority; returns how many."""
         sessions = db.session_factory(self.engine)
         async with UnitOfWork(sessions, self.settings.bot_platform.value, today=self.today) as uow:
+            if not await _job_lock("vote-deadlines"):
+                return 0
             closed = await reviews.close_expired_votes(
                 uow, self.catalogs, self.settings, self.clock()
             )
@@ -215,14 +301,34 @@ class App:
         await self.engine.dispose()
 
 
-def _fsm_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
+async def _job_lock(job: str) -> bool:
+    """Scheduled work once across processes (PostgreSQL; see bot/storage/locks.py)."""
+    session = current_session.get()
+    assert session is not None
+    return await try_job_lock(session, job)
+
+
+def _fsm_storage(
+    settings: Settings, engine: AsyncEngine
+) -> tuple[BaseStorage, BaseEventIsolation, Redis | None]:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+        from aiogram.fsm.storage.redis import (
+            DefaultKeyBuilder,
+            RedisEventIsolation,
+            RedisStorage,
+        )
         from redis.asyncio import Redis
 
         redis = Redis.from_url(settings.redis_url)
-        return RedisStorage(redis), RedisEventIsolation(redis)
-    return DatabaseStorage(db.session_factory(engine)), SimpleEventIsolation()
+        # Keys carry the bot id: a Telegram and a Bale bot (or two bots) share one Redis.
+        keys = DefaultKeyBuilder(with_bot_id=True)
+        # The per-chat lock outlives the longest handler, or a second update of the same chat
+        # would run beside the first on another process.
+        isolation = RedisEventIsolation(
+            redis, key_builder=keys, lock_kwargs={"timeout": HANDLER_LEASE_SECONDS}
+        )
+        return RedisStorage(redis, key_builder=keys), isolation, redis
+    return DatabaseStorage(db.session_factory(engine)), SimpleEventIsolation(), None
 
 
 def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.sleep) -> App:
@@ -239,7 +345,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     limiter = RateLimiter(overall=Limit(settings.send_rate, datetime.timedelta(seconds=1)))
     session.middleware(PacedSession(limiter, clock, sleep))
     engine = db.create_engine(settings.database_url)
-    storage, isolation = _fsm_storage(settings, engine)
+    storage, isolation, redis = _fsm_storage(settings, engine)
     catalogs = Catalogs(settings.bot_platform, zone=settings.zone)
     # A malformed holiday file should stop the start, not the first date question.
     jalali.default_calendar()
@@ -301,7 +407,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
             log.warning("could not tell chat %s about the failure", chat_id)
 
     dispatcher.errors.register(on_error)
-    return App(settings, platform, bot, dispatcher, engine, catalogs, outbox, clock, menus)
+    return App(settings, platform, bot, dispatcher, engine, catalogs, outbox, clock, menus, redis)
 
 
 def _detached(routers: tuple[Router, ...]) -> tuple[Router, ...]:

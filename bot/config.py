@@ -23,6 +23,14 @@ class Platform(enum.StrEnum):
     BALE = "bale"
 
 
+class BotMode(enum.StrEnum):
+    """How updates reach the process: it asks for them (one process per token), or the Bot API
+    posts them to our web server (any number of processes behind one URL)."""
+
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
 class ConfigError(Exception):
     """A configuration problem explained in one line, safe to print (never contains the token)."""
 
@@ -49,6 +57,15 @@ class Settings(BaseSettings):
     send_rate: int = Field(default=28, ge=1)
     # DEBUG also shows the libraries' start-up detail (alembic, APScheduler) kept out of INFO.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    bot_mode: BotMode = BotMode.POLLING
+    # Webhook mode: the public https URL the Bot API posts to (its path is the route we serve)
+    # and the secret every POST must prove (a header on Telegram, the URL's last segment on Bale).
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    # The process's web server: the webhook route and GET /healthz. In polling mode it runs
+    # only when WEB_PORT is set explicitly (a health check for a single polling process).
+    web_host: str = "0.0.0.0"
+    web_port: int = Field(default=8080, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -113,6 +130,33 @@ class Settings(BaseSettings):
                     f"{self.bot_platform.value}: the token would go to the wrong service"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.bot_mode is not BotMode.WEBHOOK:
+            return self
+        if not self.webhook_url:
+            raise ValueError("WEBHOOK_URL is required when BOT_MODE=webhook")
+        if self.webhook_secret is None or not self.webhook_secret.get_secret_value():
+            raise ValueError("WEBHOOK_SECRET is required when BOT_MODE=webhook")
+        # The platform's own rule (Bale: the secret goes into the URL) decides what is valid;
+        # imported here because bot.platform imports this module.
+        from bot.platform import PROFILES
+
+        try:
+            PROFILES[self.bot_platform].webhook(
+                self.webhook_url, self.webhook_secret.get_secret_value()
+            )
+        except ValueError as error:
+            # The message names the rule, never the secret.
+            raise ValueError(f"WEBHOOK_URL/WEBHOOK_SECRET: {error}") from None
+        return self
+
+    @property
+    def serves_web(self) -> bool:
+        """Whether the process runs its web server: always in webhook mode; in polling mode
+        only when WEB_PORT was given, so a plain `python -m bot` opens no port."""
+        return self.bot_mode is BotMode.WEBHOOK or "web_port" in self.model_fields_set
 
     @field_validator("database_url")
     @classmethod
