@@ -16,7 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolation
 from aiogram.types import ErrorEvent
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -46,6 +46,7 @@ from bot.i18n import Catalogs
 from bot.middlewares import (
     ActorMiddleware,
     ButtonDataGuard,
+    ChatIsolationMiddleware,
     Clock,
     FloodControlMiddleware,
     UnitOfWorkMiddleware,
@@ -117,6 +118,8 @@ class App:
     clock: Clock
     menus: CommandMenus
     redis: Redis | None = None
+    # The per-chat lock of ChatIsolationMiddleware (the dispatcher's own is disabled).
+    isolation: BaseEventIsolation | None = None
 
     def today(self) -> datetime.date:
         """The Tehran day by the bot's clock: who stands in for an absent secretary today."""
@@ -296,7 +299,8 @@ class App:
 
     async def close(self) -> None:
         await self.dispatcher.storage.close()
-        await self.dispatcher.fsm.events_isolation.close()
+        if self.isolation is not None:
+            await self.isolation.close()
         await self.bot.session.close()
         await self.engine.dispose()
 
@@ -357,10 +361,11 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     menus = CommandMenus(bot, catalogs, platform, settings.default_locale, settings.admin_ids)
 
     # disable_fsm: the FSM middleware is registered below, inside the unit of work, so the
-    # dialog state is read and written in the update's one database session.
+    # dialog state is read and written in the update's one database session; its per-chat
+    # lock is taken outside the unit of work instead (ChatIsolationMiddleware).
     dispatcher = Dispatcher(
         storage=storage,
-        events_isolation=isolation,
+        events_isolation=DisabledEventIsolation(),
         disable_fsm=True,
         catalogs=catalogs,
         outbox_sender=outbox,
@@ -380,6 +385,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
             )
         )
     dispatcher.update.outer_middleware(ButtonDataGuard(catalogs, settings))
+    dispatcher.update.outer_middleware(ChatIsolationMiddleware(dispatcher.fsm, isolation))
     dispatcher.update.outer_middleware(
         UnitOfWorkMiddleware(
             sessions,
@@ -407,7 +413,19 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
             log.warning("could not tell chat %s about the failure", chat_id)
 
     dispatcher.errors.register(on_error)
-    return App(settings, platform, bot, dispatcher, engine, catalogs, outbox, clock, menus, redis)
+    return App(
+        settings,
+        platform,
+        bot,
+        dispatcher,
+        engine,
+        catalogs,
+        outbox,
+        clock,
+        menus,
+        redis,
+        isolation,
+    )
 
 
 def _detached(routers: tuple[Router, ...]) -> tuple[Router, ...]:

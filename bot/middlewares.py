@@ -20,6 +20,8 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,6 +46,34 @@ log = logging.getLogger(__name__)
 
 def utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
+
+
+class ChatIsolationMiddleware(BaseMiddleware):
+    """One chat's updates are handled one after another, from before their transaction opens
+    until after it commits.
+
+    aiogram's FSM middleware takes this lock itself, but here it runs inside the unit of work
+    (the dialog state is read and written in the update's transaction), so its lock would be
+    let go before the commit, and a person's next message could read the dialog state of the
+    one before. The dispatcher's own isolation is therefore disabled and this one, outside the
+    unit of work, takes the same per-chat lock.
+    """
+
+    def __init__(self, fsm: FSMContextMiddleware, isolation: BaseEventIsolation) -> None:
+        self._fsm = fsm
+        self._isolation = isolation
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        context = self._fsm.resolve_event_context(data["bot"], data)
+        if context is None:
+            return await handler(event, data)
+        async with self._isolation.lock(key=context.key):
+            return await handler(event, data)
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):

@@ -132,6 +132,10 @@ def role_change(member_id: int, role: str, at: datetime.datetime) -> str:
     return f"role:{member_id}:{role}:{at.isoformat()}"
 
 
+def appointment_confirmed(member_id: int, role: str, at: datetime.datetime, chat_id: int) -> str:
+    return f"appointed:{member_id}:{role}:{at.isoformat()}:{chat_id}"
+
+
 def submission_card(submission_id: int, version: int, chat_id: int) -> str:
     return f"card:{submission_id}:v{version}:{chat_id}"
 

@@ -40,6 +40,7 @@ from bot.ui.keyboards import GroupPick, group_keyboard
 from bot.ui.members import (
     AppointRole,
     RevokeInvitation,
+    confirm_appointment,
     deliver_waiting,
     invitation_created,
     invitation_link,
@@ -264,11 +265,8 @@ async def appoint_command(
     if outcome.result != "done" or outcome.applicant is None:
         await message.answer(t(f"members.{outcome.result}"))
         return
-    # Before the answer: whoever reads it may act at once, and this update commits right after.
     await menus.set_for(outcome.applicant.user_id, outcome.applicant)
-    await message.answer(
-        t("members.appointed", name=outcome.applicant.full_name, role=t(f"roles.{role.value}"))
-    )
+    await confirm_appointment(uow, t, message.chat.id, outcome.applicant, now)
     await tell_appointed(uow, catalogs, outcome.applicant, now)
 
 

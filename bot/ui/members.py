@@ -523,6 +523,26 @@ async def announce_decision(
     )
 
 
+async def confirm_appointment(
+    uow: UnitOfWork, t: Translator, chat_id: int, member: Member, now: datetime.datetime
+) -> None:
+    """"X is now secretary", to whoever appointed them. Through the outbox, so it is sent only
+    once the role is committed: the new secretary may act the moment the appointer says so."""
+    await uow.outbox.enqueue(
+        OutgoingMessage(
+            key=outbox_keys.appointment_confirmed(member.id, member.role.value, now, chat_id),
+            chat_id=chat_id,
+            text=t(
+                "members.appointed",
+                name=member.full_name,
+                role=t(f"roles.{member.role.value}"),
+            ),
+            locale=t.locale,
+        ),
+        now,
+    )
+
+
 async def tell_appointed(
     uow: UnitOfWork, catalogs: Catalogs, member: Member, now: datetime.datetime
 ) -> None:
