@@ -62,15 +62,7 @@ async def title_typed(
     t: Translator,
     now: datetime.datetime,
 ) -> None:
-    try:
-        title = rules.clean_task_title(message.text or "")
-    except InvalidInput as error:
-        await message.answer(t(f"task_errors.{error.reason}"))
-        return
-    task_id = int((await state.get_data())["task_id"])
-    await state.clear()
-    outcome = await service.edit(uow, actor, task_id, now, title=title)
-    await _answer_managed(message, uow, catalogs, outcome, actor, t, now)
+    await _edit_typed(message, state, uow, actor, catalogs, t, now, "title")
 
 
 @router.message(TaskForm.details, F.text)
@@ -83,14 +75,31 @@ async def details_typed(
     t: Translator,
     now: datetime.datetime,
 ) -> None:
+    await _edit_typed(message, state, uow, actor, catalogs, t, now, "description")
+
+
+# The field a secretary retypes, and the domain check its text must pass.
+_EDITABLE = {"title": rules.clean_task_title, "description": rules.clean_task_details}
+
+
+async def _edit_typed(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    catalogs: Catalogs,
+    t: Translator,
+    now: datetime.datetime,
+    field: str,
+) -> None:
     try:
-        details = rules.clean_task_details(message.text or "")
+        value = _EDITABLE[field](message.text or "")
     except InvalidInput as error:
         await message.answer(t(f"task_errors.{error.reason}"))
         return
     task_id = int((await state.get_data())["task_id"])
     await state.clear()
-    outcome = await service.edit(uow, actor, task_id, now, description=details)
+    outcome = await service.edit(uow, actor, task_id, now, **{field: value})
     await _answer_managed(message, uow, catalogs, outcome, actor, t, now)
 
 
