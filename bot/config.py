@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     # only when WEB_PORT is set explicitly (a health check for a single polling process).
     web_host: str = "0.0.0.0"
     web_port: int = Field(default=8080, ge=1, le=65535)
+    # The dashboard (Mini App): served at /app/ and /api/ whenever the web server runs;
+    # WEBAPP_URL is its public https address, used in the chat's buttons (none when unset).
+    webapp_url: str | None = None
+    # Launch data older than this many seconds is refused (the messenger signs it once, when
+    # the page is opened, so this is how long a page stays usable without reopening it).
+    webapp_max_age: int = Field(default=86400, ge=60)
 
     @field_validator("bot_token")
     @classmethod
@@ -76,6 +82,15 @@ class Settings(BaseSettings):
             # The message must not echo the value: it may be a real secret with a typo.
             raise ValueError("BOT_TOKEN is malformed: expected '<digits>:<secret>' from BotFather")
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("WEBAPP_URL must be the https address of the dashboard's /app/")
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -6,13 +6,14 @@ docs/bale.md says where each Bale fact comes from and which ones are inferred.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -59,6 +60,10 @@ class PlatformProfile:
     greets_from_join_message: bool
     # Bale does not document Contact.user_id, so a shared contact may carry none.
     contact_may_lack_user_id: bool
+    # Mini Apps: the URL-fragment parameter that carries the signed launch data, and the key
+    # the bot token is hashed with to make the launch data's HMAC secret (docs/webapp-api.md).
+    webapp_data_param: str = "tgWebAppData"
+    webapp_secret_label: bytes = b"WebAppData"
 
     def accepts_contact(
         self, contact_user_id: int | None, sender_id: int, *, private_chat: bool, forwarded: bool
@@ -76,6 +81,26 @@ class PlatformProfile:
     def is_old_client_query(self, query_id: str) -> bool:
         prefix = self.old_client_query_prefix
         return prefix is not None and query_id.startswith(prefix)
+
+    def webapp_signature_ok(self, bot_token: str, init_data: str) -> bool:
+        """Whether the Mini App's launch data was signed by the messenger for this bot: the
+        hex HMAC-SHA256 of its sorted `key=value` lines (all but `hash`), keyed with
+        HMAC-SHA256(key=webapp_secret_label, msg=bot_token)."""
+        try:
+            pairs = parse_qsl(init_data, keep_blank_values=True, strict_parsing=True)
+        except ValueError:
+            return False
+        fields = dict(pairs)
+        # A repeated key would let the signed value and the value we read differ.
+        if len(fields) != len(pairs):
+            return False
+        received = fields.pop("hash", None)
+        if not received:
+            return False
+        check_string = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
+        secret = hmac.new(self.webapp_secret_label, bot_token.encode(), hashlib.sha256).digest()
+        expected = hmac.new(secret, check_string.encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, received.lower())
 
     def deep_link(self, bot_username: str, payload: str = "") -> str:
         """The link that opens a private chat with the bot and sends /start <payload>."""

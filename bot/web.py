@@ -1,4 +1,5 @@
-"""The process's web server (aiohttp): the webhook route and GET /healthz.
+"""The process's web server (aiohttp): the webhook route, GET /healthz and the dashboard
+(bot/webapp: /app/ and /api/).
 
 A webhook POST is answered after its update is handled: 200 once the handler's transaction is
 committed, 5xx when it failed, so the Bot API delivers it again. The bot's updates are short (a
@@ -23,6 +24,8 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy import text
+
+from bot.webapp import add_webapp
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -176,6 +179,8 @@ def build_web_app(app: App, route: WebhookRoute | None) -> web.Application:
         return web.json_response(body, status=200 if ok else 503)
 
     web_app.router.add_get("/healthz", healthz)
+    # The dashboard is served by every process that serves anything (polling or webhook).
+    add_webapp(web_app, app)
     if route is not None:
         endpoint = route.endpoint
         path = endpoint.path

@@ -1,0 +1,86 @@
+"""Opening the dashboard: who the page is talking to, and who it refuses."""
+
+from __future__ import annotations
+
+import datetime
+
+from bot.domain.members import MemberStatus, Role
+from tests.conftest import ALI, JOHN, SARA, given_member
+from tests.webapp.conftest import WebApp, init_data
+
+
+async def test_a_member_opening_the_dashboard_is_told_who_they_are(webapp: WebApp) -> None:
+    await given_member(webapp.bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی")
+
+    status, body = await webapp.get("/api/me", SARA.id)
+
+    assert status == 200, body
+    assert body["full_name"] == "سارا تهرانی"
+    assert body["role"] == "secretary" and body["role_label"] == "دبیر"
+    assert body["working_group"] == "tehran" and body["working_group_name"] == "تهران"
+    assert body["language"] == "fa" and body["dir"] == "rtl"
+    assert body["platform"] == "telegram"
+    assert body["can_manage"] is True and body["can_see_all"] is False
+    assert body["webapp_url"] == "https://dashboard.example/app/"
+
+
+async def test_an_english_member_gets_english_left_to_right(webapp: WebApp) -> None:
+    await given_member(webapp.bot, JOHN, "fars", locale="en", name="John Smith")
+
+    status, body = await webapp.get("/api/me", JOHN.id)
+
+    assert status == 200, body
+    assert body["language"] == "en" and body["dir"] == "ltr"
+    assert body["role_label"] == "member" and body["can_manage"] is False
+
+
+async def test_no_launch_data_is_refused(webapp: WebApp) -> None:
+    status, body = await webapp.get("/api/me")
+    assert (status, body) == (401, {"error": "unauthorized", "reason": "missing"})
+
+
+async def test_launch_data_signed_with_another_token_is_refused(webapp: WebApp) -> None:
+    await given_member(webapp.bot, ALI, "tehran")
+    forged = init_data(ALI.id, token="987654321:someone-elses-token-0000")
+
+    status, body = await webapp.get("/api/me", headers={"Authorization": f"tma {forged}"})
+
+    assert (status, body["reason"]) == (401, "forged")
+
+
+async def test_launch_data_with_another_user_put_in_is_refused(webapp: WebApp) -> None:
+    await given_member(webapp.bot, SARA, "tehran", role=Role.SECRETARY)
+    genuine = init_data(ALI.id)
+    # Ali's signed data with Sara's id swapped in: the signature no longer matches.
+    tampered = genuine.replace(f"%22id%22%3A{ALI.id}", f"%22id%22%3A{SARA.id}")
+    assert tampered != genuine
+
+    status, body = await webapp.get("/api/me", headers={"Authorization": f"tma {tampered}"})
+
+    assert (status, body["reason"]) == (401, "forged")
+
+
+async def test_launch_data_older_than_the_limit_is_refused(webapp: WebApp) -> None:
+    await given_member(webapp.bot, ALI, "tehran")
+    day_and_a_bit = webapp.clock.now - datetime.timedelta(seconds=86400 + 60)
+    fresh_enough = webapp.clock.now - datetime.timedelta(seconds=86400 - 60)
+
+    stale_status, stale = await webapp.get(
+        "/api/me", headers={"Authorization": f"tma {init_data(ALI.id, auth_date=day_and_a_bit)}"}
+    )
+    ok_status, _ = await webapp.get(
+        "/api/me", headers={"Authorization": f"tma {init_data(ALI.id, auth_date=fresh_enough)}"}
+    )
+
+    assert (stale_status, stale["reason"]) == (401, "stale")
+    assert ok_status == 200
+
+
+async def test_someone_who_is_not_an_approved_member_is_refused(webapp: WebApp) -> None:
+    await given_member(webapp.bot, ALI, "tehran", status=MemberStatus.PENDING)
+
+    pending_status, pending = await webapp.get("/api/me", ALI.id)
+    stranger_status, stranger = await webapp.get("/api/me", 777777)
+
+    assert (pending_status, pending["reason"]) == (401, "unknown_member")
+    assert (stranger_status, stranger["reason"]) == (401, "unknown_member")
