@@ -627,13 +627,23 @@ class Board:
 
 
 async def board(
-    uow: UnitOfWork, actor: Actor, today: datetime.date, shown: rules.BoardFilter
+    uow: UnitOfWork,
+    actor: Actor,
+    today: datetime.date,
+    shown: rules.BoardFilter,
+    group: str | None = None,
 ) -> Board | None:
     """The tasks of the groups this person's secretariat lists (a superuser's and the central
-    secretariat's: all), filtered; None for someone who manages no group."""
+    secretariat's: all), filtered; None for someone who manages no group. `group` narrows
+    the board to one of those groups (the dashboard's province picker); a group this person
+    does not list gives None, as if they managed none."""
     groups = rules.listed_groups(actor)
     if groups is not None and not groups:
         return None
+    if group is not None:
+        if groups is not None and group not in groups:
+            return None
+        groups = (group,)
     every = await uow.tasks.of_groups(groups, None)
     tasks = sorted(
         (x for x in every if rules.on_board(x, shown, today)),

@@ -39,9 +39,11 @@ from bot.domain.working_groups import CENTRAL
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services import members as member_service
 from bot.services import submissions as service
+from bot.services import tasks as task_service
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
 from bot.ui.members import on_behalf_of
+from bot.ui.tasks import tell_assignees
 
 # Card copies are recorded per stage ("submission/0", "submission/1"): only copies posted for
 # the current stage carry decision buttons; earlier stages' copies just show the state.
@@ -784,3 +786,28 @@ class CardPrinter:
                 f"reviews.author_{outcome.result}",
                 comment=comment or "-",
             )
+
+
+async def announce_outcome(
+    outcome: service.Outcome,
+    uow: UnitOfWork,
+    catalogs: Catalogs,
+    settings: Settings,
+    now: datetime.datetime,
+    comment: str | None,
+) -> None:
+    """What a decision means for everyone else, wherever it was made (a card's button, the
+    dashboard, a vote's deadline): every copy of the card redrawn, the author and the next
+    stage told, and an approved package's tasks made and their assignees told."""
+    submission = outcome.submission
+    assert submission is not None
+    await CardPrinter(uow, catalogs, settings, now).announce(outcome, comment)
+    if (
+        outcome.result == rules.Outcome.APPROVED
+        and submission.spec.on_approval is rules.ApprovalEffect.INSTRUCT_AGENCIES
+        and outcome.items
+    ):
+        # F12: each agency's part becomes a task for that agency's representatives.
+        created = await task_service.tasks_from_package(uow, submission, outcome.items, now)
+        for task in created:
+            await tell_assignees(uow, catalogs, task, now)

@@ -28,8 +28,11 @@ import aiohttp
 import pytest
 
 from bot.config import Platform, Settings
+from bot.domain.clusters import Cluster
+from bot.domain.members import Member
 from bot.platform import PROFILES
-from tests.conftest import TOKEN, Clock, RunningBot, start_bot
+from bot.storage.tasks import NewTask
+from tests.conftest import ADMIN, TOKEN, Clock, RunningBot, start_bot
 from tests.fakebot import FakeBotAPI, FakeUser
 
 # The tests' clock fixture starts here (tests/conftest.py: 1405/09/02 10:00 Tehran).
@@ -202,11 +205,42 @@ async def bale_webapp(
     await running.bot.app.close()
 
 
+async def given_task(
+    bot: RunningBot,
+    title: str,
+    cluster: Cluster,
+    *assignees: Member,
+    due_on: datetime.date | None = None,
+    phase: int | None = None,
+) -> int:
+    """A task put straight into the database, as /task_new would leave it."""
+    now = datetime.datetime(2026, 11, 2, 8, 0, tzinfo=datetime.UTC)
+    async with bot.uow() as uow:
+        task_id = await uow.tasks.create(
+            NewTask(
+                title=title,
+                cluster_id=cluster.id,
+                description="شرح کار",
+                due_on=due_on,
+                phase=phase,
+                needs_assignee=not assignees,
+            ),
+            ADMIN.id,
+            now,
+        )
+        for member in assignees:
+            await uow.tasks.add_assignee(task_id, member.id, member.agency_code, now)
+        await uow.tasks.add_event(task_id, now, ADMIN.id, "Admin", "created")
+        await uow.commit()
+    return task_id
+
+
 __all__ = [
     "CLOCK_START",
     "FakeUser",
     "WebApp",
     "free_port",
+    "given_task",
     "init_data",
     "launch_fragment",
     "start_webapp",

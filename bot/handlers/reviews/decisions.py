@@ -16,7 +16,6 @@ from bot.config import Settings
 from bot.domain import submissions as rules
 from bot.domain.members import Actor
 from bot.domain.submissions import (
-    ApprovalEffect,
     Decision,
     Submission,
     SubmissionRefusal,
@@ -26,11 +25,9 @@ from bot.domain.text import InvalidInput
 from bot.handlers.shared import callback_message
 from bot.i18n import Catalogs, Translator
 from bot.services import submissions as service
-from bot.services import tasks as task_service
 from bot.storage.uow import UnitOfWork
 from bot.ui import submissions as ui
 from bot.ui.submissions import CardPrinter, Review
-from bot.ui.tasks import tell_assignees
 
 router = Router(name="reviews.decisions")
 
@@ -132,7 +129,7 @@ async def comment_typed(
     if not outcome.done:
         await message.answer(await ui.refusal_text(uow, t, outcome.result, outcome.submission))
         return
-    await _announce(outcome, uow, catalogs, settings, now, comment)
+    await ui.announce_outcome(outcome, uow, catalogs, settings, now, comment)
     await message.answer(t(f"reviews.done_{outcome.result}"))
 
 
@@ -204,29 +201,7 @@ async def _report(
         await _refuse(query, refusal, outcome.submission, uow, actor, catalogs, settings, t, now)
         return
     await query.answer(t(f"reviews.done_{outcome.result}"))
-    await _announce(outcome, uow, catalogs, settings, now, None)
-
-
-async def _announce(
-    outcome: service.Outcome,
-    uow: UnitOfWork,
-    catalogs: Catalogs,
-    settings: Settings,
-    now: datetime.datetime,
-    comment: str | None,
-) -> None:
-    submission = outcome.submission
-    assert submission is not None
-    await CardPrinter(uow, catalogs, settings, now).announce(outcome, comment)
-    if (
-        outcome.result == rules.Outcome.APPROVED
-        and submission.spec.on_approval is ApprovalEffect.INSTRUCT_AGENCIES
-        and outcome.items
-    ):
-        # F12: each agency's part becomes a task for that agency's representatives.
-        created = await task_service.tasks_from_package(uow, submission, outcome.items, now)
-        for task in created:
-            await tell_assignees(uow, catalogs, task, now)
+    await ui.announce_outcome(outcome, uow, catalogs, settings, now, None)
 
 
 async def close_expired_votes(
@@ -238,5 +213,5 @@ async def close_expired_votes(
     """
     outcomes = await service.close_expired_votes(uow, now)
     for outcome in outcomes:
-        await _announce(outcome, uow, catalogs, settings, now, None)
+        await ui.announce_outcome(outcome, uow, catalogs, settings, now, None)
     return len([o for o in outcomes if o.done])
