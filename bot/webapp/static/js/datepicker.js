@@ -100,7 +100,7 @@ export function dateField({ label, min = "", onchange } = {}) {
         onchange?.(picked);
       }
     },
-  }, "📅");
+  }, t("picker.open"));
   const element = h("label", { class: "field" }, label, h("span", { class: "date-field" }, button, shown));
   return { element, get: () => value };
 }

@@ -140,7 +140,7 @@ async function start() {
   }
   document.title = t("title");
   document.getElementById("who").textContent = state.me.full_name;
-  document.getElementById("where").textContent = [state.me.role_label, state.me.working_group_name].filter(Boolean).join(" · ");
+  document.getElementById("where").textContent = [state.me.role_label, state.me.working_group_name].filter(Boolean).join(" – ");
   window.addEventListener("hashchange", render);
   await groupSwitcher();
   await render();

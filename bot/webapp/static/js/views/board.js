@@ -144,9 +144,10 @@ export async function board(ctx) {
   return [
     h("h2", {}, t("board.heading")),
     form,
-    h("p", { class: "muted small", id: "board-total" },
-      h("label", { class: "check" }, allBox, " ", t("board.select_all")), " · ",
-      total > tasks.length ? t("board.showing", { shown: tasks.length, total }) : t("board.total", { count: total })),
+    h("div", { class: "board-head" },
+      h("label", { class: "check" }, allBox, t("board.select_all")),
+      h("span", { class: "muted small", id: "board-total" },
+        total > tasks.length ? t("board.showing", { shown: tasks.length, total }) : t("board.total", { count: total }))),
     tasks.length ? h("div", { class: "tasks-grid", id: "board-tasks" }, cards) : empty(t("board.empty")),
     bulk,
   ];

@@ -1,0 +1,251 @@
+"""The dashboard in a real browser: the system's headless chromium, driven by Playwright, opens
+the page as the messenger does (launch data in the URL fragment) against the real bot and its
+API, and the chat side is watched on the fake Bot API.
+
+Skipped only where /usr/bin/chromium is absent; CI installs it (.ci/run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.domain.members import Role
+from tests.conftest import ALI, JOHN, SARA, given_member
+from tests.e2e.helpers import LEILA, given_cluster, new_task
+from tests.webapp.conftest import WebApp
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+# A phone held upright, as most members open the dashboard.
+PHONE = {"width": 390, "height": 800}
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="no /usr/bin/chromium on this machine (CI installs it)"
+)
+
+
+@dataclass
+class Browser:
+    """One chromium for the story; every page it opens records the requests it makes."""
+
+    chromium: Any
+    requests: list[str] = field(default_factory=list)
+
+    async def open(self, url: str, *, viewport: dict[str, int] = PHONE) -> Any:
+        context = await self.chromium.new_context(viewport=viewport, device_scale_factor=2)
+        page = await context.new_page()
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("pageerror", lambda error: self.requests.append(f"pageerror: {error}"))
+        await page.goto(url)
+        return page
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield Browser(chromium)
+        finally:
+            await chromium.close()
+
+
+async def screenshot(page: Any, name: str, *, docs: str | None = None) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.evaluate("document.fonts.ready")
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=False)
+    if docs is not None:
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_IMAGES / docs)
+
+
+def assert_only_our_server(browser: Browser, webapp: WebApp) -> None:
+    errors = [r for r in browser.requests if r.startswith("pageerror")]
+    assert errors == []
+    ours = (webapp.base_url + "/", f"blob:{webapp.base_url}/")
+    elsewhere = [r for r in browser.requests if not r.startswith(ours)]
+    assert elsewhere == []
+    assert browser.requests, "the page made no request at all"
+
+
+async def tehran_board(webapp: WebApp) -> None:
+    """Sara's Tehran group: a furniture cluster, two tasks, one for Ali and one for Leila."""
+    await given_member(webapp.bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی")
+    await given_member(webapp.bot, ALI, "tehran", name="علی کریمی")
+    await given_member(webapp.bot, LEILA, "tehran", name="لیلا احمدی", agency="chamber_commerce")
+    await given_cluster(webapp.bot, "خوشه مبلمان تهران")
+    await new_task(webapp.bot, "تهیه نقشه خوشه", "۱۴۰۵/۱۰/۲۰", "علی کریمی")
+    await new_task(webapp.bot, "برگزاری جلسه اعتمادسازی", "۱۴۰۵/۰۹/۳۰", "لیلا احمدی")
+
+
+async def test_a_member_marks_their_task_done_from_the_dashboard_and_the_chat_hears_of_it(
+    webapp: WebApp, browser: Browser
+) -> None:
+    await tehran_board(webapp)
+    told_before = len(webapp.bot.api.messages_to(SARA.id))
+
+    page = await browser.open(webapp.launch_url(ALI.id, first_name="Ali"))
+    card = page.locator("#my-tasks .task", has_text="تهیه نقشه خوشه")
+    await card.wait_for()
+    assert "مهلت ۱۴۰۵/۱۰/۲۰" in await card.inner_text()
+    # Only Ali's own task is on his list.
+    assert await page.locator("#my-tasks .task").count() == 1
+    await screenshot(page, "01-my-tasks", docs="miniapp-tasks.png")
+
+    await card.click()
+    await page.locator(".task-detail").wait_for()
+    await screenshot(page, "02-task")
+    await page.locator("button[data-action=done]").click()
+    await page.locator("#sheet textarea").fill("صورت‌جلسه شماره ۱۲ پیوست شد")
+    await screenshot(page, "03-task-done-note")
+    await page.locator("#sheet button.send").click()
+    await page.locator("#toast", has_text="ثبت شد").wait_for()
+    await page.locator(".task-detail .badge.st-done").wait_for()
+    assert "علی کریمی: انجام شد را اعلام کرد" in await page.locator(".history").inner_text()
+
+    # The chat side: the secretariat is told the task is done, through the same outbox.
+    notice = await webapp.bot.api.wait_for_message(
+        SARA.id, lambda m: "را همه مسئولان انجام دادند" in m.plain()
+    )
+    assert "تهیه نقشه خوشه" in notice.plain()
+    assert len(webapp.bot.api.messages_to(SARA.id)) > told_before
+    assert_only_our_server(browser, webapp)
+
+
+async def test_a_secretary_filters_the_board_and_opens_the_matrix(
+    webapp: WebApp, browser: Browser
+) -> None:
+    from playwright.async_api import expect
+
+    await tehran_board(webapp)
+
+    page = await browser.open(webapp.launch_url(SARA.id, first_name="Sara"))
+    await page.locator("#tab-board").click()
+    tasks = page.locator("#board-tasks .task")
+    await expect(tasks).to_have_count(2)
+
+    await page.locator("#filter-assignee").select_option(label="لیلا احمدی")
+    await expect(tasks).to_have_count(1)
+    assert "برگزاری جلسه اعتمادسازی" in await page.locator("#board-tasks").inner_text()
+    await page.locator("#filter-assignee").select_option(value="")
+    await expect(tasks).to_have_count(2)
+    await page.locator("#board-tasks .pick-task").first.check()
+    await page.locator("#bulk").wait_for()
+    await screenshot(page, "04-board", docs="miniapp-board.png")
+
+    await page.locator("#tab-matrix").click()
+    await page.locator("#matrix").wait_for()
+    await screenshot(page, "05-matrix")
+    cells = page.locator("#matrix td.cell:not(.none)")
+    assert await cells.count() >= 1
+    await cells.first.click()
+    await page.locator(".task-detail").wait_for()
+    assert_only_our_server(browser, webapp)
+
+
+async def test_the_page_is_persian_right_to_left_in_the_shipped_font(
+    webapp: WebApp, browser: Browser
+) -> None:
+    await given_member(webapp.bot, ALI, "tehran", name="علی کریمی")
+
+    page = await browser.open(webapp.launch_url(ALI.id))
+    await page.locator("#view[data-ready=tasks]").wait_for()
+    await page.evaluate("document.fonts.ready")
+
+    assert await page.evaluate("document.documentElement.dir") == "rtl"
+    assert await page.evaluate("document.dir") == "rtl"
+    assert await page.evaluate("document.documentElement.lang") == "fa"
+    family = await page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert family.startswith('"Vazirmatn"') or family.startswith("Vazirmatn")
+    assert await page.evaluate("document.fonts.check('16px Vazirmatn', 'وظایف')")
+    loaded = await page.evaluate(
+        "[...document.fonts].filter(f => f.family.includes('Vazirmatn') && f.status === 'loaded')"
+        ".length"
+    )
+    assert loaded >= 1
+    fonts = [r for r in browser.requests if r.endswith("/fonts/Vazirmatn-Regular.ttf")]
+    assert fonts and all(r.startswith(webapp.base_url + "/app/static/") for r in fonts)
+    assert "وظایف من" in await page.locator("#tabs").inner_text()
+    assert_only_our_server(browser, webapp)
+
+
+async def test_an_english_member_reads_english_left_to_right(
+    webapp: WebApp, browser: Browser
+) -> None:
+    await given_member(webapp.bot, JOHN, "fars", locale="en", name="John Smith")
+
+    page = await browser.open(webapp.launch_url(JOHN.id, language_code="en"))
+    await page.locator("#view[data-ready=tasks]").wait_for()
+
+    assert await page.evaluate("document.dir") == "ltr"
+    assert await page.evaluate("document.documentElement.lang") == "en"
+    assert "My tasks" in await page.locator("#tabs").inner_text()
+    assert "You have no open tasks." in await page.locator("#view").inner_text()
+    assert_only_our_server(browser, webapp)
+
+
+async def test_stale_launch_data_tells_the_reader_to_open_the_dashboard_from_the_bot_again(
+    webapp: WebApp, browser: Browser
+) -> None:
+    await given_member(webapp.bot, ALI, "tehran", name="علی کریمی")
+    long_ago = webapp.clock.now.timestamp() - 2 * 86400
+
+    page = await browser.open(webapp.launch_url(ALI.id, auth_date=int(long_ago)))
+    message = page.locator("#fatal")
+    await message.wait_for()
+
+    assert "دوباره از دکمهٔ ربات باز کنید" in await message.inner_text()
+    assert await page.locator("#tabs").is_hidden()
+    await screenshot(page, "09-stale")
+
+
+async def test_the_page_is_served_with_its_content_types_and_caching(webapp: WebApp) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        async with session.get(webapp.base_url + "/app/") as reply:
+            page = await reply.text()
+            assert reply.status == 200
+            assert reply.headers["Content-Type"].startswith("text/html")
+            assert reply.headers["Cache-Control"] == "no-cache"
+            assert "default-src 'self'" in reply.headers["Content-Security-Policy"]
+        start = page.index("static/v") + len("static/")
+        version = page[start : page.index("/", start)]
+        font = f"{webapp.base_url}/app/static/{version}/fonts/Vazirmatn-Regular.ttf"
+        async with session.get(font) as reply:
+            body = await reply.read()
+            assert reply.status == 200
+            assert reply.headers["Content-Type"] == "font/ttf"
+            assert "immutable" in reply.headers["Cache-Control"]
+            etag = reply.headers["ETag"]
+        assert body[:4] == b"\x00\x01\x00\x00"  # a TrueType font, whatever the wire encoding
+        async with session.get(font, headers={"If-None-Match": etag}) as reply:
+            assert reply.status == 304
+        script = f"{webapp.base_url}/app/static/{version}/js/main.js"
+        async with session.get(script) as reply:
+            assert reply.headers["Content-Type"].startswith("text/javascript")
+        for missing in ("/app/static/../pages.py", "/app/static/js/%2e%2e/index.html"):
+            async with session.get(webapp.base_url + missing) as reply:
+                assert reply.status == 404
+        async with session.get(webapp.base_url + "/app", allow_redirects=False) as reply:
+            assert reply.status == 308 and reply.headers["Location"] == "/app/"
+    await asyncio.sleep(0)
