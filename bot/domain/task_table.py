@@ -23,7 +23,7 @@ import datetime
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.domain import jalali
 from bot.domain.agencies import is_agency
@@ -475,3 +475,51 @@ def overdue_by_agency(tasks: Iterable[_TaskLike], today: datetime.date) -> dict[
         for agency in agencies_of(task):
             late[agency] = late.get(agency, 0) + is_overdue(task.due_on, task.status, today)
     return {agency: late[agency] for agency in _agency_order(late)}
+
+
+# --- the dashboard's matrix: agencies x sub-processes ----------------------------------------
+
+# The sub-process of a task made by hand (no template code).
+T = TypeVar("T", bound=_TaskLike)
+NO_SUBPROCESS = ""
+
+
+def cell_status(statuses: Iterable[tuple[TaskStatus, bool]]) -> str:
+    """One matrix cell's colour from its tasks' (status, overdue): what needs attention
+    first. "none" for a cell with nothing expected (no task, or only cancelled ones)."""
+    shown = [(s, late) for s, late in statuses if s is not TaskStatus.CANCELLED]
+    if not shown:
+        return "none"
+    if any(late for _, late in shown):
+        return "overdue"
+    if any(s is TaskStatus.BLOCKED for s, _ in shown):
+        return "blocked"
+    if all(s is TaskStatus.DONE for s, _ in shown):
+        return "done"
+    if any(s in (TaskStatus.IN_PROGRESS, TaskStatus.DONE) for s, _ in shown):
+        return "in_progress"
+    return "open"
+
+
+def matrix_cells(tasks: Iterable[T]) -> dict[tuple[str, str], list[T]]:
+    """(agency, sub-process code) -> its tasks; a task sits in the row of each of its agencies."""
+    cells: dict[tuple[str, str], list[T]] = {}
+    for task in tasks:
+        for agency in agencies_of(task):
+            cells.setdefault((agency, task.code or NO_SUBPROCESS), []).append(task)
+    return cells
+
+
+def subprocess_order(codes: Iterable[str]) -> list[str]:
+    """F1-1, F1-2, ... F2-1, ... F13 in the seed's order (numbers compared as numbers); tasks
+    without a code last."""
+
+    def key(code: str) -> tuple[int, list[tuple[int, str]]]:
+        parts = [(int(p), "") if p.isdigit() else (0, p) for p in re.findall(r"\d+|\D+", code)]
+        return (code == NO_SUBPROCESS, parts)
+
+    return sorted(set(codes), key=key)
+
+
+def agency_order(agencies: Iterable[str]) -> list[str]:
+    return _agency_order(set(agencies))

@@ -7,6 +7,7 @@ wake the outbox when something was queued, and answer with a view (bot/webapp/vi
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 from collections.abc import Awaitable, Callable
@@ -16,16 +17,38 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.domain import jalali
+from bot.domain import reports as report_rules
+from bot.domain import submissions as submission_rules
 from bot.domain import tasks as rules
+from bot.domain.clusters import visible_groups
 from bot.domain.digits import to_latin_digits
-from bot.domain.members import Actor, MemberStatus, can_view_group
+from bot.domain.members import (
+    Actor,
+    MemberStatus,
+    can_manage_group,
+    can_see_all,
+    can_view_group,
+    clean_reason,
+)
+from bot.domain.members import Decision as MemberDecision
+from bot.domain.reports import Preset, ReportPeriod
+from bot.domain.submissions import Decision, SubmissionRefusal
 from bot.domain.tasks import Report, Task
 from bot.domain.text import InvalidInput
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.i18n import Translator
+from bot.services import calendar as calendar_service
+from bot.services import members as member_service
+from bot.services import reports as report_service
+from bot.services import submissions as submission_service
+from bot.services import task_table as table_service
 from bot.services import tasks as task_service
 from bot.storage import db
 from bot.storage.uow import UnitOfWork
+from bot.ui import charts
+from bot.ui import members as member_views
+from bot.ui import reports as report_views
+from bot.ui import submissions as submission_views
 from bot.ui.tasks import (
     tell_assignees,
     tell_blocked,
@@ -416,6 +439,278 @@ async def get_assignable(ctx: Context) -> dict[str, Any]:
     return {"members": [views.choice(m.id, m.full_name) for m in members]}
 
 
+# --- clusters and the matrix ----------------------------------------------------------------
+
+
+async def get_clusters(ctx: Context) -> dict[str, Any]:
+    groups = visible_groups(ctx.actor)
+    group = group_arg(ctx)
+    if group is not None:
+        if groups is not None and group not in groups:
+            raise ApiError(403, "not_your_group", ctx.t.plain("webapp_api.not_found"))
+        groups = (group,)
+    clusters, _ = await ctx.uow.clusters.page(groups, None, 0, MAX_PAGE)
+    return {"clusters": [views.cluster(ctx.t, c) for c in clusters]}
+
+
+async def get_matrix(ctx: Context) -> dict[str, Any]:
+    cluster_id = int_arg(ctx, "cluster")
+    result, report = await table_service.cluster_matrix(ctx.uow, ctx.actor, cluster_id, ctx.today)
+    if result != "done" or report is None:
+        # Another province's cluster reads as missing.
+        raise ApiError(404, "not_found", ctx.t.plain("webapp_api.not_found"))
+    tasks = await ctx.uow.tasks.of_groups(None, cluster_id)
+    return views.matrix(ctx.t, report.cluster, tasks, ctx.today)
+
+
+# --- submissions ------------------------------------------------------------------------------
+
+
+def _managed_scope(ctx: Context) -> tuple[str, ...] | None:
+    """The groups whose work this manager sees: all (None) for the central group and
+    superusers, narrowed by ?group=; else the groups they manage; 403 for others."""
+    groups = rules.listed_groups(ctx.actor)
+    if groups is not None and not groups:
+        raise ApiError(403, "secretaries_only", ctx.t.plain("errors.secretaries_only"))
+    group = group_arg(ctx)
+    if group is None:
+        return groups
+    if groups is not None and group not in groups:
+        raise ApiError(403, "secretaries_only", ctx.t.plain("errors.secretaries_only"))
+    return (group,)
+
+
+async def get_pipeline(ctx: Context) -> dict[str, Any]:
+    scope = _managed_scope(ctx)
+    waiting = [
+        s
+        for s in await ctx.uow.submissions.in_review()
+        # A national stage shows a province's item to the central group, as its card does.
+        if scope is None or s.cluster_group in scope or submission_rules.stage_group(s) in scope
+    ]
+    return views.pipeline(ctx.t, ctx.actor, waiting, ctx.now)
+
+
+async def post_submission_decision(ctx: Context) -> dict[str, Any]:
+    """Approve, return or reject from the pipeline: the chat card's service and conditional
+    update, so a simultaneous press in the chat and here decides once."""
+    submission_id = path_id(ctx)
+    body = await body_of(ctx)
+    t = ctx.t
+    try:
+        decision = Decision(body.get("decision"))
+    except ValueError:
+        raise ApiError(400, "unknown_action", t.plain("webapp_api.unknown_action")) from None
+    comment: str | None = None
+    if decision is not Decision.APPROVE or body.get("note"):
+        note = body.get("note")
+        try:
+            comment = submission_rules.clean_comment(note if isinstance(note, str) else "")
+        except InvalidInput as error:
+            message = t.plain(f"submission_errors.{error.reason}")
+            raise ApiError(400, error.reason, message) from None
+    submission = await ctx.uow.submissions.get(submission_id)
+    if submission is None or not (
+        submission_service.can_follow(ctx.actor, submission)
+        or can_manage_group(ctx.actor, submission_rules.stage_group(submission))
+    ):
+        # Another province's item reads as missing: its id tells nothing.
+        raise ApiError(404, "not_found", t.plain("webapp_api.not_found"))
+    version = body.get("version")
+    outcome = await submission_service.decide(
+        ctx.uow,
+        ctx.actor,
+        submission_id,
+        version if isinstance(version, int) and not isinstance(version, bool) else None,
+        decision,
+        comment,
+        ctx.now,
+    )
+    if not outcome.done:
+        text = await submission_views.refusal_text(ctx.uow, t, outcome.result, outcome.submission)
+        status = 409 if outcome.result == SubmissionRefusal.ALREADY_DECIDED else 403
+        raise ApiError(status, str(outcome.result), views.plain(text))
+    settings = ctx.app.settings
+    await submission_views.announce_outcome(
+        outcome, ctx.uow, ctx.app.catalogs, settings, ctx.now, comment
+    )
+    return {"ok": True, "message": t.plain(f"reviews.done_{outcome.result}")}
+
+
+async def get_my_submissions(ctx: Context) -> dict[str, Any]:
+    member = ctx.actor.member
+    mine = await ctx.uow.submissions.by_author(member.id) if member is not None else []
+    timelines = {s.id: await ctx.uow.submissions.events(s.id) for s in mine[:MY_SUBMISSIONS]}
+    return {
+        "submissions": [
+            views.my_submission(ctx.t, s, timelines[s.id]) for s in mine[:MY_SUBMISSIONS]
+        ]
+    }
+
+
+# One person files a handful a year; the list is bounded all the same.
+MY_SUBMISSIONS = 50
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+def _report_scope(ctx: Context) -> tuple[str, ...] | None:
+    scope = report_service.report_scope(ctx.actor)
+    if scope == ():
+        raise ApiError(403, "not_allowed", ctx.t.plain("report_errors.not_allowed"))
+    group = group_arg(ctx)
+    if group is None:
+        return scope
+    if scope is not None and group not in scope:
+        raise ApiError(403, "not_allowed", ctx.t.plain("report_errors.not_allowed"))
+    return (group,)
+
+
+def _period(ctx: Context) -> ReportPeriod:
+    query = ctx.request.query
+    preset = query.get("period", Preset.THIS_MONTH.value)
+    if preset != Preset.CUSTOM.value:
+        if preset not in Preset._value2member_map_:
+            raise ApiError(
+                400, "bad_request", ctx.t.plain("webapp_api.bad_parameter", name="period")
+            )
+        return report_rules.preset_period(preset, ctx.today)
+    start = parse_day(ctx, query.get("from"), "from")
+    end = parse_day(ctx, query.get("to"), "to")
+    if end < start:
+        raise ApiError(400, "range_backwards", ctx.t.plain("report_errors.range_backwards"))
+    if (end - start).days >= report_rules.MAX_RANGE_DAYS:
+        raise ApiError(400, "range_too_long", ctx.t.plain("report_errors.range_too_long"))
+    return ReportPeriod(Preset.CUSTOM, start, end)
+
+
+async def get_reports(ctx: Context) -> dict[str, Any]:
+    scope = _report_scope(ctx)
+    period = _period(ctx)
+    report = await report_service.status_report(
+        ctx.uow, scope, period, ctx.now, ctx.app.settings.zone
+    )
+    return views.status_report(ctx.t, report, report_views.status_text(ctx.t, report))
+
+
+CHARTS = frozenset({"funnel", "kpi", "overdue", "provinces"})
+
+
+async def get_chart(ctx: Context) -> web.StreamResponse:
+    which = ctx.request.match_info.get("which", "")
+    if which not in CHARTS:
+        raise ApiError(404, "not_found", ctx.t.plain("webapp_api.not_found"))
+    scope = _report_scope(ctx)
+    period = _period(ctx)
+    t = ctx.t
+    scope_name = views.plain(
+        report_views.group_name(t, report_service.COUNTRY if scope is None else "+".join(scope))
+    )
+    figure = None
+    if which == "kpi":
+        table = await report_service.kpi_table(ctx.uow, scope, ctx.now)
+        # The cluster furthest behind first, as the chat's charts choose.
+        followed = sorted((c for c in table.clusters if c.series), key=lambda c: not c.behind)
+        if followed:
+            figure = charts.kpi_trend(t, followed[0], "employment")
+    else:
+        report = await report_service.status_report(
+            ctx.uow, scope, period, ctx.now, ctx.app.settings.zone
+        )
+        if which == "funnel":
+            figure = charts.funnel(t, report.total, scope_name)
+        elif which == "overdue":
+            figure = charts.overdue_by_agency(t, report.total, scope_name)
+        else:
+            figure = charts.provinces(t, report)
+    if figure is None:
+        raise ApiError(404, "no_chart_data", views.plain(t("reports.no_chart_data")))
+    # Rasterising takes a moment; a worker thread keeps the server answering meanwhile.
+    image = await asyncio.to_thread(charts.png, figure)
+    return web.Response(body=image, content_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+# --- members and applications ----------------------------------------------------------------
+
+
+def _managed_group(ctx: Context) -> str:
+    group = group_arg(ctx) or ctx.actor.working_group
+    if group is None or not can_manage_group(ctx.actor, group):
+        raise ApiError(403, "secretaries_only", ctx.t.plain("errors.secretaries_only"))
+    return group
+
+
+async def get_members(ctx: Context) -> dict[str, Any]:
+    group = _managed_group(ctx)
+    approved = await ctx.uow.members.in_group(group, MemberStatus.APPROVED)
+    pending = await ctx.uow.members.in_group(group, MemberStatus.PENDING)
+    return {
+        "working_group": group,
+        "members": [views.member(ctx.t, m) for m in approved],
+        "applications": [views.application(ctx.t, m) for m in pending],
+    }
+
+
+async def post_application_decision(ctx: Context) -> dict[str, Any]:
+    member_id = path_id(ctx)
+    body = await body_of(ctx)
+    t = ctx.t
+    try:
+        decision = MemberDecision(body.get("decision"))
+    except ValueError:
+        raise ApiError(400, "unknown_action", t.plain("webapp_api.unknown_action")) from None
+    reason: str | None = None
+    if decision is MemberDecision.REJECT:
+        note = body.get("note")
+        try:
+            reason = clean_reason(note if isinstance(note, str) else "")
+        except InvalidInput as error:
+            raise ApiError(400, error.reason, t.plain(f"errors.{error.reason}")) from None
+    applicant = await ctx.uow.members.get(member_id)
+    if applicant is None or not can_view_group(ctx.actor, applicant.working_group):
+        raise ApiError(404, "not_found", t.plain("webapp_api.not_found"))
+    outcome = await member_service.decide_application(
+        ctx.uow, actor=ctx.actor, member_id=member_id, decision=decision, reason=reason, now=ctx.now
+    )
+    if outcome.result != "decided":
+        status = 409 if outcome.result == "already_decided" else 403
+        raise ApiError(status, outcome.result, views.plain(member_views.refusal_text(t, outcome)))
+    assert outcome.applicant is not None
+    await member_views.announce_decision(ctx.uow, ctx.app.catalogs, outcome.applicant, ctx.now)
+    done = "approved_done" if decision is MemberDecision.APPROVE else "rejected_done"
+    return {"ok": True, "message": t.plain(f"decisions.{done}")}
+
+
+# --- the country ------------------------------------------------------------------------------
+
+
+async def get_country(ctx: Context) -> dict[str, Any]:
+    if not can_see_all(ctx.actor):
+        raise ApiError(403, "central_only", ctx.t.plain("webapp_api.central_only"))
+    period = _period(ctx)
+    report = await report_service.status_report(
+        ctx.uow, None, period, ctx.now, ctx.app.settings.zone
+    )
+    return views.country(ctx.t, report)
+
+
+# --- the calendar -----------------------------------------------------------------------------
+
+# A date picker shows a month or two; a year is the most anyone scrolls at once.
+MAX_CALENDAR_DAYS = 400
+
+
+async def get_holidays(ctx: Context) -> dict[str, Any]:
+    query = ctx.request.query
+    start = parse_day(ctx, query.get("from") or ctx.today.isoformat(), "from")
+    end = parse_day(ctx, query.get("to") or (start + datetime.timedelta(days=60)).isoformat(), "to")
+    if end < start or (end - start).days > MAX_CALENDAR_DAYS:
+        raise ApiError(400, "bad_request", ctx.t.plain("webapp_api.bad_parameter", name="to"))
+    calendar = await calendar_service.calendar_of(ctx.uow, ctx.actor.working_group, ctx.today)
+    return views.holidays(ctx.t, calendar, start, end)
+
+
 def add_routes(web_app: web.Application, app: App) -> None:
     api = Api(app)
     web_app[API_KEY] = api
@@ -428,6 +723,17 @@ def add_routes(web_app: web.Application, app: App) -> None:
     get("/api/board", api.route(get_board))
     post("/api/board/bulk", api.route(post_board_bulk))
     get("/api/members/assignable", api.route(get_assignable))
+    get("/api/clusters", api.route(get_clusters))
+    get("/api/matrix", api.route(get_matrix))
+    get("/api/pipeline", api.route(get_pipeline))
+    post("/api/submissions/{id}/decision", api.route(post_submission_decision))
+    get("/api/submissions/mine", api.route(get_my_submissions))
+    get("/api/reports", api.route(get_reports))
+    get("/api/reports/chart/{which}.png", api.route(get_chart))
+    get("/api/members", api.route(get_members))
+    post("/api/applications/{id}/decision", api.route(post_application_decision))
+    get("/api/country", api.route(get_country))
+    get("/api/holidays", api.route(get_holidays))
 
 
 API_KEY: web.AppKey[Api] = web.AppKey("webapp_api", Api)
