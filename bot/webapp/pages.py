@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import json
 from dataclasses import dataclass
 from importlib.resources import files
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.config import Platform
 from bot.i18n import LOCALES, load_catalog
 
 if TYPE_CHECKING:
@@ -50,22 +52,38 @@ _COMPRESSED = {".png", ".woff2", ".woff"}
 FOREVER = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
-# The page talks only to its own server. Images may be blob: (the report charts are fetched
-# with the Authorization header and shown from memory) or data: (the CSS's small icons).
-# No frame-ancestors: Telegram's and Bale's web clients show the page in an iframe.
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "font-src 'self'",
-        "img-src 'self' blob: data:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "object-src 'none'",
-    ]
+_CSP_PARTS = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "font-src 'self'",
+    "img-src 'self' blob: data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "object-src 'none'",
 )
+# The messenger's own script, loaded only when the URL fragment brought no launch data (and
+# the page works without it whenever the fragment did). Telegram's clients always put the
+# launch data in the fragment, which is all telegram-web-app.js reads, so Telegram needs none.
+# Bale documents its SDK at docs.bale.ai/miniapp (window.Bale.WebApp); Bale's clients are
+# reported to build the webview URL themselves, so its initData is taken from the SDK when the
+# fragment lacks it.
+NATIVE_SCRIPTS: dict[Platform, str] = {Platform.BALE: "https://tapi.bale.ai/miniapp.js?3"}
+
+
+def csp(native_script: str | None) -> str:
+    """The page talks only to its own server (and, on Bale, may load Bale's script). Images
+    may be blob: (the report charts are fetched with the Authorization header and shown from
+    memory) or data:. No frame-ancestors: Telegram's and Bale's web clients show the page in
+    an iframe."""
+    scripts = "script-src 'self'"
+    if native_script is not None:
+        origin = "/".join(native_script.split("/", 3)[:3])
+        scripts = f"{scripts} {origin}"
+    return "; ".join(scripts if p.startswith("script-src") else p for p in _CSP_PARTS)
+
+
 COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -140,11 +158,14 @@ def boot_texts() -> dict[str, dict[str, str]]:
     return texts
 
 
-def render_index(version: str, texts: dict[str, dict[str, str]]) -> bytes:
+def render_index(
+    version: str, texts: dict[str, dict[str, str]], native_script: str | None = None
+) -> bytes:
     template = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     # Inside <script type="application/json">: "<" escaped so no text can close the element.
     boot = json.dumps(texts, ensure_ascii=False).replace("<", "\\u003c")
     page = template.replace("{{version}}", version).replace("{{boot}}", boot)
+    page = page.replace("{{native_script}}", html.escape(native_script or "", quote=True))
     page = page.replace("{{title}}", texts["fa"]["webapp.title"])
     return page.encode("utf-8")
 
@@ -167,15 +188,17 @@ def _respond(request: web.Request, file: StaticFile, cache: str) -> web.Response
 
 
 class Pages:
-    def __init__(self) -> None:
+    def __init__(self, platform: Platform = Platform.TELEGRAM) -> None:
         self.static = load_static()
         self.version = static_version(self.static)
-        index = render_index(self.version, boot_texts())
+        native = NATIVE_SCRIPTS.get(platform)
+        index = render_index(self.version, boot_texts(), native)
         self.index = _static_file("index.html", index)
+        self.csp = csp(native)
 
     async def page(self, request: web.Request) -> web.Response:
         response = _respond(request, self.index, REVALIDATE)
-        response.headers["Content-Security-Policy"] = CSP
+        response.headers["Content-Security-Policy"] = self.csp
         return response
 
     async def redirect(self, request: web.Request) -> web.Response:
@@ -202,7 +225,7 @@ class Pages:
 
 
 def add_routes(web_app: web.Application, app: App | None = None) -> None:
-    pages = Pages()
+    pages = Pages(app.profile.platform if app is not None else Platform.TELEGRAM)
     web_app.router.add_get("/app", pages.redirect)
     web_app.router.add_get("/app/", pages.page)
     web_app.router.add_get("/app/static/{tail:.+}", pages.asset)

@@ -249,3 +249,38 @@ async def test_the_page_is_served_with_its_content_types_and_caching(webapp: Web
         async with session.get(webapp.base_url + "/app", allow_redirects=False) as reply:
             assert reply.status == 308 and reply.headers["Location"] == "/app/"
     await asyncio.sleep(0)
+
+
+async def test_on_bale_the_page_works_from_the_fragment_without_bales_script(
+    bale_webapp: WebApp, browser: Browser
+) -> None:
+    await given_member(bale_webapp.bot, ALI, "tehran", name="علی کریمی")
+
+    page = await browser.open(bale_webapp.launch_url(ALI.id))
+    await page.locator("#view[data-ready=tasks]").wait_for()
+
+    assert await page.locator("#who").inner_text() == "علی کریمی"
+    # The launch data came with the URL: Bale's script was never needed, nor asked for.
+    assert_only_our_server(browser, bale_webapp)
+
+
+async def test_on_bale_without_launch_data_the_page_tries_bales_script_and_says_what_to_do(
+    bale_webapp: WebApp, browser: Browser
+) -> None:
+    context = await browser.chromium.new_context(viewport=PHONE)
+    page = await context.new_page()
+    asked: list[str] = []
+
+    # Bale's script does not load (no network here, and none in CI): the page must still
+    # tell the reader what to do rather than hang.
+    async def refuse(route: Any) -> None:
+        asked.append(route.request.url)
+        await route.abort()
+
+    await page.route("https://tapi.bale.ai/**", refuse)
+    await page.goto(f"{bale_webapp.base_url}/app/")
+    message = page.locator("#fatal")
+    await message.wait_for()
+
+    assert "از داخل ربات" in await message.inner_text()
+    assert asked == ["https://tapi.bale.ai/miniapp.js?3"]

@@ -88,3 +88,21 @@ export function startNative() {
     // An older client without these calls: the page works without them.
   }
 }
+
+// Bale's SDK, only when the fragment brought no launch data: its clients may build the webview
+// URL themselves, and then window.Bale.WebApp.initData is where the launch data is. The server
+// names the script (a <meta>) only on Bale; if it does not load, the page says how to open it.
+export function loadNativeScript(timeoutMs = 4000) {
+  const source = document.querySelector('meta[name="native-script"]')?.content;
+  if (!source || nativeApp()) return Promise.resolve(nativeApp());
+  return new Promise((resolve) => {
+    const script = document.createElement("script");
+    const done = () => resolve(nativeApp());
+    const timer = setTimeout(done, timeoutMs);
+    script.src = source;
+    script.async = true;
+    script.onload = () => { clearTimeout(timer); done(); };
+    script.onerror = () => { clearTimeout(timer); done(); };
+    document.head.append(script);
+  });
+}

@@ -5,7 +5,7 @@ import { api, setInitData } from "./api.js";
 import { bootText, setBootLanguage } from "./boot.js";
 import { clear, h, option } from "./dom.js";
 import { setTexts, t } from "./i18n.js";
-import { applyTheme, launchLanguage, readLaunch, startNative } from "./launch.js";
+import { applyTheme, launchLanguage, loadNativeScript, readLaunch, startNative } from "./launch.js";
 import { fatal, loading, showError } from "./ui.js";
 import { myTasks, taskDetail } from "./views/tasks.js";
 import { mySubmissions } from "./views/submissions.js";
@@ -110,7 +110,8 @@ function setLanguage(language, dir) {
 }
 
 async function start() {
-  const launch = readLaunch();
+  let launch = readLaunch();
+  if (!launch?.initData && (await loadNativeScript())) launch = readLaunch();
   const language = launchLanguage(launch);
   setBootLanguage(language);
   setLanguage(language, language === "en" ? "ltr" : "rtl");
