@@ -53,6 +53,7 @@ from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as meeting_ui
 from bot.ui import monitoring as monitoring_ui
 from bot.ui import reports as report_ui
+from bot.ui.dashboard import dashboard_markup
 from bot.ui.reminders import Snooze, add_snooze_buttons
 from bot.ui.submissions import PackageAck, SubmissionView, kind_name
 from bot.ui.tasks import TaskOpen, task_label, task_line
@@ -203,9 +204,7 @@ class ReminderRun:
             self._mark(_TASK_EVENTS, _ALL, events)
             self._mark(_TASK_ROWS, _ALL, rows)
         planned = [g for g in WORKING_GROUPS if self._marked(_TASKS, g)]
-        members, new_events, new_rows = await self.planner.changed_assignees(
-            events, rows, planned
-        )
+        members, new_events, new_rows = await self.planner.changed_assignees(events, rows, planned)
         if (new_events, new_rows) != (events, rows):
             self._mark(_TASK_EVENTS, _ALL, new_events)
             self._mark(_TASK_ROWS, _ALL, new_rows)
@@ -568,7 +567,7 @@ class ReminderRun:
         return done
 
     async def _hold(self, user_id: int, kind: str, subject_id: int = 0) -> str | None:
-        """"muted" or "snoozed" when this person does not want this reminder now, else None.
+        """ "muted" or "snoozed" when this person does not want this reminder now, else None.
         A snoozed one-off reminder comes once the snooze is over; a muted one never does."""
         member = await self.uow.members.by_user(user_id)
         if member is None:
@@ -789,7 +788,8 @@ class ReminderRun:
                 chat_id,
                 t.locale,
                 text,
-                None,
+                # The week's numbers in full, a tap away (private chats only: see ui.dashboard).
+                dashboard_markup(t, self.settings.webapp_url, chat_id),
                 self.morning(schedule),
                 schedule,
                 group=group,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 
 from aiogram import Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
+from bot.config import Settings
 from bot.domain import jalali
 from bot.domain.members import Actor
 from bot.domain.workdays import HolidayCalendar
@@ -17,14 +19,20 @@ from bot.i18n import Markup, Translator
 from bot.services import calendar as calendar_service
 from bot.storage.uow import UnitOfWork
 from bot.ui import calendar as calendar_views
+from bot.ui.dashboard import dashboard_keyboard
 from bot.ui.members import help_text
 
 router = Router(name="common")
 
 
 @router.message(Command("help"))
-async def help_(message: Message, actor: Actor, t: Translator) -> None:
-    await message.answer(help_text(t, actor))
+async def help_(message: Message, actor: Actor, t: Translator, settings: Settings) -> None:
+    # The dashboard answers members (and superusers) only: a visitor gets no button to it.
+    offered = actor.is_member or actor.is_superuser
+    markup = dashboard_keyboard(
+        t, settings.webapp_url if offered else None, private=message.chat.type == ChatType.PRIVATE
+    )
+    await message.answer(help_text(t, actor), reply_markup=markup)
 
 
 @router.message(Command("cancel"), ~StateFilter(None))

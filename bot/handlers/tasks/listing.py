@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 
 from aiogram import Router
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.config import Settings
 from bot.domain.members import Actor
 from bot.domain.tasks import TASK_VIEWS
 from bot.handlers.shared import callback_message, echo
@@ -16,6 +18,7 @@ from bot.handlers.tasks.card import show_card, visible
 from bot.i18n import Translator
 from bot.services import tasks as service
 from bot.storage.uow import UnitOfWork
+from bot.ui.dashboard import with_dashboard
 from bot.ui.tasks import TaskList, TaskOpen, task_list
 
 router = Router(name="tasks.listing")
@@ -29,6 +32,7 @@ async def my_tasks(
     actor: Actor,
     t: Translator,
     now: datetime.datetime,
+    settings: Settings,
 ) -> None:
     """`/tasks` for all my open tasks, `/tasks <cluster name>` for one cluster's."""
     if not actor.is_member:
@@ -42,7 +46,9 @@ async def my_tasks(
             return
         cluster_id = found
     shown = TaskList(view="open", page=0, cluster_id=cluster_id)
-    await _list(message, uow, actor, t, t.today(now), shown, edit=False)
+    await _list(
+        message, uow, actor, t, t.today(now), shown, edit=False, webapp_url=settings.webapp_url
+    )
 
 
 @router.callback_query(TaskList.filter())
@@ -53,9 +59,14 @@ async def list_page(
     actor: Actor,
     t: Translator,
     now: datetime.datetime,
+    settings: Settings,
 ) -> None:
     await query.answer()
-    await _list(callback_message(query), uow, actor, t, t.today(now), callback_data, edit=True)
+    message = callback_message(query)
+    today = t.today(now)
+    await _list(
+        message, uow, actor, t, today, callback_data, edit=True, webapp_url=settings.webapp_url
+    )
 
 
 async def _list(
@@ -67,11 +78,14 @@ async def _list(
     shown: TaskList,
     *,
     edit: bool,
+    webapp_url: str | None,
 ) -> None:
     if shown.view not in TASK_VIEWS:
         shown = TaskList(view="open", page=shown.page, cluster_id=shown.cluster_id)  # old button
     tasks = await service.my_task_list(uow, actor, today, shown.view, shown.cluster_id)
     text, markup = task_list(t, tasks, shown, today)
+    # The whole board and its matrix are a tap away, in private chats where the button works.
+    markup = with_dashboard(markup, t, webapp_url, private=message.chat.type == ChatType.PRIVATE)
     if edit:
         try:
             await message.edit_text(text, reply_markup=markup)
