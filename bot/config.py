@@ -86,11 +86,12 @@ class Settings(BaseSettings):
     @field_validator("webapp_url")
     @classmethod
     def _webapp_url(cls, value: str | None) -> str | None:
-        if not value:
+        if not value or not value.strip():
             return None
-        if not value.startswith(("https://", "http://")):
+        # Telegram and Bale open a Web App button only on https.
+        if not value.strip().startswith("https://"):
             raise ValueError("WEBAPP_URL must be the https address of the dashboard's /app/")
-        return value
+        return value.strip()
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from aiogram.utils.web_app import check_webapp_signature
 
-from bot.config import Platform
+from bot.config import ConfigError, Platform, Settings, load_settings
 from bot.platform import PROFILES
 from bot.webapp.auth import LaunchRejected, Refusal, init_data_of, verify_launch
 
@@ -146,3 +146,22 @@ def test_a_missing_or_other_authorization_is_missing(header: str | None) -> None
     with pytest.raises(LaunchRejected) as refused:
         init_data_of(header)
     assert refused.value.reason is Refusal.MISSING
+
+
+# --- the settings ---------------------------------------------------------------------------
+
+
+def test_webapp_settings_default_to_no_button_and_a_day() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    assert settings.webapp_url is None
+    assert settings.webapp_max_age == 86400
+
+
+def test_webapp_url_must_be_https_and_the_age_sensible() -> None:
+    ok = load_settings(require_token=False, _env_file=None, webapp_url=" https://bot.example/app/ ")
+    assert ok.webapp_url == "https://bot.example/app/"
+    with pytest.raises(ConfigError, match="WEBAPP_URL"):
+        load_settings(require_token=False, _env_file=None, webapp_url="http://bot.example/app/")
+    with pytest.raises(ConfigError, match="WEBAPP_MAX_AGE"):
+        load_settings(require_token=False, _env_file=None, webapp_max_age=10)
