@@ -83,7 +83,10 @@ class Context:
 
 
 class ApiError(Exception):
-    """A refusal the page shows as it is: `message` is already in the member's language."""
+    """A refusal the page shows as it is: `message` is already in the member's language.
+
+    Raised only before a change or after a service refused one, never half-way through a
+    change: the request's transaction is committed with it (see Api._serve)."""
 
     def __init__(self, status: int, error: str, message: str | None = None) -> None:
         super().__init__(error)
@@ -126,7 +129,15 @@ class Api:
                 launch = self.launch_of(request)
             except LaunchRejected as rejected:
                 return unauthorized(rejected.reason)
-            return await self._serve(request, launch, handler)
+            try:
+                response = await self._serve(request, launch, handler)
+            except Exception:
+                # Rolled back with the unit of work; the page shows its "try again" text.
+                log.exception("dashboard request %s %s failed", request.method, request.path)
+                response = web.json_response({"error": "internal"}, status=500)
+            # Personal data: neither the messenger's web view nor a proxy may keep a copy.
+            response.headers["Cache-Control"] = "no-store"
+            return response
 
         return serve
 
@@ -160,7 +171,9 @@ class Api:
             try:
                 result = await handler(context)
             except ApiError as error:
-                await uow.rollback()
+                # A refusal is an answer, not a failure: what the service recorded of the
+                # refused attempt (its audit line) is kept, as the chat keeps it.
+                await uow.commit()
                 body = {"error": error.error}
                 if error.message is not None:
                     body["message"] = error.message
