@@ -16,9 +16,17 @@ from typing import Any
 
 import pytest
 
-from bot.domain.members import Role
-from tests.conftest import ALI, JOHN, SARA, given_member
-from tests.e2e.helpers import LEILA, given_cluster, new_task
+from bot.domain.members import MemberStatus, Role
+from tests.conftest import ALI, JOHN, MINA, SARA, given_member
+from tests.e2e.helpers import (
+    LEILA,
+    MARYAM,
+    given_cluster,
+    new_task,
+    press,
+    submit_feasibility_plan,
+    with_button,
+)
 from tests.webapp.conftest import WebApp
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -159,6 +167,97 @@ async def test_a_secretary_filters_the_board_and_opens_the_matrix(
     assert await cells.count() >= 1
     await cells.first.click()
     await page.locator(".task-detail").wait_for()
+    assert_only_our_server(browser, webapp)
+
+
+async def test_a_secretary_approves_from_the_pipeline_and_the_chat_card_follows(
+    webapp: WebApp, browser: Browser
+) -> None:
+    bot = webapp.bot
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی")
+    await given_member(bot, ALI, "tehran", name="علی کریمی")
+    await given_cluster(bot, "خوشه مبلمان تهران")
+    await submit_feasibility_plan(bot, ALI, "خوشه مبلمان تهران")
+    await press(bot, ALI, "ارسال")
+    chat_card = with_button(bot, SARA.id, "تأیید")
+
+    page = await browser.open(webapp.launch_url(SARA.id, first_name="Sara"))
+    await page.locator("#tab-pipeline").click()
+    card = page.locator("#pipeline [data-stage=province] .submission")
+    await card.wait_for()
+    assert "طرح توجیهی خوشه مبلمان" in await card.inner_text()
+    assert "۰ روز در این مرحله" in await card.inner_text()
+    await screenshot(page, "06-pipeline")
+
+    await card.locator("button[data-decision=approve]").click()
+    await page.locator("#sheet button.yes").click()
+    await page.locator("#toast").wait_for()
+    await bot.app.outbox.idle()
+
+    # The chat's card for the same item is redrawn, and the author is told once.
+    assert "در استان تأیید و به مرکز فرستاده شد" in chat_card.plain()
+    assert sum("بررسی مرکز" in m.plain() for m in bot.api.messages_to(ALI.id)) == 1
+    await page.locator("#pipeline [data-stage=province] .submission").wait_for(state="detached")
+    assert_only_our_server(browser, webapp)
+
+
+async def test_a_secretary_reads_the_reports_and_approves_an_applicant(
+    webapp: WebApp, browser: Browser
+) -> None:
+    await tehran_board(webapp)
+    await given_member(
+        webapp.bot, JOHN, "tehran", status=MemberStatus.PENDING, locale="en", name="John Smith"
+    )
+
+    page = await browser.open(webapp.launch_url(SARA.id, first_name="Sara"))
+    await page.locator("#tab-reports").click()
+    await page.locator("#report-text").wait_for()
+    assert (await page.locator("#report-text").inner_text()).strip()
+    await page.locator("#report-charts img").first.wait_for()
+    widths = await page.locator("#report-charts img").evaluate_all(
+        "images => images.map(i => i.naturalWidth)"
+    )
+    assert widths and all(w > 0 for w in widths)
+    await screenshot(page, "07-reports")
+    await page.locator("#report-period").select_option("last_month")
+    await page.locator("#report-text").wait_for()
+
+    await page.locator("#tab-members").click()
+    application = page.locator(".application", has_text="John Smith")
+    await application.wait_for()
+    assert "علی کریمی" in await page.locator("#members").inner_text()
+    await screenshot(page, "08-members")
+    await application.locator("button[data-decision=approve]").click()
+    await page.locator("#toast").wait_for()
+    await application.wait_for(state="detached")
+    await webapp.bot.app.outbox.idle()
+    assert any("approved" in m.plain().lower() for m in webapp.bot.api.messages_to(JOHN.id))
+    assert_only_our_server(browser, webapp)
+
+
+async def test_the_central_secretariat_sees_the_country_and_opens_a_provinces_board(
+    webapp: WebApp, browser: Browser
+) -> None:
+    await tehran_board(webapp)
+    await given_member(webapp.bot, MINA, "fars", role=Role.SECRETARY, name="مینا فارسی")
+    await given_member(webapp.bot, MARYAM, "central", role=Role.SECRETARY, name="مریم مرکزی")
+
+    page = await browser.open(webapp.launch_url(MARYAM.id, first_name="Maryam"))
+    await page.locator("#tab-country").click()
+    tehran = page.locator("#country .province[data-group=tehran]")
+    await tehran.wait_for()
+    assert await page.locator("#country .province").count() > 2
+    assert "تهران" in await tehran.inner_text()
+    await screenshot(page, "10-country")
+
+    await tehran.click()
+    await page.locator("#view[data-ready=board]").wait_for()
+    assert await page.locator("#group").input_value() == "tehran"
+    tasks = page.locator("#board-tasks .task")
+    await tasks.first.wait_for()
+    assert await tasks.count() == 2
+    await page.locator("#group").select_option("fars")
+    await page.locator("#board-tasks").wait_for(state="detached")
     assert_only_our_server(browser, webapp)
 
 

@@ -74,7 +74,7 @@ async function render() {
   try {
     const content = await route.view(ctx);
     if (!ctx.current()) return;
-    clear(view).append(...[content].flat().filter(Boolean));
+    clear(view).append(...[content].flat(Infinity).filter(Boolean));
     view.dataset.ready = routeName;
   } catch (error) {
     if (!ctx.current()) return;

@@ -1,19 +1,21 @@
 // The country: every province's working group side by side; a card opens that group's board.
 
 import { api } from "../api.js";
-import { h, richText } from "../dom.js";
+import { h } from "../dom.js";
 import { digits, t } from "../i18n.js";
 
 const FIGURES = ["clusters", "open_tasks", "overdue", "pending"];
 
-function ranking(value) {
-  if (!value) return null;
-  if (typeof value === "string") return h("article", { class: "card report-text" }, richText(value));
-  if (Array.isArray(value) && value.length) {
-    return h("ol", { class: "card history", id: "ranking" }, value.map((item) =>
-      h("li", {}, typeof item === "object" ? [item.name ?? item.label ?? item.code ?? "", item.value !== undefined ? ` — ${digits(item.value)}` : ""] : String(item))));
-  }
-  return null;
+// The provinces ranked as in the country report: score, tasks on time, monitoring reported.
+function ranking(rows) {
+  if (!Array.isArray(rows) || !rows.length) return null;
+  return h("ol", { class: "card history", id: "ranking" }, rows.map((row) => h("li", {},
+    h("strong", {}, `${digits(row.rank)}. ${row.name}`),
+    h("span", { class: "muted small" }, " — ", t("country.rank_line", {
+      score: digits(row.score ?? 0),
+      on_time: digits(row.on_time_percent ?? 0),
+      reporting: digits(row.reporting_percent ?? 0),
+    })))));
 }
 
 export async function country(ctx) {
@@ -35,7 +37,7 @@ export async function country(ctx) {
     },
       h("div", { class: "title" }, group.name),
       h("div", { class: "stats" }, FIGURES.map((name) => [h("span", { class: "muted" }, t(`country.${name}`)), h("strong", {}, digits(group[name] ?? 0))]))))),
-    data.ranking ? h("h3", {}, t("country.ranking")) : null,
+    data.ranking?.length ? h("h3", {}, t("country.ranking")) : null,
     ranking(data.ranking),
   ];
 }

@@ -54,7 +54,7 @@ export async function matrix(ctx) {
           tabindex: count ? 0 : undefined,
           onclick: () => openCell(cell),
           onkeydown: (event) => event.key === "Enter" && openCell(cell),
-        }, count > 1 ? digits(count) : count ? "•" : "");
+        }, count ? digits(count) : "");
       })))));
   return [
     h("h2", {}, t("matrix.heading")),

@@ -3,15 +3,21 @@
 import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { empty, showError, toast } from "../ui.js";
+import { askNote, empty, showError, toast } from "../ui.js";
 
 function scope(ctx) {
   return ctx.me.can_see_all ? { group: ctx.group } : {};
 }
 
 async function decide(application, decision, ctx) {
+  const body = { decision };
+  if (decision === "reject") {
+    const note = await askNote({ title: t("members.reject_title"), required: true });
+    if (note === null) return;
+    body.note = note;
+  }
   try {
-    const result = await api.post(`applications/${application.id}/decision`, { decision });
+    const result = await api.post(`applications/${application.id}/decision`, body);
     toast(result.message || t("members.decided"));
   } catch (error) {
     showError(error);

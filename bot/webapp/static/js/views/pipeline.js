@@ -22,7 +22,11 @@ async function decide(item, decision, ctx) {
     if (note === null) return;
   }
   try {
-    const result = await api.post(`submissions/${item.id}/decision`, note === undefined ? { decision } : { decision, note });
+    // The version the reader saw: a card changed meanwhile (decided in the chat) is refused,
+    // exactly as a press on an out-of-date chat card.
+    const body = { decision, version: item.version };
+    if (note !== undefined) body.note = note;
+    const result = await api.post(`submissions/${item.id}/decision`, body);
     toast(result.message || t("pipeline.decided"));
   } catch (error) {
     showError(error);
