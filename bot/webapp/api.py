@@ -647,15 +647,15 @@ async def get_chart(ctx: Context) -> web.StreamResponse:
 # --- members and applications ----------------------------------------------------------------
 
 
-def _managed_group(ctx: Context) -> str:
-    group = group_arg(ctx) or ctx.actor.working_group
-    if group is None or not can_manage_group(ctx.actor, group):
-        raise ApiError(403, "secretaries_only", ctx.t.plain("errors.secretaries_only"))
-    return group
-
-
 async def get_members(ctx: Context) -> dict[str, Any]:
-    group = _managed_group(ctx)
+    # Read as the board is: the groups the secretariat's lists cover (the central group and
+    # superusers: any, by ?group=); deciding stays the group's own (decide_application).
+    scope = _managed_scope(ctx)
+    own = ctx.actor.working_group
+    group = own if scope is None or own in scope else scope[0]
+    if group is None:
+        # A superuser who belongs to no group says which one.
+        raise ApiError(400, "bad_request", ctx.t.plain("webapp_api.bad_parameter", name="group"))
     approved = await ctx.uow.members.in_group(group, MemberStatus.APPROVED)
     pending = await ctx.uow.members.in_group(group, MemberStatus.PENDING)
     return {

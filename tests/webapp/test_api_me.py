@@ -84,3 +84,17 @@ async def test_someone_who_is_not_an_approved_member_is_refused(webapp: WebApp) 
 
     assert (pending_status, pending["reason"]) == (401, "unknown_member")
     assert (stranger_status, stranger["reason"]) == (401, "unknown_member")
+
+
+async def test_on_bale_the_member_is_found_by_their_bale_id(bale_webapp: WebApp) -> None:
+    await given_member(bale_webapp.bot, ALI, "tehran", name="علی کریمی")
+
+    status, body = await bale_webapp.get("/api/me", ALI.id)
+    forged, refused = await bale_webapp.get(
+        "/api/me",
+        headers={"Authorization": f"tma {init_data(ALI.id, token='1:another-bale-bot-0000000')}"},
+    )
+
+    assert status == 200, body
+    assert body["platform"] == "bale" and body["full_name"] == "علی کریمی"
+    assert (forged, refused["reason"]) == (401, "forged")

@@ -173,3 +173,38 @@ async def test_the_central_secretariat_sees_every_province_side_by_side(webapp: 
     assert by_code["fars"]["name"] == "فارس"
     assert [c["name"] for c in tehran["clusters"]] == ["خوشه مبلمان تهران"]
     assert [c["name"] for c in saras["clusters"]] == ["خوشه مبلمان تهران"]
+
+
+async def test_the_central_secretariat_reads_a_provinces_members_but_does_not_decide_there(
+    webapp: WebApp,
+) -> None:
+    await given_member(webapp.bot, MARYAM, "central", role=Role.SECRETARY)
+    await given_member(webapp.bot, ALI, "tehran", name="علی کریمی")
+    john = await given_member(webapp.bot, JOHN, "tehran", status=MemberStatus.PENDING, locale="en")
+
+    status, tehran = await webapp.get("/api/members?group=tehran", MARYAM.id)
+    decided, refusal = await webapp.post(
+        f"/api/applications/{john.id}/decision", MARYAM.id, {"decision": "approve"}
+    )
+
+    assert status == 200 and tehran["working_group"] == "tehran"
+    assert [m["full_name"] for m in tehran["members"]] == ["علی کریمی"]
+    assert decided == 403 and refusal["message"]
+
+
+async def test_two_decisions_from_the_dashboard_at_once_decide_once(webapp: WebApp) -> None:
+    submission_id = await _submitted_plan(webapp)
+    _, pipeline = await webapp.get("/api/pipeline", SARA.id)
+    seen = pipeline["stages"][0]["submissions"][0]["version"]
+    path = f"/api/submissions/{submission_id}/decision"
+
+    answers = await asyncio.gather(
+        webapp.post(path, SARA.id, {"decision": "approve", "version": seen}),
+        webapp.post(path, SARA.id, {"decision": "reject", "version": seen, "note": "ناقص است."}),
+    )
+    await webapp.bot.app.outbox.idle()
+
+    assert sorted(status for status, _ in answers) == [200, 409]
+    async with webapp.bot.uow() as uow:
+        actions = [e.action for e in await uow.submissions.events(submission_id)]
+    assert actions.count("advanced") + actions.count("rejected") == 1
