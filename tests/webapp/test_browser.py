@@ -8,11 +8,13 @@ Skipped only where /usr/bin/chromium is absent; CI installs it (.ci/run).
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -284,6 +286,43 @@ async def test_the_page_is_persian_right_to_left_in_the_shipped_font(
     fonts = [r for r in browser.requests if r.endswith("/fonts/Vazirmatn-Regular.ttf")]
     assert fonts and all(r.startswith(webapp.base_url + "/app/static/") for r in fonts)
     assert "وظایف من" in await page.locator("#tabs").inner_text()
+    assert_only_our_server(browser, webapp)
+
+
+async def test_the_page_takes_the_messengers_theme_and_fits_a_small_phone_and_a_desktop(
+    webapp: WebApp, browser: Browser
+) -> None:
+    await tehran_board(webapp)
+    dark = json.dumps({"bg_color": "#17212b", "text_color": "#f5f5f5", "button_color": "#5288c1"})
+    themed = f"{webapp.launch_url(SARA.id)}&tgWebAppThemeParams={quote(dark)}"
+
+    small = await browser.open(themed, viewport={"width": 360, "height": 740})
+    await small.locator("#tab-board").click()
+    await small.locator("#board-tasks .task").first.wait_for()
+    # Nothing wider than the phone: the page never scrolls sideways (the tabs scroll alone).
+    assert await small.evaluate("document.documentElement.scrollWidth") <= 360
+    # The body's shade (a color-mix of the theme's colours), read back as red, green, blue.
+    background = await small.evaluate(
+        """() => {
+            const pen = document.createElement("canvas").getContext("2d");
+            pen.fillStyle = getComputedStyle(document.body).backgroundColor;
+            pen.fillRect(0, 0, 1, 1);
+            return [...pen.getImageData(0, 0, 1, 1).data].slice(0, 3);
+        }"""
+    )
+    card = await small.evaluate("getComputedStyle(document.querySelector('.card')).backgroundColor")
+    assert card == "rgb(23, 33, 43)"
+    assert sum(background) < 3 * 80, background  # dark, as the theme asked
+    await screenshot(small, "11-dark-360")
+
+    wide = await browser.open(webapp.launch_url(SARA.id), viewport={"width": 1280, "height": 800})
+    await wide.locator("#tab-board").click()
+    await wide.locator("#board-tasks .task").first.wait_for()
+    boxes = await wide.locator("#board-tasks .task").evaluate_all(
+        "cards => cards.map(c => c.getBoundingClientRect().top)"
+    )
+    assert len(boxes) == 2 and boxes[0] == boxes[1]  # side by side on a desktop
+    await screenshot(wide, "12-desktop-board")
     assert_only_our_server(browser, webapp)
 
 
