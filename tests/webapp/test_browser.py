@@ -8,7 +8,10 @@ Skipped only where /usr/bin/chromium is absent; CI installs it (.ci/run).
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
+import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -17,7 +20,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from playwright.async_api import async_playwright, expect
 
+from bot.domain.jalali import from_jalali
 from bot.domain.members import MemberStatus, Role
 from tests.conftest import ALI, JOHN, MINA, SARA, given_member
 from tests.e2e.helpers import (
@@ -42,6 +47,9 @@ ARGS = [
 ]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+# `UPDATE_DOCS_SCREENSHOTS=1 pytest tests/webapp/test_browser.py` refreshes the two pictures
+# the README shows; an ordinary run leaves the tracked files alone.
+UPDATE_DOCS = os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"
 # A phone held upright, as most members open the dashboard.
 PHONE = {"width": 390, "height": 800}
 
@@ -57,8 +65,17 @@ class Browser:
     chromium: Any
     requests: list[str] = field(default_factory=list)
 
-    async def open(self, url: str, *, viewport: dict[str, int] = PHONE) -> Any:
+    async def open(
+        self,
+        url: str,
+        *,
+        viewport: dict[str, int] = PHONE,
+        now: datetime.datetime | None = None,
+    ) -> Any:
         context = await self.chromium.new_context(viewport=viewport, device_scale_factor=2)
+        if now is not None:
+            # The browser's "today" (the date picker's) is the bot's, not the machine's.
+            await context.clock.set_fixed_time(now)
         page = await context.new_page()
         page.on("request", lambda request: self.requests.append(request.url))
         page.on("pageerror", lambda error: self.requests.append(f"pageerror: {error}"))
@@ -68,8 +85,6 @@ class Browser:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    from playwright.async_api import async_playwright
-
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
@@ -83,7 +98,7 @@ async def screenshot(page: Any, name: str, *, docs: str | None = None) -> None:
     await page.evaluate("document.fonts.ready")
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=False)
-    if docs is not None:
+    if docs is not None and UPDATE_DOCS:
         DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_IMAGES / docs)
 
@@ -144,8 +159,6 @@ async def test_a_member_marks_their_task_done_from_the_dashboard_and_the_chat_he
 async def test_a_secretary_filters_the_board_and_opens_the_matrix(
     webapp: WebApp, browser: Browser
 ) -> None:
-    from playwright.async_api import expect
-
     await tehran_board(webapp)
 
     page = await browser.open(webapp.launch_url(SARA.id, first_name="Sara"))
@@ -169,6 +182,53 @@ async def test_a_secretary_filters_the_board_and_opens_the_matrix(
     assert await cells.count() >= 1
     await cells.first.click()
     await page.locator(".task-detail").wait_for()
+    assert_only_our_server(browser, webapp)
+
+
+async def test_a_secretary_moves_due_dates_with_the_jalali_picker_and_reassigns_in_bulk(
+    webapp: WebApp, browser: Browser
+) -> None:
+    await tehran_board(webapp)
+    page = await browser.open(webapp.launch_url(SARA.id), now=webapp.clock.now)
+    await page.locator("#tab-board").click()
+    await page.locator("#board-tasks .task").first.wait_for()
+    await page.locator("#select-all").check()
+    assert "۲ انتخاب‌شده" in await page.locator("#selected-count").inner_text()
+
+    # The picker opens on today's month (Azar 1405) and goes on to Bahman.
+    await page.locator("#bulk .date-button").click()
+    picker = page.locator("#sheet")
+    assert "آذر ۱۴۰۵" in await picker.locator(".picker-title").inner_text()
+    past = picker.locator(f"button[data-date='{from_jalali(1405, 9, 1).isoformat()}']")
+    assert await past.is_disabled()  # before today: not offered
+    await picker.locator(".next-month").click()
+    await picker.locator(".next-month").click()
+    assert "بهمن ۱۴۰۵" in await picker.locator(".picker-title").inner_text()
+    # 22 Bahman, an official holiday, is marked with its name (from /api/holidays).
+    holiday = picker.locator(f"button[data-date='{from_jalali(1405, 11, 22).isoformat()}']")
+    await expect(holiday).to_have_attribute("title", re.compile(".+"))
+    assert "holiday" in (await holiday.get_attribute("class") or "")
+    await picker.locator(f"button[data-date='{from_jalali(1405, 11, 15).isoformat()}']").click()
+    await screenshot(page, "13-date-picker")
+    await picker.locator("button.pick").click()
+    assert await page.locator("#bulk output").inner_text() == "۱۴۰۵/۱۱/۱۵"
+    await page.locator("#bulk-due").click()
+    await page.locator("#toast", has_text="۲ وظیفه تغییر کرد").wait_for()
+
+    async with webapp.bot.uow() as uow:
+        moved = [await uow.tasks.get(task_id) for task_id in (1, 2)]
+    assert [t.due_on for t in moved if t is not None] == [from_jalali(1405, 11, 15)] * 2
+
+    # Leila's task goes to Ali, who is told of it in the chat.
+    await page.locator("#board-tasks .task", has_text="برگزاری جلسه").locator(".pick-task").check()
+    await page.locator("#bulk-reassign").click()
+    await page.locator("#bulk-assignee").select_option(label="علی کریمی")
+    await page.locator("#sheet button.apply").click()
+    await page.locator("#toast", has_text="۱ وظیفه تغییر کرد").wait_for()
+    notice = await webapp.bot.api.wait_for_message(
+        ALI.id, lambda m: "برگزاری جلسه اعتمادسازی" in m.plain() and "وظیفه تازه" in m.plain()
+    )
+    assert notice is not None
     assert_only_our_server(browser, webapp)
 
 

@@ -43,6 +43,7 @@ export function pickDate({ value = "", min = "" } = {}) {
             chosen = day;
             ok.disabled = false;
             note.textContent = holiday ? t("picker.holiday", { name: holiday }) : friday ? t("picker.friday") : formatIso(day);
+            note.classList.toggle("off-day", Boolean(holiday || friday));
             draw();
           },
         }, digits(jd)));
