@@ -329,6 +329,16 @@ async def post_task_action(ctx: Context) -> dict[str, Any]:
         outcome = await task_service.reopen(uow, actor, task_id, now)
         if outcome.result == "done" and outcome.task is not None:
             await tell_cancelled_or_reopened(uow, catalogs, outcome.task, None, now)
+    elif action == "due":
+        due_on = parse_day(ctx, body.get("due_on"), "due_on")
+        outcome = await task_service.change_due(uow, actor, task_id, due_on, now)
+        if outcome.result == "done" and outcome.task is not None:
+            changes = await task_service.folded_changes(uow, task_id, now)
+            await tell_changes(uow, catalogs, outcome.task, changes, actor.user_id, now)
+    elif action == "reassign":
+        outcome = await task_service.reassign(uow, actor, task_id, _member_ids(ctx, body), now)
+        if outcome.result == "done" and outcome.task is not None:
+            await tell_assignees(uow, catalogs, outcome.task, now, only=outcome.newcomers)
     else:
         raise ApiError(400, "unknown_action", ctx.t.plain("webapp_api.unknown_action"))
     if outcome.result != "done" or outcome.task is None:
@@ -337,6 +347,17 @@ async def post_task_action(ctx: Context) -> dict[str, Any]:
         chats = await _secretariat(ctx, outcome.task.working_group)
         await tell_completed(uow, catalogs, chats, outcome.task, now)
     return {"ok": True, "task": views.task(ctx.t, outcome.task, ctx.today)}
+
+
+def _member_ids(ctx: Context, body: dict[str, Any]) -> list[int]:
+    ids = body.get("assignee_ids")
+    if not isinstance(ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in ids
+    ):
+        raise ApiError(
+            400, "bad_request", ctx.t.plain("webapp_api.bad_parameter", name="assignee_ids")
+        )
+    return list(dict.fromkeys(ids))
 
 
 async def _secretariat(ctx: Context, group: str) -> list[tuple[int, str]]:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+from collections.abc import Callable
 
+from bot.config import Settings
 from bot.domain.members import MemberStatus, Role
-from tests.conftest import ALI, JOHN, SARA, given_member
+from tests.conftest import ALI, JOHN, SARA, Clock, RunningBot, given_member
+from tests.e2e.test_webhook import local, webhook_bot, webhook_settings
+from tests.fakebot import FakeBotAPI
+from tests.fakebot.webhook import WebhookDelivery
 from tests.webapp.conftest import WebApp, init_data
 
 
@@ -98,3 +104,21 @@ async def test_on_bale_the_member_is_found_by_their_bale_id(bale_webapp: WebApp)
     assert status == 200, body
     assert body["platform"] == "bale" and body["full_name"] == "علی کریمی"
     assert (forged, refused["reason"]) == (401, "forged")
+
+
+async def test_in_webhook_mode_the_same_server_answers_the_dashboard(
+    make_settings: Callable[..., Settings], fake_api: FakeBotAPI, clock: Clock
+) -> None:
+    settings = webhook_settings(make_settings, webapp_url="https://bot.example.org/app/")
+    async with (
+        webhook_bot(settings, fake_api, clock) as app,
+        WebhookDelivery(fake_api, [local(settings)]),
+    ):
+        task = asyncio.current_task()
+        assert task is not None
+        dashboard = WebApp(RunningBot(app, fake_api, task), local(settings), clock)
+        await given_member(dashboard.bot, ALI, "tehran", name="علی کریمی")
+
+        status, body = await dashboard.get("/api/me", ALI.id)
+
+    assert status == 200 and body["full_name"] == "علی کریمی"

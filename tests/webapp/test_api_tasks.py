@@ -185,3 +185,33 @@ async def test_the_secretary_reassigns_in_bulk_and_the_newcomer_is_told(webapp: 
     assert any("جلسه با اتاق" in m for m in told) and any("شناسایی بنگاه‌ها" in m for m in told)
     _, johns = await webapp.get("/api/tasks/mine", JOHN.id)
     assert {t["id"] for t in johns["tasks"]} == {first, second}
+
+
+async def test_the_secretary_reschedules_reassigns_cancels_and_reopens_one_task(
+    webapp: WebApp,
+) -> None:
+    await given_member(webapp.bot, SARA, "tehran", role=Role.SECRETARY)
+    ali = await given_member(webapp.bot, ALI, "tehran")
+    john = await given_member(webapp.bot, JOHN, "tehran", locale="en")
+    cluster = await given_cluster(webapp.bot, "خوشه مبلمان تهران")
+    task_id = await given_task(webapp.bot, "جلسه با اتاق", cluster, ali, due_on=DUE)
+    path = f"/api/tasks/{task_id}/actions"
+
+    _, detail = await webapp.get(f"/api/tasks/{task_id}", SARA.id)
+    due, _ = await webapp.post(path, SARA.id, {"action": "due", "due_on": "2026-12-15"})
+    moved, body = await webapp.post(
+        path, SARA.id, {"action": "reassign", "assignee_ids": [ali.id, john.id]}
+    )
+    cancelled, _ = await webapp.post(path, SARA.id, {"action": "cancel", "note": "دیگر لازم نیست"})
+    again, refusal = await webapp.post(path, SARA.id, {"action": "cancel", "note": "دوباره"})
+    reopened, after = await webapp.post(path, SARA.id, {"action": "reopen"})
+    by_member, _ = await webapp.post(path, ALI.id, {"action": "reopen"})
+    await webapp.bot.app.outbox.idle()
+
+    assert {"reassign", "due", "cancel"} <= set(detail["actions"])
+    assert (due, moved, cancelled, reopened) == (200, 200, 200, 200)
+    assert {a["id"] for a in body["task"]["assignees"]} == {ali.id, john.id}
+    assert again == 403 and refusal["error"] == "task_cancelled"
+    assert after["task"]["status"] == "todo" and after["task"]["due_on"] == "2026-12-15"
+    assert by_member == 403
+    assert any("جلسه با اتاق" in m.plain() for m in webapp.bot.api.messages_to(JOHN.id))
