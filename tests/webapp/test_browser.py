@@ -156,6 +156,26 @@ async def test_a_member_marks_their_task_done_from_the_dashboard_and_the_chat_he
     assert_only_our_server(browser, webapp)
 
 
+async def test_a_refusal_shows_the_chats_own_words(webapp: WebApp, browser: Browser) -> None:
+    await tehran_board(webapp)
+
+    page = await browser.open(webapp.launch_url(ALI.id))
+    await page.locator("#my-tasks .task").first.click()
+    await page.locator("button[data-action=start]").click()
+    await page.locator("#toast", has_text="ثبت شد").wait_for()
+    await page.locator(".task-detail .badge.st-in_progress").wait_for()
+    await page.locator("button[data-action=start]").click()
+
+    refusal = page.locator("#toast.error")
+    await refusal.wait_for()
+    assert await refusal.inner_text() == "این وظیفه را پیش‌تر شروع کرده‌اید."
+    # A note left empty is not sent at all.
+    await page.locator("button[data-action=blocked]").click()
+    await page.locator("#sheet button.send").click()
+    assert "خالی" in await page.locator("#sheet .picker-note").inner_text()
+    assert_only_our_server(browser, webapp)
+
+
 async def test_a_secretary_filters_the_board_and_opens_the_matrix(
     webapp: WebApp, browser: Browser
 ) -> None:
@@ -261,6 +281,14 @@ async def test_a_secretary_approves_from_the_pipeline_and_the_chat_card_follows(
     assert sum("بررسی مرکز" in m.plain() for m in bot.api.messages_to(ALI.id)) == 1
     await page.locator("#pipeline [data-stage=province] .submission").wait_for(state="detached")
     assert_only_our_server(browser, webapp)
+
+    # Ali follows his plan from "my submissions": its timeline has the province's decision.
+    mine = await browser.open(webapp.launch_url(ALI.id))
+    await mine.locator("#tab-submissions").click()
+    plan = mine.locator(".submission", has_text="طرح توجیهی خوشه مبلمان")
+    await plan.wait_for()
+    await expect(plan.locator(".history li")).to_have_count(2)
+    await screenshot(mine, "14-my-submissions")
 
 
 async def test_a_secretary_reads_the_reports_and_approves_an_applicant(
