@@ -287,6 +287,22 @@ class SubmissionRepository:
             for e in rows.scalars()
         ]
 
+    async def events_by_author(self, member_id: int) -> dict[int, list[Event]]:
+        """The timelines of every submission this member wrote, in one query (the dashboard's
+        "my submissions"): submission id -> its events in order."""
+        rows = await self._session.execute(
+            select(SubmissionEventRow)
+            .join(SubmissionRow, SubmissionRow.id == SubmissionEventRow.submission_id)
+            .where(SubmissionRow.author_member_id == member_id)
+            .order_by(SubmissionEventRow.submission_id, SubmissionEventRow.id)
+        )
+        timelines: dict[int, list[Event]] = {}
+        for e in rows.scalars():
+            timelines.setdefault(e.submission_id, []).append(
+                Event(e.at, e.actor_name, e.action, e.stage_index, e.comment, e.on_behalf_of_name)
+            )
+        return timelines
+
     # --- votes and rules ------------------------------------------------------------------
 
     async def add_vote(

@@ -573,13 +573,11 @@ async def post_submission_decision(ctx: Context) -> dict[str, Any]:
 
 async def get_my_submissions(ctx: Context) -> dict[str, Any]:
     member = ctx.actor.member
-    mine = await ctx.uow.submissions.by_author(member.id) if member is not None else []
-    timelines = {s.id: await ctx.uow.submissions.events(s.id) for s in mine[:MY_SUBMISSIONS]}
-    return {
-        "submissions": [
-            views.my_submission(ctx.t, s, timelines[s.id]) for s in mine[:MY_SUBMISSIONS]
-        ]
-    }
+    if member is None:
+        return {"submissions": []}
+    mine = (await ctx.uow.submissions.by_author(member.id))[:MY_SUBMISSIONS]
+    timelines = await ctx.uow.submissions.events_by_author(member.id)
+    return {"submissions": [views.my_submission(ctx.t, s, timelines.get(s.id, [])) for s in mine]}
 
 
 # One person files a handful a year; the list is bounded all the same.
