@@ -7,7 +7,6 @@ Skipped only where /usr/bin/chromium is absent; CI installs it (.ci/run).
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import json
 import os
@@ -442,39 +441,6 @@ async def test_stale_launch_data_tells_the_reader_to_open_the_dashboard_from_the
     assert "دوباره از دکمهٔ ربات باز کنید" in await message.inner_text()
     assert await page.locator("#tabs").is_hidden()
     await screenshot(page, "09-stale")
-
-
-async def test_the_page_is_served_with_its_content_types_and_caching(webapp: WebApp) -> None:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as session:
-        async with session.get(webapp.base_url + "/app/") as reply:
-            page = await reply.text()
-            assert reply.status == 200
-            assert reply.headers["Content-Type"].startswith("text/html")
-            assert reply.headers["Cache-Control"] == "no-cache"
-            assert "default-src 'self'" in reply.headers["Content-Security-Policy"]
-        start = page.index("static/v") + len("static/")
-        version = page[start : page.index("/", start)]
-        font = f"{webapp.base_url}/app/static/{version}/fonts/Vazirmatn-Regular.ttf"
-        async with session.get(font) as reply:
-            body = await reply.read()
-            assert reply.status == 200
-            assert reply.headers["Content-Type"] == "font/ttf"
-            assert "immutable" in reply.headers["Cache-Control"]
-            etag = reply.headers["ETag"]
-        assert body[:4] == b"\x00\x01\x00\x00"  # a TrueType font, whatever the wire encoding
-        async with session.get(font, headers={"If-None-Match": etag}) as reply:
-            assert reply.status == 304
-        script = f"{webapp.base_url}/app/static/{version}/js/main.js"
-        async with session.get(script) as reply:
-            assert reply.headers["Content-Type"].startswith("text/javascript")
-        for missing in ("/app/static/../pages.py", "/app/static/js/%2e%2e/index.html"):
-            async with session.get(webapp.base_url + missing) as reply:
-                assert reply.status == 404
-        async with session.get(webapp.base_url + "/app", allow_redirects=False) as reply:
-            assert reply.status == 308 and reply.headers["Location"] == "/app/"
-    await asyncio.sleep(0)
 
 
 async def test_on_bale_the_page_works_from_the_fragment_without_bales_script(

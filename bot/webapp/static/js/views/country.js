@@ -20,7 +20,9 @@ function ranking(rows) {
 
 export async function country(ctx) {
   const data = await api.get("country");
-  const groups = data.groups || [];
+  // Provinces with work in hand first (stable: the API's order among equals).
+  const busy = (g) => (g.open_tasks || 0) + (g.pending || 0) + (g.clusters || 0);
+  const groups = [...(data.groups || [])].sort((a, b) => busy(b) - busy(a));
   const select = document.getElementById("group");
   return [
     h("h2", {}, t("country.heading")),
