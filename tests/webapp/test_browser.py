@@ -201,6 +201,9 @@ async def test_a_secretary_filters_the_board_and_opens_the_matrix(
     assert await cells.count() >= 1
     await cells.first.click()
     await page.locator(".task-detail").wait_for()
+    # "Back" returns to the matrix the task was opened from.
+    await page.locator("a.back").click()
+    await page.locator("#view[data-ready=matrix] #matrix").wait_for()
     assert_only_our_server(browser, webapp)
 
 

@@ -5,7 +5,7 @@ import { api, setInitData } from "./api.js";
 import { bootText, setBootLanguage } from "./boot.js";
 import { clear, h, option } from "./dom.js";
 import { setTexts, t } from "./i18n.js";
-import { applyTheme, launchLanguage, loadNativeScript, readLaunch, startNative } from "./launch.js";
+import { applyTheme, launchLanguage, loadNativeScript, nativeApp, readLaunch, startNative } from "./launch.js";
 import { fatal, loading, showError } from "./ui.js";
 import { myTasks, taskDetail } from "./views/tasks.js";
 import { mySubmissions } from "./views/submissions.js";
@@ -37,6 +37,28 @@ function allowed(route) {
   return true;
 }
 
+// The messenger's own back button (Telegram and Bale have one) on a task, where the page's
+// "back" link is also shown.
+function nativeBackButton(visible) {
+  const button = nativeApp()?.BackButton;
+  if (!button) return;
+  try {
+    if (visible) {
+      button.onClick?.(goBack);
+      button.show();
+    } else {
+      button.offClick?.(goBack);
+      button.hide();
+    }
+  } catch {
+    // An older client without a back button: the page's own link remains.
+  }
+}
+
+function goBack() {
+  window.history.back();
+}
+
 function parseHash() {
   const [path, query = ""] = window.location.hash.replace(/^#\/?/, "").split("?");
   const [name, ...rest] = path.split("/");
@@ -58,6 +80,7 @@ async function render() {
   const route = ROUTES[name] && allowed(ROUTES[name]) ? ROUTES[name] : ROUTES.tasks;
   const routeName = ROUTES[name] && allowed(ROUTES[name]) ? name : "tasks";
   renderTabs(routeName === "task" ? "" : routeName);
+  nativeBackButton(routeName === "task");
   const view = document.getElementById("view");
   const ticket = ++state.render;
   clear(view).append(loading());

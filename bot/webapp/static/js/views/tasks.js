@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { pickDate } from "../datepicker.js";
+import { todayIso } from "../jalali.js";
 import { askNote, confirmSheet, empty, showError, taskCard, taskSummary, toast } from "../ui.js";
 
 export async function myTasks() {
@@ -31,7 +32,7 @@ async function perform(task, action, ctx) {
       return;
     }
     if (action === "due") {
-      const due = await pickDate({ value: task.due_on || "", min: "" });
+      const due = await pickDate({ value: task.due_on || "", min: todayIso() });
       if (!due) return;
       const result = await api.post("board/bulk", { task_ids: [task.id], action: "due", due_on: due }, groupParam(ctx));
       const outcome = (result.results || [])[0];
@@ -56,6 +57,14 @@ async function perform(task, action, ctx) {
   }
 }
 
+// Back to wherever the task was opened from (my tasks, the board, the matrix).
+function goBack(event) {
+  if (window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+}
+
 function groupParam(ctx) {
   return ctx.me.can_see_all ? { group: ctx.group } : {};
 }
@@ -66,7 +75,7 @@ export async function taskDetail(ctx) {
   const task = data.task;
   const actions = data.actions || [];
   return [
-    h("p", {}, h("a", { href: "#/tasks", class: "back" }, t("common.back"))),
+    h("p", {}, h("a", { href: "#/tasks", class: "back", onclick: goBack }, t("common.back"))),
     h("article", { class: "card task-detail", dataset: { taskId: task.id } },
       taskSummary(task),
       task.details ? h("p", { class: "details" }, task.details) : null,
