@@ -40,6 +40,30 @@ class NewTask:
     needs_assignee: bool = False
 
 
+# What a Task is read from (`_select`); the rest of the row is the writers' business.
+_TASK_COLUMNS = (
+    TaskRow.id,
+    TaskRow.code,
+    TaskRow.title,
+    TaskRow.description,
+    TaskRow.cluster_id,
+    TaskRow.submission_id,
+    TaskRow.package_item_id,
+    TaskRow.phase,
+    TaskRow.start_on,
+    TaskRow.due_on,
+    TaskRow.status,
+    TaskRow.needs_assignee,
+    TaskRow.created_at,
+    TaskRow.version,
+)
+
+
+# Statuses by their stored text: a dictionary look-up, where calling the enum per row of the
+# whole country's tasks showed in the profile.
+_STATUS = {s.value: s for s in TaskStatus}
+
+
 class TaskRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -125,11 +149,16 @@ class TaskRepository:
     # --- reading ------------------------------------------------------------------------
 
     def _select(self) -> Select[Any]:
+        # Plain columns, not ORM instances: the scheduler and the country's board read every
+        # task, and building (and tracking) an instance per row cost most of that time.
         return (
-            select(TaskRow, ClusterRow.name, WorkingGroupRow.code)
+            select(
+                *_TASK_COLUMNS,
+                ClusterRow.name.label("cluster_name"),
+                WorkingGroupRow.code.label("group_code"),
+            )
             .join(ClusterRow, TaskRow.cluster_id == ClusterRow.id)
             .join(WorkingGroupRow, ClusterRow.working_group_id == WorkingGroupRow.id)
-            .execution_options(populate_existing=True)
         )
 
     async def _load(self, query: Select[Any]) -> list[Task]:
@@ -145,23 +174,23 @@ class TaskRepository:
         chosen = query.with_only_columns(TaskRow.id).order_by(None)
         assignees: dict[int, list[Assignee]] = defaultdict(list)
         result = await self._session.execute(
-            select(TaskAssigneeRow, MemberRow.user_id, MemberRow.full_name, MemberRow.locale)
+            select(
+                TaskAssigneeRow.task_id,
+                TaskAssigneeRow.member_id,
+                MemberRow.user_id,
+                MemberRow.full_name,
+                MemberRow.locale,
+                TaskAssigneeRow.agency_code,
+                TaskAssigneeRow.status,
+                TaskAssigneeRow.progress,
+            )
             .join(MemberRow, TaskAssigneeRow.member_id == MemberRow.id)
             .where(TaskAssigneeRow.task_id.in_(chosen))
             .order_by(TaskAssigneeRow.id)
-            .execution_options(populate_existing=True)
         )
-        for a, user_id, name, locale in result.all():
-            assignees[a.task_id].append(
-                Assignee(
-                    a.member_id,
-                    user_id,
-                    name,
-                    locale,
-                    a.agency_code,
-                    TaskStatus(a.status),
-                    a.progress,
-                )
+        for task_id, member_id, user_id, name, locale, agency, status, progress in result.all():
+            assignees[task_id].append(
+                Assignee(member_id, user_id, name, locale, agency, _STATUS[status], progress)
             )
         return [
             Task(
@@ -170,20 +199,20 @@ class TaskRepository:
                 title=t.title,
                 description=t.description,
                 cluster_id=t.cluster_id,
-                cluster_name=name,
-                working_group=group,
+                cluster_name=t.cluster_name,
+                working_group=t.group_code,
                 submission_id=t.submission_id,
                 package_item_id=t.package_item_id,
                 phase=t.phase,
                 start_on=t.start_on,
                 due_on=t.due_on,
-                status=TaskStatus(t.status),
+                status=_STATUS[t.status],
                 needs_assignee=t.needs_assignee,
                 created_at=t.created_at,
                 version=t.version,
                 assignees=tuple(assignees[t.id]),
             )
-            for t, name, group in rows
+            for t in rows
         ]
 
     async def get(self, task_id: int) -> Task | None:
