@@ -5,7 +5,7 @@ secretary and as a superuser looking at the whole country.
     .venv/bin/python -m bench.dashboard [--database-url URL] [--tasks N] [--requests N]
 
 Not a test: it prints its figures (median and slowest of N requests per endpoint, in ms) and
-writes them to bench/results/dashboard.json. The bot's web server is the real one
+writes them to bench/results/dashboard-<backend>.json. The bot's web server is the real one
 (`bot.web.build_web_app`), served on a free local port; no Bot API call is made.
 """
 
@@ -55,9 +55,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def timed(
-    session: aiohttp.ClientSession, url: str, user_id: int, n: int
-) -> dict[str, float]:
+async def timed(session: aiohttp.ClientSession, url: str, user_id: int, n: int) -> dict[str, float]:
     headers = {"Authorization": f"tma {signed(user_id)}"}
     took = []
     for _ in range(n):
@@ -100,7 +98,7 @@ async def main() -> None:
         secretary, group = seeded.secretaries[0]
         cluster_id = 1 if group == "tehran" else None
         results: dict[str, object] = {
-            "backend": url.split(":", 1)[0],
+            "backend": url.split(":", 1)[0].split("+", 1)[0],
             "members": args.members,
             "clusters": args.clusters,
             "tasks": seeded.tasks,
@@ -132,7 +130,7 @@ async def main() -> None:
         finally:
             await runner.cleanup()
             await app.close()
-    out = pathlib.Path(__file__).parent / "results" / "dashboard.json"
+    out = pathlib.Path(__file__).parent / "results" / f"dashboard-{results['backend']}.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
