@@ -14,7 +14,6 @@ import datetime
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
 from bot.domain import outbox_keys
@@ -41,6 +40,7 @@ from bot.services import members as member_service
 from bot.services import submissions as service
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
+from bot.ui.builder import InlineKeyboardBuilder
 from bot.ui.members import on_behalf_of
 
 # Card copies are recorded per stage ("submission/0", "submission/1"): only copies posted for
