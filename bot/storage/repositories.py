@@ -145,6 +145,25 @@ class MemberRepository:
     async def by_user(self, user_id: int) -> Member | None:
         return await self._one(MemberRow.platform == self._platform, MemberRow.user_id == user_id)
 
+    async def acting(self, user_id: int, day: datetime.date) -> tuple[Member | None, bool]:
+        """The member behind an update, and whether they stand in for someone on this day: one
+        query on every update, so plain columns rather than an ORM object, and the
+        substitutions asked only as EXISTS (who they stand in for is looked up only then)."""
+        standing_in = (
+            exists()
+            .where(SubstitutionRow.substitute_member_id == MemberRow.id, *active_on(day))
+            .label("standing_in")
+        )
+        query = (
+            select(*MemberRow.__table__.c, WorkingGroupRow.code.label("group_code"), standing_in)
+            .join(WorkingGroupRow, MemberRow.working_group_id == WorkingGroupRow.id)
+            .where(MemberRow.platform == self._platform, MemberRow.user_id == user_id)
+        )
+        row = (await self._session.execute(query)).first()
+        if row is None:
+            return None, False
+        return _member(row, row.group_code), bool(row.standing_in)  # type: ignore[arg-type]
+
     async def get(self, member_id: int) -> Member | None:
         return await self._one(MemberRow.id == member_id, MemberRow.platform == self._platform)
 
