@@ -40,6 +40,9 @@ class NewTask:
     needs_assignee: bool = False
 
 
+_TASK_COLUMNS = tuple(TaskRow.__table__.c)
+
+
 class TaskRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -125,11 +128,17 @@ class TaskRepository:
     # --- reading ------------------------------------------------------------------------
 
     def _select(self) -> Select[Any]:
+        # Plain columns, not ORM objects: a task list or the scheduler reads many rows and
+        # turns each into a `Task` at once, so the session's identity map and change tracking
+        # would be pure cost (and reads are always fresh).
         return (
-            select(TaskRow, ClusterRow.name, WorkingGroupRow.code)
+            select(
+                *_TASK_COLUMNS,
+                ClusterRow.name.label("cluster_name"),
+                WorkingGroupRow.code.label("group_code"),
+            )
             .join(ClusterRow, TaskRow.cluster_id == ClusterRow.id)
             .join(WorkingGroupRow, ClusterRow.working_group_id == WorkingGroupRow.id)
-            .execution_options(populate_existing=True)
         )
 
     async def _load(self, query: Select[Any]) -> list[Task]:
@@ -145,23 +154,23 @@ class TaskRepository:
         chosen = query.with_only_columns(TaskRow.id).order_by(None)
         assignees: dict[int, list[Assignee]] = defaultdict(list)
         result = await self._session.execute(
-            select(TaskAssigneeRow, MemberRow.user_id, MemberRow.full_name, MemberRow.locale)
+            select(
+                TaskAssigneeRow.task_id,
+                TaskAssigneeRow.member_id,
+                MemberRow.user_id,
+                MemberRow.full_name,
+                MemberRow.locale,
+                TaskAssigneeRow.agency_code,
+                TaskAssigneeRow.status,
+                TaskAssigneeRow.progress,
+            )
             .join(MemberRow, TaskAssigneeRow.member_id == MemberRow.id)
             .where(TaskAssigneeRow.task_id.in_(chosen))
             .order_by(TaskAssigneeRow.id)
-            .execution_options(populate_existing=True)
         )
-        for a, user_id, name, locale in result.all():
-            assignees[a.task_id].append(
-                Assignee(
-                    a.member_id,
-                    user_id,
-                    name,
-                    locale,
-                    a.agency_code,
-                    TaskStatus(a.status),
-                    a.progress,
-                )
+        for task_id, member_id, user_id, name, locale, agency, status, progress in result.all():
+            assignees[task_id].append(
+                Assignee(member_id, user_id, name, locale, agency, TaskStatus(status), progress)
             )
         return [
             Task(
@@ -170,8 +179,8 @@ class TaskRepository:
                 title=t.title,
                 description=t.description,
                 cluster_id=t.cluster_id,
-                cluster_name=name,
-                working_group=group,
+                cluster_name=t.cluster_name,
+                working_group=t.group_code,
                 submission_id=t.submission_id,
                 package_item_id=t.package_item_id,
                 phase=t.phase,
@@ -183,7 +192,7 @@ class TaskRepository:
                 version=t.version,
                 assignees=tuple(assignees[t.id]),
             )
-            for t, name, group in rows
+            for t in rows
         ]
 
     async def get(self, task_id: int) -> Task | None:
