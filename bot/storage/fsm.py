@@ -18,7 +18,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import FsmStateRow, utcnow
@@ -29,6 +29,11 @@ Stored = tuple[str | None, dict[str, Any]] | None
 
 _CACHE = "fsm_rows"
 _TABLE = FsmStateRow.__table__
+# Built once: read on every update, and building a statement costs more than running it.
+_READ = select(_TABLE.c.state, _TABLE.c.data).where(_TABLE.c.key == bindparam("fsm_key"))
+_INSERT = insert(_TABLE)
+_UPDATE = update(_TABLE).where(_TABLE.c.key == bindparam("fsm_key"))
+_DELETE = delete(_TABLE).where(_TABLE.c.key == bindparam("fsm_key"))
 
 
 class DatabaseStorage(BaseStorage):
@@ -60,11 +65,7 @@ class DatabaseStorage(BaseStorage):
         cache = self._cache(session)
         if name in cache:
             return cache[name]
-        found = (
-            await session.execute(
-                select(_TABLE.c.state, _TABLE.c.data).where(_TABLE.c.key == name)
-            )
-        ).first()
+        found = (await session.execute(_READ, {"fsm_key": name})).first()
         stored: Stored = None if found is None else (found.state, dict(found.data or {}))
         # Asked again now: the read itself may have begun the transaction.
         self._cache(session)[name] = stored
@@ -79,14 +80,14 @@ class DatabaseStorage(BaseStorage):
             data = values.get("data", data)
             if state is None and not data:
                 if before is not None:
-                    await session.execute(delete(_TABLE).where(_TABLE.c.key == name))
+                    await session.execute(_DELETE, {"fsm_key": name})
                 self._cache(session)[name] = None
                 return
             row = {"state": state, "data": data, "updated_at": utcnow()}
             if before is None:
-                await session.execute(insert(_TABLE).values(key=name, **row))
+                await session.execute(_INSERT, {"key": name, **row})
             else:
-                await session.execute(update(_TABLE).where(_TABLE.c.key == name).values(**row))
+                await session.execute(_UPDATE, {"fsm_key": name, **row})
             self._cache(session)[name] = (state, copy.deepcopy(data))
 
     async def _read(self, key: StorageKey) -> Stored:

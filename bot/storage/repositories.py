@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import Date, and_, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -43,6 +43,35 @@ class CardCopy:
     chat_id: int
     message_id: int
     locale: str
+
+
+def _acting_query() -> Any:
+    members, groups = MemberRow.__table__, WorkingGroupRow.__table__
+    substitutions = SubstitutionRow.__table__
+    day = bindparam("day", type_=Date())
+    standing_in = (
+        exists()
+        .where(
+            substitutions.c.substitute_member_id == members.c.id,
+            substitutions.c.ended_at.is_(None),
+            substitutions.c.first_day <= day,
+            substitutions.c.last_day >= day,
+        )
+        .label("standing_in")
+    )
+    return (
+        select(*members.c, groups.c.code.label("group_code"), standing_in)
+        .select_from(members.join(groups, members.c.working_group_id == groups.c.id))
+        .where(
+            members.c.platform == bindparam("platform"),
+            members.c.user_id == bindparam("user_id"),
+        )
+    )
+
+
+# Read on every update (MemberRepository.acting); built once, as its cache key is computed
+# once. The substitution test is `active_on` (bot/storage/substitutes.py) in table columns.
+_ACTING = _acting_query()
 
 
 def _member(row: MemberRow, working_group: str) -> Member:
@@ -147,19 +176,13 @@ class MemberRepository:
 
     async def acting(self, user_id: int, day: datetime.date) -> tuple[Member | None, bool]:
         """The member behind an update, and whether they stand in for someone on this day: one
-        query on every update, so plain columns rather than an ORM object, and the
+        query on every update, so a prebuilt Core statement rather than ORM objects, and the
         substitutions asked only as EXISTS (who they stand in for is looked up only then)."""
-        standing_in = (
-            exists()
-            .where(SubstitutionRow.substitute_member_id == MemberRow.id, *active_on(day))
-            .label("standing_in")
-        )
-        query = (
-            select(*MemberRow.__table__.c, WorkingGroupRow.code.label("group_code"), standing_in)
-            .join(WorkingGroupRow, MemberRow.working_group_id == WorkingGroupRow.id)
-            .where(MemberRow.platform == self._platform, MemberRow.user_id == user_id)
-        )
-        row = (await self._session.execute(query)).first()
+        row = (
+            await self._session.execute(
+                _ACTING, {"platform": self._platform, "user_id": user_id, "day": day}
+            )
+        ).first()
         if row is None:
             return None, False
         return _member(row, row.group_code), bool(row.standing_in)  # type: ignore[arg-type]
