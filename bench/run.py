@@ -181,7 +181,7 @@ class BotProcess:
             py_spy = Path(sys.executable).with_name("py-spy")
             self._spy = subprocess.Popen(
                 [str(py_spy), "record", "--pid", str(self.process.pid), "--threads",
-                 "--rate", "250", "--format", "raw", "--output",
+                 "--rate", "250", "--nonblocking", "--format", "raw", "--output",
                  str(self.profiles / f"{name}.txt")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
