@@ -232,14 +232,14 @@ class BotProcess:
         for seconds at 100k tasks, which shows in every figure taken while it ran."""
         return self.log.read_text(errors="replace").count('Running job "App.reminders_job')
 
-    def peak_memory_mb(self) -> float | None:
+    def peak_memory_mb(self, field: str = "VmHWM") -> float | None:
         assert self.process is not None
         try:
             status = Path(f"/proc/{self.process.pid}/status").read_text()
         except OSError:
             return None
         for line in status.splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return round(int(line.split()[1]) / 1024, 1)
         return None
 
@@ -303,6 +303,8 @@ async def throughput(
         "bot-throughput", "bot", _bot_env(api, url, SEND_RATE="100000", FLOOD_BURST="0")
     )
     process: dict[str, Any] = {"startup_s": await bot.start(api)}
+    # What the started process holds before any update: the peak's floor.
+    process["memory_after_start_mb"] = bot.peak_memory_mb("VmRSS")
     members = [m for m in seeded.members if m[0] not in {s[0] for s in seeded.secretaries}]
     members = members[:count]
     # Warm-up: everyone involved writes once (Telegram lets a bot write only to them then).
@@ -492,6 +494,7 @@ def summarise(result: dict[str, Any]) -> str:
     process = result.get("bot_process", {})
     lines.append(
         f"  bot start-up {process.get('startup_s')} s,"
+        f" memory after start {process.get('memory_after_start_mb')} MB,"
         f" peak memory {process.get('peak_memory_mb')} MB,"
         f" reminder passes meanwhile {process.get('reminder_passes_meanwhile')}"
     )
