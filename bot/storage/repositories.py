@@ -213,7 +213,6 @@ class MemberRepository:
             return None, False
         return _member(row, row.group_code), bool(row.standing_in)  # type: ignore[arg-type]
 
-
     async def save_application(
         self,
         user_id: int,

@@ -49,9 +49,7 @@ _G = WorkingGroupRow.__table__
 # Plain columns, not ORM objects: a task list, a card and the scheduler turn every row into a
 # `Task` at once, so the session's identity map and change tracking would be pure cost (and
 # every read is fresh).
-_TASKS = select(
-    *_T.c, _C.c.name.label("cluster_name"), _G.c.code.label("group_code")
-).select_from(
+_TASKS = select(*_T.c, _C.c.name.label("cluster_name"), _G.c.code.label("group_code")).select_from(
     _T.join(_C, _T.c.cluster_id == _C.c.id).join(_G, _C.c.working_group_id == _G.c.id)
 )
 _ASSIGNEES = (
