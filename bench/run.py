@@ -26,6 +26,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -89,9 +90,19 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 async def burst(
-    api: FakeBotAPI, replies: Replies, actions: list[tuple[int, Any]], timeout: float = 180
+    api: FakeBotAPI,
+    replies: Replies,
+    actions: list[tuple[int, Any]],
+    timeout: float = 180,
+    process: BotProcess | None = None,
+    profile_as: str | None = None,
 ) -> dict[str, Any]:
-    """Inject every action at once; wait for a reply to each person; measure."""
+    """Inject every action at once; wait for a reply to each person; measure (with `process`,
+    also the CPU time the bot process spent per update: other load on the machine inflates it
+    far less than the wall-clock figures)."""
+    if process is not None and profile_as:
+        await process.start_profile(profile_as)
+    cpu_before = process.cpu_seconds() if process is not None else None
     started: dict[int, float] = {}
     for user_id, inject in actions:
         started[user_id] = time.monotonic()
@@ -106,6 +117,13 @@ async def burst(
                 answered[user_id] = at - moment
                 del pending[user_id]
         await asyncio.sleep(0.005)
+    cpu = None
+    if process is not None and cpu_before is not None:
+        cpu_after = process.cpu_seconds()
+        if cpu_after is not None:
+            cpu = cpu_after - cpu_before
+        if profile_as:
+            await process.stop_profile(profile_as)
     if not answered:
         return {"updates": len(actions), "answered": 0}
     total = max(started[u] + lat for u, lat in answered.items()) - min(started.values())
@@ -117,6 +135,7 @@ async def burst(
         "updates_per_s": round(len(answered) / total, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
+        **({"cpu_ms_per_update": round(cpu * 1000 / len(answered), 2)} if cpu is not None else {}),
     }
 
 
@@ -127,6 +146,72 @@ class BotProcess:
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
         self.log = RESULTS / f"{name}.log"
+        # BENCH_PROFILE=<folder>: one profile of the bot per burst in <folder>. With
+        # BENCH_PROFILER=py-spy (pip install py-spy), py-spy samples the running bot, every
+        # thread (SQLite's too): <burst>.txt, collapsed stacks for flamegraph tools; by
+        # default the bot runs under cProfile (bench/profiled.py): <burst>.prof for pstats.
+        self.profiles = Path(env["BENCH_PROFILE"]) if env.get("BENCH_PROFILE") else None
+        self.sampler = env.get("BENCH_PROFILER") == "py-spy"
+        self._dumps = 0
+        self._spy: subprocess.Popen[bytes] | None = None
+        if self.profiles is not None and module == "bot":
+            self.profiles.mkdir(parents=True, exist_ok=True)
+            if not self.sampler:
+                self.module = "bench.profiled"
+
+    def cpu_seconds(self) -> float | None:
+        """User and system CPU time of the process so far (/proc/<pid>/stat)."""
+        assert self.process is not None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        # utime and stime are the 14th and 15th fields; [0] here is the 3rd (state).
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @property
+    def profiled(self) -> bool:
+        return self.profiles is not None and (self.sampler or self.module == "bench.profiled")
+
+    async def start_profile(self, name: str) -> None:
+        if not self.profiled:
+            return
+        assert self.process is not None and self.profiles is not None
+        if self.sampler:
+            py_spy = Path(sys.executable).with_name("py-spy")
+            self._spy = subprocess.Popen(
+                [str(py_spy), "record", "--pid", str(self.process.pid), "--threads",
+                 "--rate", "250", "--nonblocking", "--format", "raw", "--output",
+                 str(self.profiles / f"{name}.txt")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            # py-spy attaches in a moment; the burst must not start before it samples.
+            await asyncio.sleep(1.0)
+        else:
+            os.kill(self.process.pid, signal.SIGUSR1)
+
+    async def stop_profile(self, name: str) -> None:
+        """Profiling off; waits until the profile is written, named after the burst."""
+        if not self.profiled:
+            return
+        assert self.process is not None and self.profiles is not None
+        if self._spy is not None:
+            self._spy.send_signal(signal.SIGINT)
+            for _ in range(200):
+                if self._spy.poll() is not None:
+                    break
+                await asyncio.sleep(0.05)
+            self._spy = None
+            return
+        os.kill(self.process.pid, signal.SIGUSR2)
+        self._dumps += 1
+        dump = self.profiles / f"{self._dumps}.prof"
+        for _ in range(600):
+            if dump.exists():
+                await asyncio.sleep(0.2)
+                dump.replace(self.profiles / f"{name}.prof")
+                return
+            await asyncio.sleep(0.05)
 
     async def start(self, api: FakeBotAPI) -> float:
         polls = api._get_updates_count
@@ -147,14 +232,14 @@ class BotProcess:
         for seconds at 100k tasks, which shows in every figure taken while it ran."""
         return self.log.read_text(errors="replace").count('Running job "App.reminders_job')
 
-    def peak_memory_mb(self) -> float | None:
+    def peak_memory_mb(self, field: str = "VmHWM") -> float | None:
         assert self.process is not None
         try:
             status = Path(f"/proc/{self.process.pid}/status").read_text()
         except OSError:
             return None
         for line in status.splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return round(int(line.split()[1]) / 1024, 1)
         return None
 
@@ -209,14 +294,17 @@ async def throughput(
     results["echo_startup_s"] = await echo.start(api)
     await burst(api, replies, [_help(api, VISITOR_IDS + 900_000 + i) for i in range(20)])
     results["echo_help"] = await burst(
-        api, replies, [_help(api, VISITOR_IDS + 100_000 + i) for i in range(count)]
-    )
+        api, replies, [_help(api, VISITOR_IDS + 100_000 + i) for i in range(count)],
+        process=echo,
+    )  # fmt: skip
     await echo.stop()
 
     bot = BotProcess(
         "bot-throughput", "bot", _bot_env(api, url, SEND_RATE="100000", FLOOD_BURST="0")
     )
     process: dict[str, Any] = {"startup_s": await bot.start(api)}
+    # What the started process holds before any update: the peak's floor.
+    process["memory_after_start_mb"] = bot.peak_memory_mb("VmRSS")
     members = [m for m in seeded.members if m[0] not in {s[0] for s in seeded.secretaries}]
     members = members[:count]
     # Warm-up: everyone involved writes once (Telegram lets a bot write only to them then).
@@ -224,15 +312,18 @@ async def throughput(
     api.users_started(seeded.applicant_users)
     await burst(api, replies, [_help(api, u) for u in warm])
     results["help"] = await burst(
-        api, replies, [_help(api, VISITOR_IDS + 200_000 + i) for i in range(count)]
-    )
+        api, replies, [_help(api, VISITOR_IDS + 200_000 + i) for i in range(count)],
+        process=bot, profile_as="help",
+    )  # fmt: skip
     tasks_commands = [_command(api, u, "/tasks") for u, _, _ in members]
-    results["tasks"] = await burst(api, replies, tasks_commands)
+    results["tasks"] = await burst(api, replies, tasks_commands, process=bot, profile_as="tasks")
     task_presses = []
     for user_id, _, group in members:
         tasks = seeded.task_of_group[group]
         task_presses.append(_press(api, user_id, f"to:{tasks[user_id % len(tasks)]}"))
-    results["task_button"] = await burst(api, replies, task_presses)
+    results["task_button"] = await burst(
+        api, replies, task_presses, process=bot, profile_as="task_button"
+    )
     approvals = []
     applicants = {group: [] for _, group in seeded.secretaries}  # type: dict[str, list[int]]
     for member_id, group in seeded.applicants:
@@ -240,7 +331,9 @@ async def throughput(
     for user_id, group in seeded.secretaries:
         if applicants[group]:
             approvals.append(_press(api, user_id, f"appd:approve:{applicants[group].pop()}"))
-    results["approval_button"] = await burst(api, replies, approvals)
+    results["approval_button"] = await burst(
+        api, replies, approvals, process=bot, profile_as="approval_button"
+    )
     process["peak_memory_mb"] = bot.peak_memory_mb()
     process["reminder_passes_meanwhile"] = bot.reminder_jobs()
     await bot.stop()
@@ -395,11 +488,13 @@ def summarise(result: dict[str, Any]) -> str:
             lines.append(
                 f"  {name:16} {figures.get('updates_per_s')} upd/s  p50 {figures.get('p50_ms')} ms"
                 f"  p99 {figures.get('p99_ms')} ms  x echo {figures.get('ratio_to_echo', '-')}"
+                f"  cpu {figures.get('cpu_ms_per_update')} ms/update"
                 f"  answered {figures.get('answered')}/{figures.get('updates')}"
             )
     process = result.get("bot_process", {})
     lines.append(
         f"  bot start-up {process.get('startup_s')} s,"
+        f" memory after start {process.get('memory_after_start_mb')} MB,"
         f" peak memory {process.get('peak_memory_mb')} MB,"
         f" reminder passes meanwhile {process.get('reminder_passes_meanwhile')}"
     )

@@ -199,7 +199,9 @@ async def seed(
                             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
                         )
                     )
-            async with engine.connect() as connection:
+            # Committed: ANALYZE inside a transaction that is rolled back leaves the planner
+            # without statistics (and every member's /tasks a sequential scan of all tasks).
+            async with engine.begin() as connection:
                 await connection.execute(text("ANALYZE"))
         return seeded
     finally:

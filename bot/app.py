@@ -6,9 +6,10 @@ import asyncio
 import datetime
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -400,6 +401,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     dispatcher.update.outer_middleware(ActorMiddleware(catalogs, settings))
     dispatcher.message.outer_middleware(dates.DialogStepMiddleware())
     dispatcher.include_routers(*_detached(FEATURE_ROUTERS))
+    _inline_plain_filters(dispatcher)
 
     async def on_error(event: ErrorEvent, bot: Bot) -> None:
         log.error("update %s failed", event.update.update_id, exc_info=event.exception)
@@ -437,6 +439,31 @@ def _detached(routers: tuple[Router, ...]) -> tuple[Router, ...]:
             parent.sub_routers.remove(router)
             router._parent_router = None
     return routers
+
+
+def _inline_plain_filters(dispatcher: Dispatcher) -> None:
+    """Plain (not async) filters run in the update's task instead of a worker thread.
+
+    aiogram hands every filter that is not a coroutine to `asyncio.to_thread`: each magic
+    filter (`F.text`, `F.data.startswith(...)`) and each small predicate checked on the way to
+    the handler costs a thread hop, and a message passes dozens of them. Ours only look at the
+    update (no I/O, microseconds), so they are awaited in place. Handlers are left alone.
+    """
+    for router in dispatcher.chain_tail:
+        for observer in router.observers.values():
+            holders = [observer._handler, *observer.handlers]
+            for holder in holders:
+                for event_filter in holder.filters or ():
+                    if not event_filter.awaitable:
+                        event_filter.callback = _in_place(event_filter.callback)
+                        event_filter.awaitable = True
+
+
+def _in_place(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    async def checked(*args: Any, **kwargs: Any) -> Any:
+        return check(*args, **kwargs)
+
+    return checked
 
 
 def _chat_of(event: ErrorEvent) -> int | None:

@@ -290,12 +290,14 @@ class ActorMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         uow: UnitOfWork = data["uow"]
-        member = await uow.members.by_user(user.id) if user else None
+        member, standing_in = (
+            await uow.members.acting(user.id, uow.today()) if user else (None, False)
+        )
         if user is not None:
             # The roles of an absent secretary or chair this member stands in for today.
             acting = (
                 await uow.substitutes.acting_roles(member.id, uow.today())
-                if member is not None and member.status is MemberStatus.APPROVED
+                if standing_in and member is not None and member.status is MemberStatus.APPROVED
                 else ()
             )
             data["actor"] = Actor(

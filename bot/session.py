@@ -26,6 +26,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from pydantic import BaseModel
 
 from bot.ratelimit import RateLimiter, bulk_call
 
@@ -44,6 +45,18 @@ _ANSWERS = frozenset({"answercallbackquery", "deletemessage", "sendchataction"})
 REPLY_RETRIES = 3
 MAX_REPLY_WAIT = datetime.timedelta(seconds=30)
 NETWORK_BACKOFF = (0.5, 1.0, 2.0)
+
+# aiogram reads every answer as `Response[<what the method returns>]`, a pydantic generic
+# class built on first use (about 25 ms of CPU) and cached by pydantic only weakly: once the
+# garbage collector frees it, the next call builds it again. Holding each one here makes that
+# a one-time cost per method type instead of a recurring one on the hot path.
+_RESPONSE_TYPES: dict[object, type[BaseModel]] = {}
+
+
+def pin_response_type(method: TelegramMethod[object]) -> None:
+    returning = method.__returning__
+    if returning not in _RESPONSE_TYPES:
+        _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
 
 
 def counted_chat(method: TelegramMethod[object]) -> int | None:
@@ -68,6 +81,7 @@ class PacedSession(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        pin_response_type(method)
         if bulk_call.get():
             return await make_request(bot, method)
         chat_id = counted_chat(method)

@@ -22,7 +22,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import reports as rules
 from bot.domain.clusters import Cluster, name_matches
@@ -38,6 +37,7 @@ from bot.services import reports as service
 from bot.storage.uow import UnitOfWork
 from bot.ui import charts, workbook
 from bot.ui import reports as view
+from bot.ui.builder import InlineKeyboardBuilder
 
 router = Router(name="reports")
 private = F.chat.type == ChatType.PRIVATE

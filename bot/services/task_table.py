@@ -14,11 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from bot.domain import tasks as rules
 from bot.domain.clusters import Cluster, can_view_cluster, search_key, visible_groups
 from bot.domain.members import Actor, Member, MemberStatus, managed_groups
@@ -109,6 +104,9 @@ def _read_csv(data: bytes) -> tuple[list[str | None], list[list[str | None]]]:
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str | None], list[list[str | None]]]:
+    # openpyxl is imported on the first file, not when the bot starts: most never see one.
+    import openpyxl
+
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # a broken zip, a renamed .xls, a password: all unreadable
@@ -133,6 +131,11 @@ def _read_xlsx(data: bytes) -> tuple[list[str | None], list[list[str | None]]]:
 
 def workbook(sheets: Sequence[tuple[str, Sequence[Sequence[Cell]]]], *, rtl: bool) -> bytes:
     """An .xlsx with one sheet per (title, rows); the first row of each is its header."""
+    import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = openpyxl.Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     for title, rows in sheets:

@@ -23,6 +23,9 @@ MIGRATIONS = files("bot.storage") / "migrations"
 
 log = logging.getLogger(__name__)
 
+# Page cache per SQLite connection, in KiB (SQLite's default is 2,000 KiB).
+SQLITE_CACHE_KIB = 512
+
 
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
@@ -34,6 +37,10 @@ def create_engine(url: str) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # Each pooled connection keeps its own page cache (2 MB by default), a copy of
+            # what the OS already caches of the file: with a full pool that was some 30 MB of
+            # the process's memory for little speed.
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cursor.close()
 
         return engine

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import Date, and_, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -43,6 +43,52 @@ class CardCopy:
     chat_id: int
     message_id: int
     locale: str
+
+
+def _acting_query() -> Any:
+    members, groups = MemberRow.__table__, WorkingGroupRow.__table__
+    substitutions = SubstitutionRow.__table__
+    day = bindparam("day", type_=Date())
+    standing_in = (
+        exists()
+        .where(
+            substitutions.c.substitute_member_id == members.c.id,
+            substitutions.c.ended_at.is_(None),
+            substitutions.c.first_day <= day,
+            substitutions.c.last_day >= day,
+        )
+        .label("standing_in")
+    )
+    return (
+        select(*members.c, groups.c.code.label("group_code"), standing_in)
+        .select_from(members.join(groups, members.c.working_group_id == groups.c.id))
+        .where(
+            members.c.platform == bindparam("platform"),
+            members.c.user_id == bindparam("user_id"),
+        )
+    )
+
+
+# Read on every update (MemberRepository.acting); built once, as its cache key is computed
+# once. The substitution test is `active_on` (bot/storage/substitutes.py) in table columns.
+_ACTING = _acting_query()
+_MEMBERS = (
+    select(*MemberRow.__table__.c, WorkingGroupRow.__table__.c.code.label("group_code"))
+    .select_from(
+        MemberRow.__table__.join(
+            WorkingGroupRow.__table__,
+            MemberRow.__table__.c.working_group_id == WorkingGroupRow.__table__.c.id,
+        )
+    )
+)  # fmt: skip
+_MEMBER_BY_USER = _MEMBERS.where(
+    MemberRow.__table__.c.platform == bindparam("platform"),
+    MemberRow.__table__.c.user_id == bindparam("user_id"),
+)
+_MEMBER_BY_ID = _MEMBERS.where(
+    MemberRow.__table__.c.id == bindparam("member_id"),
+    MemberRow.__table__.c.platform == bindparam("platform"),
+)
 
 
 def _member(row: MemberRow, working_group: str) -> Member:
@@ -126,27 +172,46 @@ class MemberRepository:
         self._today = today
 
     def _select(self):  # type: ignore[no-untyped-def]
-        # populate_existing: decisions are written with bulk UPDATEs, so reads must not be
-        # served from objects the session loaded before them.
-        return (
-            select(MemberRow, WorkingGroupRow.code)
-            .join(WorkingGroupRow, MemberRow.working_group_id == WorkingGroupRow.id)
-            .execution_options(populate_existing=True)
-        )
+        # Plain columns: every read becomes a domain Member at once (and is always fresh, as
+        # decisions are written with bulk UPDATEs), so ORM objects would be pure cost.
+        return _MEMBERS
 
     async def _one(self, *conditions: Any) -> Member | None:
         row = (await self._session.execute(self._select().where(*conditions))).first()
-        return _member(row[0], row[1]) if row else None
+        return _member(row, row.group_code) if row else None
 
     async def _many(self, *conditions: Any, order: Any = None) -> list[Member]:
         query = self._select().where(*conditions).order_by(order or MemberRow.applied_at)
-        return [_member(r[0], r[1]) for r in (await self._session.execute(query)).all()]
+        return [_member(r, r.group_code) for r in (await self._session.execute(query)).all()]
 
     async def by_user(self, user_id: int) -> Member | None:
-        return await self._one(MemberRow.platform == self._platform, MemberRow.user_id == user_id)
+        row = (
+            await self._session.execute(
+                _MEMBER_BY_USER, {"platform": self._platform, "user_id": user_id}
+            )
+        ).first()
+        return _member(row, row.group_code) if row else None
 
     async def get(self, member_id: int) -> Member | None:
-        return await self._one(MemberRow.id == member_id, MemberRow.platform == self._platform)
+        row = (
+            await self._session.execute(
+                _MEMBER_BY_ID, {"platform": self._platform, "member_id": member_id}
+            )
+        ).first()
+        return _member(row, row.group_code) if row else None
+
+    async def acting(self, user_id: int, day: datetime.date) -> tuple[Member | None, bool]:
+        """The member behind an update, and whether they stand in for someone on this day: one
+        query on every update, so a prebuilt Core statement rather than ORM objects, and the
+        substitutions asked only as EXISTS (who they stand in for is looked up only then)."""
+        row = (
+            await self._session.execute(
+                _ACTING, {"platform": self._platform, "user_id": user_id, "day": day}
+            )
+        ).first()
+        if row is None:
+            return None, False
+        return _member(row, row.group_code), bool(row.standing_in)  # type: ignore[arg-type]
 
     async def save_application(
         self,

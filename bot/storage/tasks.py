@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.tasks import Assignee, AssigneeState, Task, TaskEvent, TaskFile, TaskStatus
@@ -40,25 +40,33 @@ class NewTask:
     needs_assignee: bool = False
 
 
-# What a Task is read from (`_select`); the rest of the row is the writers' business.
-_TASK_COLUMNS = (
-    TaskRow.id,
-    TaskRow.code,
-    TaskRow.title,
-    TaskRow.description,
-    TaskRow.cluster_id,
-    TaskRow.submission_id,
-    TaskRow.package_item_id,
-    TaskRow.phase,
-    TaskRow.start_on,
-    TaskRow.due_on,
-    TaskRow.status,
-    TaskRow.needs_assignee,
-    TaskRow.created_at,
-    TaskRow.version,
+_T = TaskRow.__table__
+_A = TaskAssigneeRow.__table__
+_M = MemberRow.__table__
+_C = ClusterRow.__table__
+_G = WorkingGroupRow.__table__
+
+# Plain columns, not ORM objects: a task list, a card and the scheduler turn every row into a
+# `Task` at once, so the session's identity map and change tracking would be pure cost (and
+# every read is fresh).
+_TASKS = select(*_T.c, _C.c.name.label("cluster_name"), _G.c.code.label("group_code")).select_from(
+    _T.join(_C, _T.c.cluster_id == _C.c.id).join(_G, _C.c.working_group_id == _G.c.id)
 )
-
-
+_ASSIGNEES = (
+    select(
+        _A.c.task_id, _A.c.member_id, _M.c.user_id, _M.c.full_name, _M.c.locale,
+        _A.c.agency_code, _A.c.status, _A.c.progress,
+    )
+    .select_from(_A.join(_M, _A.c.member_id == _M.c.id))
+    .order_by(_A.c.id)
+)  # fmt: skip
+# What a card button and /tasks read on every press, built once: building a statement (and
+# its cache key) costs more CPU than the database spends running it.
+_ONE_TASK = _TASKS.where(_T.c.id == bindparam("task_id"))
+_ONE_TASK_ASSIGNEES = _ASSIGNEES.where(_A.c.task_id == bindparam("task_id"))
+_MEMBER_TASK_IDS = select(_A.c.task_id).where(_A.c.member_id == bindparam("member_id"))
+_MEMBER_TASKS = _TASKS.where(_T.c.id.in_(_MEMBER_TASK_IDS))
+_MEMBER_TASK_ASSIGNEES = _ASSIGNEES.where(_A.c.task_id.in_(_MEMBER_TASK_IDS))
 # Statuses by their stored text: a dictionary look-up, where calling the enum per row of the
 # whole country's tasks showed in the profile.
 _STATUS = {s.value: s for s in TaskStatus}
@@ -149,45 +157,28 @@ class TaskRepository:
     # --- reading ------------------------------------------------------------------------
 
     def _select(self) -> Select[Any]:
-        # Plain columns, not ORM instances: the scheduler and the country's board read every
-        # task, and building (and tracking) an instance per row cost most of that time.
-        return (
-            select(
-                *_TASK_COLUMNS,
-                ClusterRow.name.label("cluster_name"),
-                WorkingGroupRow.code.label("group_code"),
-            )
-            .join(ClusterRow, TaskRow.cluster_id == ClusterRow.id)
-            .join(WorkingGroupRow, ClusterRow.working_group_id == WorkingGroupRow.id)
-        )
+        return _TASKS
 
-    async def _load(self, query: Select[Any]) -> list[Task]:
+    async def _load(
+        self,
+        query: Select[Any],
+        params: dict[str, Any] | None = None,
+        assignees_query: Select[Any] | None = None,
+    ) -> list[Task]:
         """The tasks `query` (a `_select()` with conditions) finds, with their assignees.
 
         The assignees are found by the same conditions as a subquery, not by a list of ids:
         the scheduler loads every task, and a list of thousands of parameters is what the
-        database plans worst.
+        database plans worst. The hot reads pass both statements prebuilt, with `params`.
         """
-        rows = (await self._session.execute(query)).all()
+        rows = (await self._session.execute(query, params)).all()
         if not rows:
             return []
-        chosen = query.with_only_columns(TaskRow.id).order_by(None)
+        if assignees_query is None:
+            chosen = query.with_only_columns(_T.c.id).order_by(None)
+            assignees_query = _ASSIGNEES.where(_A.c.task_id.in_(chosen))
         assignees: dict[int, list[Assignee]] = defaultdict(list)
-        result = await self._session.execute(
-            select(
-                TaskAssigneeRow.task_id,
-                TaskAssigneeRow.member_id,
-                MemberRow.user_id,
-                MemberRow.full_name,
-                MemberRow.locale,
-                TaskAssigneeRow.agency_code,
-                TaskAssigneeRow.status,
-                TaskAssigneeRow.progress,
-            )
-            .join(MemberRow, TaskAssigneeRow.member_id == MemberRow.id)
-            .where(TaskAssigneeRow.task_id.in_(chosen))
-            .order_by(TaskAssigneeRow.id)
-        )
+        result = await self._session.execute(assignees_query, params)
         for task_id, member_id, user_id, name, locale, agency, status, progress in result.all():
             assignees[task_id].append(
                 Assignee(member_id, user_id, name, locale, agency, _STATUS[status], progress)
@@ -216,12 +207,11 @@ class TaskRepository:
         ]
 
     async def get(self, task_id: int) -> Task | None:
-        tasks = await self._load(self._select().where(TaskRow.id == task_id))
+        tasks = await self._load(_ONE_TASK, {"task_id": task_id}, _ONE_TASK_ASSIGNEES)
         return tasks[0] if tasks else None
 
     async def of_member(self, member_id: int) -> list[Task]:
-        mine = select(TaskAssigneeRow.task_id).where(TaskAssigneeRow.member_id == member_id)
-        return await self._load(self._select().where(TaskRow.id.in_(mine)))
+        return await self._load(_MEMBER_TASKS, {"member_id": member_id}, _MEMBER_TASK_ASSIGNEES)
 
     async def of_groups(
         self, groups: tuple[str, ...] | None, cluster_id: int | None = None

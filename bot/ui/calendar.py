@@ -7,13 +7,13 @@ import datetime
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import jalali, outbox_keys
 from bot.domain.workdays import Closure, Holiday, Thursday
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services.calendar import ClosureDeclared, ClosureLifted, DayOff
 from bot.storage.outbox import OutgoingMessage
+from bot.ui.builder import InlineKeyboardBuilder
 
 # /holidays looks this far ahead and lists at most this many days.
 HOLIDAYS_AHEAD_DAYS = 120

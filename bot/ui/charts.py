@@ -15,13 +15,7 @@ import io
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import font_manager
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from bot.domain import reports as rules
 from bot.domain.digits import to_persian_digits
@@ -29,6 +23,9 @@ from bot.domain.monitoring import group_thousands
 from bot.i18n import Translator
 from bot.services.reports import ClusterKpis, GroupReport, StatusReport
 from bot.ui import reports as view
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FONT_FILES = ("Vazirmatn-Regular.ttf", "Vazirmatn-Bold.ttf")
 FONT_FAMILY = "Vazirmatn"
@@ -42,7 +39,15 @@ COLOURS = ("#1b6ca8", "#f29e4c", "#2a9d8f", "#e76f51", "#6d597a")
 
 @cache
 def register_fonts() -> str:
-    """Add the shipped Vazirmatn files to matplotlib's font list, once per process."""
+    """Add the shipped Vazirmatn files to matplotlib's font list, once per process.
+
+    matplotlib (with numpy, PIL and fontTools, tens of MB) is imported here, at the first chart,
+    not when the bot starts: most processes never draw one."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+
     folder = resources.files("bot.assets.fonts")
     for name in FONT_FILES:
         with resources.as_file(folder / name) as path:
@@ -54,6 +59,8 @@ def register_fonts() -> str:
 
 def _figure() -> Figure:
     register_fonts()
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     figure.set_facecolor("white")
     return figure

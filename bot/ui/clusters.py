@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.clusters import Cluster, ClusterRefusal, ClusterStage, settable_stages
 from bot.domain.members import Actor
 from bot.i18n import Markup, Translator
 from bot.services.clusters import CLUSTERS_PER_PAGE, CdaChoices, ClusterListPage
+from bot.ui.builder import InlineKeyboardBuilder
 
 # --- callback data -------------------------------------------------------------------------------
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.agencies import AGENCIES, OTHER
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.i18n import LOCALES, Translator
+from bot.ui.builder import InlineKeyboardBuilder
 
 
 class LanguagePick(CallbackData, prefix="lang"):

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
 from bot.domain import jalali, outbox_keys
@@ -21,6 +20,7 @@ from bot.i18n import Catalogs, Markup, Translator
 from bot.services.meetings import ChangeOutcome, Invitation, MeetingReminder, MeetingReplies
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
+from bot.ui.builder import InlineKeyboardBuilder
 from bot.ui.reminders import with_snooze
 
 # Buttons that turn decisions into tasks, at most, under one summary.

@@ -22,7 +22,6 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Platform
 from bot.domain import outbox_keys
@@ -32,6 +31,7 @@ from bot.services.members import DecisionOutcome, waiting_for
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.repositories import AgencyChange, Application, Invitation
 from bot.storage.uow import UnitOfWork
+from bot.ui.builder import InlineKeyboardBuilder
 
 log = logging.getLogger(__name__)
 

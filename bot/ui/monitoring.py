@@ -7,13 +7,13 @@ from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import jalali
 from bot.domain import monitoring as rules
 from bot.domain.clusters import Cluster
 from bot.domain.monitoring import KPI_FIELDS, KpiReport
 from bot.i18n import Markup, Translator
+from bot.ui.builder import InlineKeyboardBuilder
 
 MAX_CLUSTER_BUTTONS = 30
 # Reports shown by /kpis: a year of quarters, or the last four months.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.schedule import MUTABLE, GroupSchedule
 from bot.i18n import Translator
+from bot.ui.builder import InlineKeyboardBuilder
 
 
 class Snooze(CallbackData, prefix="snz"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import jalali
 from bot.domain import monitoring as monitoring_rules
@@ -16,6 +15,7 @@ from bot.domain.submissions import Outcome
 from bot.domain.tasks import TaskStatus
 from bot.i18n import Markup, Translator
 from bot.services.reports import COUNTRY, ClusterKpis, GroupReport, KpiTable, StatusReport
+from bot.ui.builder import InlineKeyboardBuilder
 
 # Lines of overdue clusters and agencies a chat message shows; the workbook has them all.
 SHOWN_OVERDUE = 5

@@ -14,7 +14,6 @@ import datetime
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
 from bot.domain import outbox_keys
@@ -42,6 +41,7 @@ from bot.services import submissions as service
 from bot.services import tasks as task_service
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
+from bot.ui.builder import InlineKeyboardBuilder
 from bot.ui.members import on_behalf_of
 from bot.ui.tasks import tell_assignees
 

@@ -6,7 +6,6 @@ import datetime
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import outbox_keys
 from bot.domain.members import Member
@@ -14,6 +13,7 @@ from bot.domain.substitutes import Substitution
 from bot.i18n import Catalogs, Markup, Translator
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
+from bot.ui.builder import InlineKeyboardBuilder
 
 
 class AbsentPick(CallbackData, prefix="sba"):

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import jalali, outbox_keys
 from bot.domain import tasks as rules
@@ -24,6 +23,7 @@ from bot.domain.tasks import Task, TaskEvent, TaskStatus
 from bot.i18n import Catalogs, Markup, Translator
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
+from bot.ui.builder import InlineKeyboardBuilder
 
 # Tasks on one page of /tasks.
 PAGE = 8

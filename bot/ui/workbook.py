@@ -13,13 +13,7 @@ import datetime
 import functools
 import io
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from typing import TYPE_CHECKING, Any
 
 from bot.domain import reports as rules
 from bot.domain.jalali import TEHRAN, date_pair
@@ -28,6 +22,12 @@ from bot.i18n import Translator
 from bot.services.reports import KpiTable, StatusReport
 from bot.storage.reports import ReportQueries
 from bot.ui import reports as view
+
+if TYPE_CHECKING:
+    # openpyxl is imported when a workbook is built, not when the bot starts (see
+    # build_workbook): most processes never export one.
+    from openpyxl import Workbook
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # How often a long export reports how far it has come, in task rows.
 PROGRESS_EVERY = 20_000
@@ -41,6 +41,9 @@ class _Sheet:
     """A write-only sheet with a bold, frozen, filtered header row."""
 
     def __init__(self, book: Workbook, t: Translator, title: str, headers: Sequence[str]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
         self.sheet: WriteOnlyWorksheet = book.create_sheet(title[:SHEET_NAME_MAX])
         # Both must be set before the first row: write-only sheets stream their XML.
         self.sheet.sheet_view.rightToLeft = t.locale == "fa"
@@ -60,6 +63,8 @@ class _Sheet:
         self.rows += 1
 
     def close(self) -> None:
+        from openpyxl.utils import get_column_letter
+
         self.sheet.auto_filter.ref = f"A1:{get_column_letter(self.width)}{self.rows}"
 
 
@@ -90,6 +95,8 @@ async def build_workbook(
     groups: Sequence[str] | None,
     progress: Progress | None = None,
 ) -> bytes:
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     _summary(book, t, report)
     await _clusters(book, t, queries.cluster_rows(groups))
