@@ -31,7 +31,7 @@ from bot.domain import reports as rules
 from bot.domain.clusters import Cluster, name_matches
 from bot.domain.jalali import DateParseError, jalali_parts
 from bot.domain.members import Actor, managed_groups
-from bot.domain.monitoring import KPI_FIELDS, parse_figure
+from bot.domain.monitoring import KPI_FIELDS
 from bot.domain.reports import Preset, ReportPeriod
 from bot.domain.text import InvalidInput
 from bot.domain.working_groups import WORKING_GROUPS
@@ -391,22 +391,11 @@ async def typed_targets(
     now: datetime.datetime,
 ) -> None:
     data = await state.get_data()
-    words = (message.text or "").split()
-    if len(words) != len(KPI_FIELDS):
-        await message.answer(t("report_errors.targets_count"))
+    try:
+        values = rules.parse_targets(message.text or "")
+    except rules.TargetsRefused as refused:
+        await message.answer(view.targets_refusal(t, refused))
         return
-    values: dict[str, int] = {}
-    for field, word in zip(KPI_FIELDS, words, strict=True):
-        try:
-            values[field] = parse_figure(word, field)
-        except InvalidInput as refused:
-            if refused.reason == "figure_too_large":
-                await message.answer(
-                    t("report_errors.targets_too_large", field=t(f"kpi_fields.{field}"))
-                )
-            else:
-                await message.answer(t("report_errors.targets_bad_number", text=word))
-            return
     outcome = await service.set_targets(
         uow, actor, int(data["cluster_id"]), str(data["horizon"]), values, now
     )

@@ -388,6 +388,12 @@ def kpi_text(t: Translator, table: KpiTable) -> list[Markup]:
     return _pack(t, parts)
 
 
+def targets_refusal(t: Translator, refused: rules.TargetsRefused) -> Markup:
+    """Why typed targets were refused, naming the word or the KPI at fault."""
+    field = t(f"kpi_fields.{refused.field}") if refused.field else ""
+    return t(f"report_errors.{refused.reason}", text=refused.text, field=field)
+
+
 def fields_prompt(t: Translator) -> Markup:
     return t.join([t(f"kpi_fields.{f}") for f in KPI_FIELDS], "، ")
 

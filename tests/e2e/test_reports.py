@@ -181,3 +181,36 @@ async def test_a_kpis_trend_is_chosen_by_kpi_then_cluster_and_drawn_against_its_
     photo = bot.api.last_message_to(SARA.id)
     assert photo.kind == "photo" and photo.content
     assert photo.plain() == "اشتغال (نفر) — خوشه فرش تهران\nدوره: امسال (۱۴۰۵/۰۱/۰۱ تا ۱۴۰۵/۱۲/۲۹)"
+
+
+async def test_a_programs_kpi_targets_become_the_clusters_targets_when_it_is_approved(
+    bot: RunningBot,
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی")
+    await given_member(bot, MARYAM, "central", role=Role.SECRETARY)
+    await given_member(bot, ALI, "tehran", name="علی کریمی")
+    await given_cluster(bot, "خوشه کاشی", stage=ClusterStage.LICENSED)
+
+    await say(bot, ALI, "/submit")
+    await press(bot, ALI, "برنامه عملیاتی")
+    await press(bot, ALI, "خوشه کاشی")
+    await say(bot, ALI, "برنامه توسعه صادرات کاشی")
+    await say(bot, ALI, "آموزش، بازاریابی مشترک و حضور در نمایشگاه‌های خارجی.")
+    await say(bot, ALI, "۵۰۰")
+    assert "بنگاه=۱۵۰ اشتغال=۱۲۰۰" in await say(bot, ALI, "۱۸")
+    assert "«سود=۱۰»: کدام شاخص؟" in await say(bot, ALI, "سود=۱۰")
+    await say(bot, ALI, "بنگاه=۱۵۰ اشتغال=۱۲۰۰")
+    await press(bot, ALI, "تمام")
+    preview = bot.api.last_message_to(ALI.id).plain()
+    assert "اهداف شاخص‌ها برای پایان برنامه: تعداد بنگاه‌ها ۱۵۰، اشتغال (نفر) ۱٬۲۰۰" in preview
+    await press(bot, ALI, "ارسال")
+    await press(bot, SARA, "تأیید")
+    await press(bot, MARYAM, "تأیید")
+
+    await say(bot, SARA, "/report کارگروه")
+    await press(bot, SARA, "امسال")
+    await press(bot, SARA, "شاخص‌ها و اهداف")
+    text = bot.api.last_message_to(SARA.id).plain()
+    assert "هدف برای پایان برنامه" in text
+    assert "• تعداد بنگاه‌ها: مبنا —، هدف ۱۵۰، اکنون —" in text
+    assert "• اشتغال (نفر): مبنا —، هدف ۱٬۲۰۰، اکنون —" in text
