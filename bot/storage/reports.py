@@ -35,7 +35,7 @@ from bot.storage.models import (
 DECISIONS = (Outcome.ADVANCED, Outcome.APPROVED, Outcome.RETURNED, Outcome.REJECTED)
 _CLOSED = [s.value for s in CLOSED_STATUSES]
 # Rows fetched at a time when streaming a workbook sheet.
-STREAM_BATCH = 5_000
+STREAM_BATCH = 2_000
 
 Groups = Sequence[str] | None
 
