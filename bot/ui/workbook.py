@@ -44,6 +44,7 @@ from bot.ui import reports as view
 PROGRESS_EVERY = 20_000
 # Excel's own limit on a sheet's name.
 SHEET_NAME_MAX = 31
+
 Progress = Callable[[int, int], Awaitable[None]]
 Batches = Generator[Sequence[Sequence[Any]], None, None]
 _T = TypeVar("_T")
