@@ -285,6 +285,7 @@ MENU_COMMANDS = (
     "meetings",
     "report",
     "kpis",
+    "targets",
     "mute",
     "reminders",
     "holidays",
@@ -301,7 +302,7 @@ MEMBER_MENU = VISITOR_MENU | {
 }  # fmt: skip
 SECRETARIAT_MENU = MEMBER_MENU | {
     "pending", "invite", "invites", "inbox", "rules", "overdue", "plan", "meeting", "reminders",
-    "substitute", "substitutes",
+    "substitute", "substitutes", "targets",
 }  # fmt: skip
 # A superuser who is not a member cannot submit, report or have tasks of their own.
 SUPERUSER_MENU = SECRETARIAT_MENU - {"submit", "my", "tasks", "report", "mute"}
@@ -340,6 +341,19 @@ def menu_tier(member: Member | None, is_superuser: bool) -> MenuTier:
 def menu_commands(tier: MenuTier) -> tuple[str, ...]:
     chosen = _TIER_COMMANDS[tier]
     return tuple(c for c in MENU_COMMANDS if c in chosen)
+
+
+# A command whose menu line differs by tier: the secretariat's /report also reaches the group's
+# report upward (/report group), which a member's menu must not offer.
+_TIER_DESCRIPTIONS: dict[MenuTier, dict[str, str]] = {
+    MenuTier.SECRETARIAT: {"report": "report_secretariat"},
+    MenuTier.SUPERUSER_MEMBER: {"report": "report_secretariat"},
+}
+
+
+def menu_description_key(tier: MenuTier, command: str) -> str:
+    """The key under `commands.` of the command's line in this tier's menu."""
+    return _TIER_DESCRIPTIONS.get(tier, {}).get(command, command)
 
 
 # --- invitations -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.clusters import ClusterStage
 from bot.domain.jalali import TEHRAN, add_months, from_jalali, jalali_parts, parse_date
-from bot.domain.monitoring import KPI_FIELDS, change_percent
+from bot.domain.monitoring import KPI_FIELDS, change_percent, parse_figure
 from bot.domain.text import InvalidInput
 
 # --- periods ------------------------------------------------------------------------------------
@@ -209,6 +209,58 @@ def check_horizon(horizon: str) -> str:
     if horizon == PROGRAM_END or (horizon.isdigit() and 1300 <= int(horizon) <= 1500):
         return horizon
     raise ValueError(f"not a target horizon: {horizon!r}")
+
+
+class TargetsRefused(InvalidInput):
+    """Why typed targets cannot be used (a `report_errors.` key), and the word or KPI at fault."""
+
+    def __init__(self, reason: str, *, text: str = "", field: str = "") -> None:
+        super().__init__(reason)
+        self.text, self.field = text, field
+
+
+# What may stand before "=" when targets are typed by name: each KPI's name, a short one, and
+# the Persian word a secretary would write.
+TARGET_NAMES: dict[str, str] = {
+    **{f: f for f in KPI_FIELDS},
+    "sales": "sales_million_rials",
+    "exports": "exports_usd",
+    "بنگاه": "firms",
+    "شبکه": "networks",
+    "bdsp": "bdsps",
+    "اشتغال": "employment",
+    "فروش": "sales_million_rials",
+    "صادرات": "exports_usd",
+}
+_NAMED_PAIR = re.compile(r"\s*[=:]\s*")
+
+
+def parse_targets(text: str, *, by_name: bool = False) -> dict[str, int]:
+    """Targets as a secretary types them: six numbers in the order of the KPIs ("150 3 6 1200
+    30000 500000"), or, where `by_name`, some or all of them named ("firms=150 employment=1200").
+    Each figure is checked as a reported one is (monitoring.parse_figure)."""
+    words = _NAMED_PAIR.sub("=", text.strip()).split()
+    if by_name and any("=" in w for w in words):
+        pairs: list[tuple[str, str]] = []
+        for word in words:
+            name, _, value = word.partition("=")
+            field = TARGET_NAMES.get(name.lower())
+            if field is None or not value:
+                raise TargetsRefused("targets_unknown_kpi", text=word)
+            pairs.append((field, value))
+    elif len(words) == len(KPI_FIELDS):
+        pairs = list(zip(KPI_FIELDS, words, strict=True))
+    else:
+        raise TargetsRefused("targets_count")
+    values: dict[str, int] = {}
+    for field, word in pairs:
+        try:
+            values[field] = parse_figure(word, field)
+        except InvalidInput as refused:
+            if refused.reason == "figure_too_large":
+                raise TargetsRefused("targets_too_large", field=field) from None
+            raise TargetsRefused("targets_bad_number", text=word) from None
+    return values
 
 
 def horizon_end(

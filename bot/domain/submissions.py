@@ -253,6 +253,7 @@ class DialogStep(enum.StrEnum):
     CRITERIA = "criteria"  # the nine criteria of article 7, each a mark and a note
     BUDGET = "budget"
     DURATION = "duration"
+    TARGETS = "targets"  # the program's KPI targets for its end (F14), recorded on approval
     ITEMS = "items"  # agency, then what it must do, repeated
     ATTACHMENTS = "attachments"
 
@@ -342,9 +343,11 @@ KINDS: Mapping[SubmissionKind, KindSpec] = MappingProxyType(
                 DialogStep.SUMMARY,
                 DialogStep.BUDGET,
                 DialogStep.DURATION,
+                DialogStep.TARGETS,
                 DialogStep.ATTACHMENTS,
             ),
-            optional=frozenset(),
+            # A program may leave its targets to the secretariat's /targets.
+            optional=frozenset({DialogStep.TARGETS}),
             submitters=Submitters.CLUSTER_VOICES,
             cluster_stages=_LICENSED_STAGES,
             wrong_cluster_stage=SubmissionRefusal.CLUSTER_NOT_LICENSED,

@@ -4,6 +4,8 @@
 With one of the words in GROUP_WORDS it is the secretariat's report upward instead:
     -> the period (Jalali presets, or a custom range typed as two dates)
     -> the status report as text, with buttons for KPIs and targets, charts, and the workbook
+    -> charts: a chooser (funnel, overdue by agency, provinces for the country, a KPI's trend
+       -> the KPI -> the cluster), each chart a photo with its caption
 /targets [cluster name] -> the cluster -> the horizon (program's end, this year, next year)
     -> six numbers in one message.
 While something is being built the chat shows that the bot is working; a long workbook export
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction, ChatType
@@ -27,7 +30,7 @@ from bot.domain import reports as rules
 from bot.domain.clusters import Cluster, name_matches
 from bot.domain.jalali import DateParseError, jalali_parts
 from bot.domain.members import Actor, managed_groups
-from bot.domain.monitoring import KPI_FIELDS, parse_figure
+from bot.domain.monitoring import KPI_FIELDS
 from bot.domain.reports import Preset, ReportPeriod
 from bot.domain.text import InvalidInput
 from bot.domain.working_groups import WORKING_GROUPS
@@ -35,9 +38,12 @@ from bot.handlers.shared import callback_message, date_error
 from bot.i18n import Translator
 from bot.services import reports as service
 from bot.storage.uow import UnitOfWork
-from bot.ui import charts, workbook
+from bot.ui import charts
 from bot.ui import reports as view
 from bot.ui.builder import InlineKeyboardBuilder
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 router = Router(name="reports")
 private = F.chat.type == ChatType.PRIVATE
@@ -158,13 +164,8 @@ async def more(
     if scope == ():
         await query.answer(t("report_errors.not_allowed"), show_alert=True)
         return
-    try:
-        period = ReportPeriod(
-            Preset(callback_data.preset),
-            datetime.date.fromisoformat(callback_data.start),
-            datetime.date.fromisoformat(callback_data.end),
-        )
-    except ValueError:
+    period = _period(callback_data)
+    if period is None:
         await query.answer(t("errors.stale_button"), show_alert=True)
         return
     await query.answer()
@@ -176,42 +177,99 @@ async def more(
         for part in view.kpi_text(t, table):
             await bot.send_message(chat_id, part)
     elif callback_data.what == "charts":
-        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-        await _send_charts(bot, chat_id, uow, t, scope, scope_name, period, now)
+        await bot.send_message(
+            chat_id,
+            t("reports.charts_ask", scope=scope_name, period=view.period_line(t, period)),
+            reply_markup=view.charts_keyboard(t, period, country=scope is None),
+        )
     elif callback_data.what == "workbook":
         await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
         await _send_workbook(bot, chat_id, uow, t, scope, scope_name, period, now)
 
 
-async def _send_charts(
-    bot: Bot,
-    chat_id: int,
+def _period(data: view.ReportMore | view.ReportChart) -> ReportPeriod | None:
+    """The period a button was made for, or None for a button from an older version."""
+    try:
+        return ReportPeriod(
+            Preset(data.preset),
+            datetime.date.fromisoformat(data.start),
+            datetime.date.fromisoformat(data.end),
+        )
+    except ValueError:
+        return None
+
+
+@router.callback_query(view.ReportChart.filter())
+async def chart(
+    query: CallbackQuery,
+    callback_data: view.ReportChart,
     uow: UnitOfWork,
+    actor: Actor,
     t: Translator,
-    scope: tuple[str, ...] | None,
-    scope_name: str,
-    period: ReportPeriod,
     now: datetime.datetime,
+    bot: Bot,
 ) -> None:
-    report = await service.status_report(uow, scope, period, now)
-    table = await service.kpi_table(uow, scope, now)
-    figures = [
-        charts.funnel(t, report.total, scope_name),
-        charts.overdue_by_agency(t, report.total, scope_name),
-        charts.provinces(t, report),
-    ]
-    # The KPI trend of the cluster furthest behind (else the first with reports): employment,
-    # the figure the programme is judged by first.
-    followed = sorted((c for c in table.clusters if c.series), key=lambda c: not c.behind)
-    if followed:
-        figures.append(charts.kpi_trend(t, followed[0], "employment"))
-    drawn = [f for f in figures if f is not None]
-    for index, figure in enumerate(drawn):
-        # Rasterising takes a moment; a worker thread keeps the bot answering meanwhile.
-        image = await asyncio.to_thread(charts.png, figure)
-        await bot.send_photo(chat_id, BufferedInputFile(image, filename=f"report-{index + 1}.png"))
-    if not drawn:
+    scope = service.report_scope(actor)
+    if scope == ():
+        await query.answer(t("report_errors.not_allowed"), show_alert=True)
+        return
+    period = _period(callback_data)
+    chosen = callback_data.chart
+    trend = chosen == "trend"
+    if (
+        period is None
+        or chosen not in view.CHARTS
+        or (chosen == "provinces" and scope is not None)
+        or (trend and callback_data.field not in ("", *KPI_FIELDS))
+    ):
+        await query.answer(t("errors.stale_button"), show_alert=True)
+        return
+    await query.answer()
+    chat_id = callback_message(query).chat.id
+    if trend and not callback_data.field:
+        await bot.send_message(
+            chat_id,
+            t("reports.charts_ask_field"),
+            reply_markup=view.trend_fields_keyboard(t, period),
+        )
+        return
+    scope_name = _scope_name(t, scope)
+    figure: Figure | None
+    if trend:
+        field = callback_data.field
+        # The table of the asker's own scope: a cluster id from elsewhere is simply not in it.
+        followed = view.trend_clusters(await service.kpi_table(uow, scope, now))
+        if callback_data.cluster:
+            followed = [c for c in followed if c.cluster_id == callback_data.cluster]
+        elif len(followed) > 1:
+            await bot.send_message(
+                chat_id,
+                t("reports.charts_ask_cluster", field=t(f"kpi_fields.{field}")),
+                reply_markup=view.trend_clusters_keyboard(t, period, field, followed),
+            )
+            return
+        figure = charts.kpi_trend(t, followed[0], field) if followed else None
+    else:
+        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+        report = await service.status_report(uow, scope, period, now)
+        if chosen == "funnel":
+            figure = charts.funnel(t, report.total, scope_name)
+        elif chosen == "overdue":
+            figure = charts.overdue_by_agency(t, report.total, scope_name)
+        else:
+            figure = charts.provinces(t, report)
+    if figure is None:
         await bot.send_message(chat_id, t("reports.no_chart_data"))
+        return
+    await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+    title = charts.title(figure)
+    # Rasterising takes a moment; a worker thread keeps the bot answering meanwhile.
+    image = await asyncio.to_thread(charts.png, figure)
+    await bot.send_photo(
+        chat_id,
+        BufferedInputFile(image, filename=f"report-{chosen}.png"),
+        caption=t("reports.chart_caption", title=title, period=view.period_line(t, period)),
+    )
 
 
 async def _send_workbook(
@@ -238,6 +296,10 @@ async def _send_workbook(
         else:
             await bot.edit_message_text(text, chat_id=chat_id, message_id=note.message_id)
         await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+
+    # Imported here: the workbook's writer needs openpyxl and lxml, which most processes
+    # never load (see tests/unit/test_lean_start.py).
+    from bot.ui import workbook
 
     data = await workbook.build_workbook(t, uow.reports, report, table, scope, progress)
     period_text = view.period_line(t, period)
@@ -333,22 +395,11 @@ async def typed_targets(
     now: datetime.datetime,
 ) -> None:
     data = await state.get_data()
-    words = (message.text or "").split()
-    if len(words) != len(KPI_FIELDS):
-        await message.answer(t("report_errors.targets_count"))
+    try:
+        values = rules.parse_targets(message.text or "")
+    except rules.TargetsRefused as refused:
+        await message.answer(view.targets_refusal(t, refused))
         return
-    values: dict[str, int] = {}
-    for field, word in zip(KPI_FIELDS, words, strict=True):
-        try:
-            values[field] = parse_figure(word, field)
-        except InvalidInput as refused:
-            if refused.reason == "figure_too_large":
-                await message.answer(
-                    t("report_errors.targets_too_large", field=t(f"kpi_fields.{field}"))
-                )
-            else:
-                await message.answer(t("report_errors.targets_bad_number", text=word))
-            return
     outcome = await service.set_targets(
         uow, actor, int(data["cluster_id"]), str(data["horizon"]), values, now
     )

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from bot.domain import jalali
+from bot.domain import reports as report_rules
 from bot.domain import submissions as rules
 from bot.domain.clusters import ClusterStage
 from bot.domain.members import Actor, MemberStatus, acting_for, can_view_group
@@ -31,6 +32,7 @@ from bot.domain.submissions import (
     stage_group,
 )
 from bot.domain.working_groups import CENTRAL
+from bot.services import reports
 from bot.storage.uow import UnitOfWork
 
 __all__ = [
@@ -245,12 +247,12 @@ async def _apply(
     license_ = None
     items: list[PackageItem] = []
     if change.outcome is rules.Outcome.APPROVED:
-        license_, items = await _finalise(uow, submission, now)
+        license_, items = await _finalise(uow, submission, actor_user_id, now)
     return Outcome(change.outcome, await uow.submissions.get(submission.id), license_, items)
 
 
 async def _finalise(
-    uow: UnitOfWork, submission: Submission, now: datetime.datetime
+    uow: UnitOfWork, submission: Submission, actor_user_id: int, now: datetime.datetime
 ) -> tuple[License | None, list[PackageItem]]:
     """What a final approval sets in motion (F7, F8, F9, F11), as the kind's entry says."""
     effect = submission.spec.on_approval
@@ -265,12 +267,36 @@ async def _finalise(
         ), []
     if effect is ApprovalEffect.DEVELOPMENT_RUNNING:
         await uow.clusters.set_stage(submission.cluster_id, ClusterStage.DEVELOPMENT_RUNNING)
+        await _record_targets(uow, submission, actor_user_id, now)
         return None, []
     if effect is ApprovalEffect.INSTRUCT_AGENCIES:
         # F11: the package is communicated to each named agency; the caller turns each item
         # into a task for that agency (F12), and the acknowledgements record who received it.
         return None, await uow.submissions.items(submission.id)
     raise ValueError(f"no approval effect {effect!r}")
+
+
+async def _record_targets(
+    uow: UnitOfWork, submission: Submission, actor_user_id: int, now: datetime.datetime
+) -> None:
+    """F14: the KPI targets an approved program gives for its end become the cluster's, as if
+    its secretariat had typed them into /targets (whose checks they pass again here)."""
+    given = submission.details.get("targets")
+    if not given:
+        return
+    targets = reports.check_targets({str(k): int(v) for k, v in given.items()})
+    await uow.reports.save_targets(
+        submission.cluster_id, report_rules.PROGRAM_END, targets, actor_user_id, now
+    )
+    await uow.audit.record(
+        actor_user_id,
+        "kpi.targets",
+        "done",
+        "cluster",
+        submission.cluster_id,
+        {"horizon": report_rules.PROGRAM_END, "submission": submission.id, **targets},
+        at=now,
+    )
 
 
 async def vote(

@@ -403,16 +403,19 @@ class ReportQueries:
 
     # --- the workbook's sheets, streamed ----------------------------------------------------
 
-    async def _stream(self, query: Select[Any]) -> AsyncIterator[tuple[Any, ...]]:
-        result = await self._session.stream(query.execution_options(yield_per=STREAM_BATCH))
+    async def _stream(self, query: Select[Any]) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        # On the session's connection, not the session: plain rows, without the ORM's loading
+        # step per row.
+        connection = await self._session.connection()
+        result = await connection.stream(query.execution_options(yield_per=STREAM_BATCH))
         # A batch at a time: each step of an async result is a hop between the event loop and
-        # the database driver, too dear to take once per row of a 100,000-row sheet.
+        # the database driver (and, for the workbook, its writer thread), too dear to take once
+        # per row of a 100,000-row sheet.
         async for batch in result.partitions(STREAM_BATCH):
-            for row in batch:
-                yield tuple(row)
+            yield batch
 
-    def cluster_rows(self, groups: Groups) -> AsyncIterator[tuple[Any, ...]]:
-        """(id, name, group, product, sector, firms, stage, created at)."""
+    def cluster_rows(self, groups: Groups) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        """Batches of (id, name, group, product, sector, firms, stage, created at)."""
         query = select(
             ClusterRow.id,
             ClusterRow.name,
@@ -427,8 +430,8 @@ class ReportQueries:
 
     def submission_rows(
         self, groups: Groups, since: datetime.datetime, until: datetime.datetime
-    ) -> AsyncIterator[tuple[Any, ...]]:
-        """(submission id, kind, title, cluster, group, status, event at, actor, action,
+    ) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        """Batches of (submission id, kind, title, cluster, group, status, event at, actor, action,
         comment): each event of the period of every submission, oldest first."""
         query = (
             select(
@@ -452,8 +455,8 @@ class ReportQueries:
         )
         return self._stream(query.order_by(SubmissionRow.id, SubmissionEventRow.id))
 
-    def task_rows(self, groups: Groups) -> AsyncIterator[tuple[Any, ...]]:
-        """(id, title, cluster, group, status, start, due, progress)."""
+    def task_rows(self, groups: Groups) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        """Batches of (id, title, cluster, group, status, start, due, progress)."""
         # One grouped pass over the shares, joined, rather than a subquery run per task.
         shares = (
             select(

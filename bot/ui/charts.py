@@ -74,6 +74,12 @@ def _number(t: Translator, value: float) -> str:
     return _digits(t, group_thousands(round(value), "٬" if t.locale == "fa" else ","))
 
 
+def title(figure: Figure) -> str:
+    """The chart's title as drawn: the photo's caption repeats it for search and for readers
+    of the chat list."""
+    return figure.axes[0].get_title() if figure.axes else ""
+
+
 def png(figure: Figure) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI)

@@ -13,7 +13,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat
 
-from bot.domain.members import Member, MenuTier, menu_commands, menu_tier
+from bot.domain.members import Member, MenuTier, menu_commands, menu_description_key, menu_tier
 from bot.i18n import LOCALES, Catalogs
 from bot.platform import PlatformProfile
 
@@ -38,7 +38,8 @@ class CommandMenus:
     def _commands(self, tier: MenuTier, locale: str) -> list[BotCommand]:
         t = self._catalogs.translator(locale)
         return [
-            BotCommand(command=c, description=t.plain(f"commands.{c}")) for c in menu_commands(tier)
+            BotCommand(command=c, description=t.plain(f"commands.{menu_description_key(tier, c)}"))
+            for c in menu_commands(tier)
         ]
 
     async def set_defaults(self) -> None:

@@ -35,6 +35,23 @@ class ReportMore(CallbackData, prefix="rm"):
     end: str
 
 
+class ReportChart(CallbackData, prefix="rc"):
+    """One chart of the report's period; a KPI trend is chosen by KPI, then by cluster."""
+
+    chart: str  # one of CHARTS
+    preset: str
+    start: str
+    end: str
+    field: str = ""  # trend: the KPI
+    cluster: int = 0  # trend: the cluster
+
+
+# The charts the /report chooser offers; "provinces" only for the country's report.
+CHARTS = ("funnel", "overdue", "provinces", "trend")
+# Clusters offered by name for a KPI trend, those falling behind first.
+SHOWN_TREND_CLUSTERS = 10
+
+
 def number(t: Translator, value: int) -> Markup:
     return t.digits(group_thousands(value, "٬" if t.locale == "fa" else ","))
 
@@ -96,6 +113,48 @@ def more_keyboard(t: Translator, period: ReportPeriod) -> InlineKeyboardMarkup:
         )
     builder.adjust(3)
     return builder.as_markup()
+
+
+def _chart_data(period: ReportPeriod, chart: str, field: str = "", cluster: int = 0) -> ReportChart:
+    return ReportChart(chart=chart, preset=period.preset.value, start=period.start.isoformat(),
+                       end=period.end.isoformat(), field=field, cluster=cluster)  # fmt: skip
+
+
+def charts_keyboard(t: Translator, period: ReportPeriod, *, country: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for chart in CHARTS:
+        if chart == "provinces" and not country:
+            continue
+        builder.button(text=t.plain(f"report_charts.button_{chart}"),
+                       callback_data=_chart_data(period, chart))  # fmt: skip
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def trend_fields_keyboard(t: Translator, period: ReportPeriod) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for field in KPI_FIELDS:
+        builder.button(text=t.plain(f"kpi_fields.{field}"),
+                       callback_data=_chart_data(period, "trend", field))  # fmt: skip
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def trend_clusters_keyboard(
+    t: Translator, period: ReportPeriod, field: str, clusters: list[ClusterKpis]
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for cluster in clusters[:SHOWN_TREND_CLUSTERS]:
+        mark = t.plain("reports.behind_mark") if cluster.behind else ""
+        data = _chart_data(period, "trend", field, cluster.cluster_id)
+        builder.button(text=f"{cluster.name}{mark}", callback_data=data)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def trend_clusters(table: KpiTable) -> list[ClusterKpis]:
+    """The clusters a KPI trend can be drawn for: those with reports, falling behind first."""
+    return sorted((c for c in table.clusters if c.series), key=lambda c: (not c.behind, c.name))
 
 
 # --- the status report --------------------------------------------------------------------------
@@ -327,6 +386,12 @@ def kpi_text(t: Translator, table: KpiTable) -> list[Markup]:
             [t("reports.more_in_workbook", count=number(t, len(with_targets) - SHOWN_CLUSTERS))]
         )
     return _pack(t, parts)
+
+
+def targets_refusal(t: Translator, refused: rules.TargetsRefused) -> Markup:
+    """Why typed targets were refused, naming the word or the KPI at fault."""
+    field = t(f"kpi_fields.{refused.field}") if refused.field else ""
+    return t(f"report_errors.{refused.reason}", text=refused.text, field=field)
 
 
 def fields_prompt(t: Translator) -> Markup:

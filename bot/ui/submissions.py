@@ -20,6 +20,7 @@ from bot.domain import outbox_keys
 from bot.domain import submissions as rules
 from bot.domain.clusters import Cluster
 from bot.domain.members import Actor, MemberStatus, can_manage_group
+from bot.domain.monitoring import KPI_FIELDS
 from bot.domain.submissions import (
     Criterion,
     CriterionMark,
@@ -41,6 +42,7 @@ from bot.services import submissions as service
 from bot.services import tasks as task_service
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
+from bot.ui import reports as reports_ui
 from bot.ui.builder import InlineKeyboardBuilder
 from bot.ui.members import on_behalf_of
 from bot.ui.tasks import tell_assignees
@@ -185,6 +187,8 @@ def content_lines(
         lines.append(t("cards.budget", amount=budget))
     if duration is not None:
         lines.append(t("cards.duration", months=duration))
+    if details.get("targets"):
+        lines.append(t("cards.targets", targets=targets_line(t, details["targets"])))
     shown = items if full else items[:ITEMS_ON_CARD]
     for position, (agency, action) in enumerate(shown, start=1):
         lines.append(
@@ -198,6 +202,22 @@ def content_lines(
     if len(shown) < len(items):
         lines.append(t("cards.more_items", count=len(items) - len(shown)))
     return lines
+
+
+def targets_line(t: Translator, targets: dict[str, int]) -> Markup:
+    """A program's KPI targets in the order of the KPIs: "firms 150، employment 1,200"."""
+    return t.join(
+        [
+            t(
+                "cards.target",
+                field=t(f"kpi_fields.{field}"),
+                value=reports_ui.number(t, targets[field]),
+            )
+            for field in KPI_FIELDS
+            if field in targets
+        ],
+        t.plain("cards.target_separator"),
+    )
 
 
 def details_text(t: Translator, submission: Submission, items: list[PackageItem]) -> Markup:

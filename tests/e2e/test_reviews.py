@@ -46,6 +46,7 @@ async def test_the_inbox_lists_what_waits_oldest_first_and_opens_a_card(
     await say(bot, ALI, "برنامه سه‌ساله توسعه صادرات کاشی.")
     await say(bot, ALI, "۵۰۰")
     await say(bot, ALI, "۱۲")
+    await press(bot, ALI, "رد شدن")
     await press(bot, ALI, "تمام")
     await press(bot, ALI, "ارسال")
     clock.now += datetime.timedelta(days=1)

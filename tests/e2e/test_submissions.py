@@ -114,6 +114,8 @@ async def test_a_program_is_returned_revised_resubmitted_and_then_withdrawn(
     assert "مدت اجرا" in await say(bot, ALI, "12,000")
     assert "عددی از ۱ تا ۱۲۰" in await say(bot, ALI, "۲۰۰")
     await say(bot, ALI, "۱۸")
+    assert "اهداف شاخص‌های برنامه" in bot.api.last_message_to(ALI.id).plain()
+    await press(bot, ALI, "رد شدن")
     await press(bot, ALI, "تمام")
     await press(bot, ALI, "ارسال")
 
@@ -131,6 +133,7 @@ async def test_a_program_is_returned_revised_resubmitted_and_then_withdrawn(
     await say(bot, ALI, "آموزش (۳۰۰ میلیون)، بازاریابی مشترک و نمایشگاه‌ها.")
     await press(bot, ALI, "بدون تغییر")
     await press(bot, ALI, "بدون تغییر")
+    await press(bot, ALI, "رد شدن")
     await press(bot, ALI, "تمام")
     preview = bot.api.last_message_to(ALI.id).plain()
     assert "برنامه توسعه صادرات کاشی" in preview and "۱۸ ماه" in preview
@@ -305,6 +308,7 @@ async def test_wrong_and_oversized_files_are_refused_and_the_dialog_goes_on(
     await say(bot, ALI, "برنامه سه‌ساله توسعه صادرات کاشی.")
     await say(bot, ALI, "۵۰۰")
     await say(bot, ALI, "۱۲")
+    await press(bot, ALI, "رد شدن")
 
     bot.api.document(ALI, "setup.exe", b"MZ", "application/x-msdownload")
     await bot.api.drain()

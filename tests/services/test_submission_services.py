@@ -111,6 +111,7 @@ def a_draft(
     *,
     budget: int | None = None,
     items: list[tuple[str, str]] | None = None,
+    details: dict[str, object] | None = None,
 ) -> service.Draft:
     return service.Draft(
         kind=kind,
@@ -119,7 +120,7 @@ def a_draft(
         content=Content(
             title="طرح توسعه صادرات",
             summary="خلاصه‌ای به اندازه کافی بلند برای طرح.",
-            details={},
+            details=details or {},
             budget_million_rials=budget,
             duration_months=12 if kind is SubmissionKind.DEVELOPMENT_PROGRAM else None,
         ),
@@ -243,6 +244,38 @@ async def test_an_approved_program_puts_the_clusters_development_under_way(
     running = await uow.clusters.get(cluster.id)
     assert running is not None and running.stage is ClusterStage.DEVELOPMENT_RUNNING
     assert [p.id for p in await uow.submissions.approved_programs(cluster.id)] == [program]
+    assert await uow.reports.kpi_targets(None) == []  # the program gave no targets
+
+
+async def test_the_targets_an_approved_program_gives_become_the_clusters_targets_for_its_end(
+    submission_uow: UnitOfWork,
+) -> None:
+    uow = submission_uow
+    people = await the_people(uow)
+    cluster = await a_cluster(uow, ClusterStage.LICENSED)
+    targets = {"firms": 150, "employment": 1_200}
+    program = await submitted(uow, people, SubmissionKind.DEVELOPMENT_PROGRAM, cluster,
+                              budget=900, details={"targets": targets})  # fmt: skip
+    await service.decide(uow, people.province_secretary, program, 1, Decision.APPROVE, None, NOW)
+    # the province's approval is not the program's: nothing recorded yet
+    assert await uow.reports.kpi_targets(None) == []
+    await service.decide(uow, people.central_secretary, program, 2, Decision.APPROVE, None, LATER)
+    assert sorted(await uow.reports.kpi_targets(None)) == [
+        (cluster.id, "employment", "end", 1_200),
+        (cluster.id, "firms", "end", 150),
+    ]
+
+
+async def test_a_rejected_program_leaves_the_clusters_targets_alone(
+    submission_uow: UnitOfWork,
+) -> None:
+    uow = submission_uow
+    people = await the_people(uow)
+    cluster = await a_cluster(uow, ClusterStage.LICENSED)
+    program = await submitted(uow, people, SubmissionKind.DEVELOPMENT_PROGRAM, cluster,
+                              budget=900, details={"targets": {"firms": 150}})  # fmt: skip
+    await service.decide(uow, people.province_secretary, program, 1, Decision.REJECT, "نه", NOW)
+    assert await uow.reports.kpi_targets(None) == []
 
 
 async def test_a_returned_plan_comes_back_to_the_stage_that_returned_it(

@@ -164,3 +164,10 @@ async def test_an_appointed_member_is_told_in_their_own_language() -> None:
     assert notice.text == EN(
         "members.you_are_now", role=EN("roles.secretary"), group=EN("working_groups.tehran")
     )
+
+
+def test_the_secretariats_help_names_the_groups_report_and_targets() -> None:
+    for t, group_word in ((EN, "/report group"), (CATALOGS.translator("fa"), "/report کارگروه")):
+        text = t("help.secretary")
+        assert group_word in text and "/targets" in text
+        assert group_word in t("help.superuser")

@@ -16,6 +16,7 @@ from bot.domain.members import (
     invitation_refusal,
     is_invite_code,
     menu_commands,
+    menu_description_key,
     menu_tier,
 )
 from bot.ui.members import invitation_link
@@ -50,6 +51,19 @@ def test_a_superuser_without_membership_has_no_member_only_commands() -> None:
     # ...but one who registered has them too.
     member_commands = set(menu_commands(menu_tier(a_member(), is_superuser=True)))
     assert {"submit", "my", "tasks", "pending"} <= member_commands
+
+
+def test_the_secretariat_and_superusers_find_targets_and_the_groups_report_in_the_menu() -> None:
+    member = menu_tier(a_member(), is_superuser=False)
+    assert "targets" not in menu_commands(member)
+    assert menu_description_key(member, "report") == "report"  # filing only
+    for tier in (
+        menu_tier(a_member(role=Role.SECRETARY), is_superuser=False),
+        menu_tier(a_member(), is_superuser=True),
+    ):
+        assert {"targets", "report"} <= set(menu_commands(tier))
+        assert menu_description_key(tier, "report") == "report_secretariat"
+    assert "targets" in menu_commands(menu_tier(None, is_superuser=True))
 
 
 def test_every_menu_keeps_the_one_order_of_all_commands() -> None:

@@ -189,3 +189,48 @@ def test_the_weekly_trend_is_better_with_fewer_overdue_tasks() -> None:
     assert rules.overdue_trend(3, 5) is Trend.BETTER
     assert rules.overdue_trend(5, 3) is Trend.WORSE
     assert rules.overdue_trend(4, 4) is Trend.SAME
+
+
+# --- KPI targets as typed ------------------------------------------------------------------------
+
+
+def test_targets_are_six_numbers_in_the_order_of_the_kpis_in_any_digits() -> None:
+    assert rules.parse_targets("۱۵۰ 3 ۶ 1,200 ۳۰٬۰۰۰ 500000") == {
+        "firms": 150, "networks": 3, "bdsps": 6, "employment": 1_200,
+        "sales_million_rials": 30_000, "exports_usd": 500_000,
+    }  # fmt: skip
+
+
+def test_a_programs_targets_may_name_only_some_kpis_in_english_or_persian() -> None:
+    assert rules.parse_targets("firms=150 employment = 1200", by_name=True) == {
+        "firms": 150,
+        "employment": 1_200,
+    }
+    assert rules.parse_targets("بنگاه=۱۵۰ صادرات: ۲٬۰۰۰", by_name=True) == {
+        "firms": 150,
+        "exports_usd": 2_000,
+    }
+    # six numbers still work where names are allowed
+    assert len(rules.parse_targets("1 2 3 4 5 6", by_name=True)) == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "by_name", "reason", "at_fault"),
+    [
+        ("150 3", False, "targets_count", ""),
+        ("firms=150", False, "targets_count", ""),  # /targets asks for all six
+        ("150 3 6 1200 30000 x", False, "targets_bad_number", "x"),
+        ("150 3 6 -1 30000 5", False, "targets_bad_number", "-1"),
+        ("profit=10", True, "targets_unknown_kpi", "profit=10"),
+        ("firms=150 employment", True, "targets_unknown_kpi", "employment"),
+        ("firms=", True, "targets_unknown_kpi", "firms="),
+        ("employment=99999999999", True, "targets_too_large", "employment"),
+    ],
+)
+def test_targets_that_cannot_be_used_say_which_word_or_kpi_is_wrong(
+    text: str, by_name: bool, reason: str, at_fault: str
+) -> None:
+    with pytest.raises(rules.TargetsRefused) as refused:
+        rules.parse_targets(text, by_name=by_name)
+    assert refused.value.reason == reason
+    assert at_fault in (refused.value.text, refused.value.field)

@@ -8,6 +8,7 @@ counted by hand from the rows `given_dataset` writes.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
 from collections.abc import AsyncIterator
@@ -477,3 +478,31 @@ async def test_a_long_workbook_export_says_how_far_it_has_come(
                                       None, progress)  # fmt: skip
     # eight tasks in the country: told after the third and the sixth row
     assert seen == [(3, 8), (6, 8)]
+
+
+async def test_an_abandoned_export_stops_writing_and_leaves_the_session_usable(
+    dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workbook, "PROGRESS_EVERY", 3)
+    seen: list[tuple[int, int]] = []
+    export: asyncio.Task[bytes] | None = None
+
+    async def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        assert export is not None
+        export.cancel()  # the chat's update is cancelled (shutdown, timeout) mid-export
+        await asyncio.sleep(0)  # the export hears of it before this report returns
+
+    async with dataset.uow() as uow:
+        report = await service.status_report(uow, None, PERIOD, NOW)
+        kpis = await service.kpi_table(uow, None, NOW)
+        en = CATALOGS.translator("en")
+        export = asyncio.create_task(
+            workbook.build_workbook(en, uow.reports, report, kpis, None, progress)
+        )
+        with pytest.raises(asyncio.CancelledError):
+            await export
+        # the writer thread stopped at its next report instead of writing on for nobody
+        assert seen == [(3, 8)]
+        # and it let go of the database before the streams were closed
+        assert await uow.reports.task_total(None) == 8

@@ -222,8 +222,11 @@ def test_a_program_must_be_costed_and_says_how_long_it_runs() -> None:
     spec = KINDS[PROGRAM]
     assert spec.step_after(DialogStep.SUMMARY) is DialogStep.BUDGET
     assert spec.step_after(DialogStep.BUDGET) is DialogStep.DURATION
-    assert spec.step_after(DialogStep.DURATION) is DialogStep.ATTACHMENTS
+    assert spec.step_after(DialogStep.DURATION) is DialogStep.TARGETS
+    assert spec.step_after(DialogStep.TARGETS) is DialogStep.ATTACHMENTS
     assert DialogStep.BUDGET not in spec.optional
+    # its KPI targets may be left to the secretariat's /targets
+    assert spec.optional == {DialogStep.TARGETS}
     assert not spec.asks(DialogStep.CRITERIA)
 
 

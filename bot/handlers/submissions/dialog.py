@@ -12,6 +12,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain import reports as report_rules
 from bot.domain import submissions as rules
 from bot.domain.agencies import OTHER, is_agency
 from bot.domain.clusters import Cluster, visible_groups
@@ -29,7 +30,9 @@ from bot.domain.text import InvalidInput
 from bot.handlers.shared import callback_message, incoming_file
 from bot.handlers.submissions.steps import SubmissionForm, ask, ask_after, ask_criterion, spec_of
 from bot.i18n import Translator
+from bot.services import reports as reports_service
 from bot.storage.uow import UnitOfWork
+from bot.ui import reports as reports_ui
 from bot.ui import submissions as ui
 from bot.ui.keyboards import AgencyPick, agency_keyboard
 
@@ -273,6 +276,39 @@ async def duration_kept(
 ) -> None:
     await query.answer()
     await ask_after(DialogStep.DURATION, callback_message(query), state, uow, t)
+
+
+# --- a program's KPI targets ----------------------------------------------------------------------
+
+
+@router.message(SubmissionForm.targets, F.text)
+async def targets_typed(
+    message: Message, state: FSMContext, uow: UnitOfWork, t: Translator
+) -> None:
+    try:
+        # The checks of /targets: the same figures, named or six in order.
+        targets = reports_service.check_targets(
+            report_rules.parse_targets(message.text or "", by_name=True)
+        )
+    except report_rules.TargetsRefused as refused:
+        await message.answer(reports_ui.targets_refusal(t, refused))
+        return
+    await state.update_data(targets=targets)
+    await ask_after(DialogStep.TARGETS, message, state, uow, t)
+
+
+@router.callback_query(SubmissionForm.targets, ui.Step.filter(F.action.in_({"keep", "skip"})))
+async def targets_kept(
+    query: CallbackQuery,
+    callback_data: ui.Step,
+    state: FSMContext,
+    uow: UnitOfWork,
+    t: Translator,
+) -> None:
+    await query.answer()
+    if callback_data.action == "skip":
+        await state.update_data(targets=None)
+    await ask_after(DialogStep.TARGETS, callback_message(query), state, uow, t)
 
 
 # --- support package items -----------------------------------------------------------------------

@@ -71,6 +71,7 @@ async def resubmit(
         title=submission.title,
         summary=submission.summary,
         criteria=submission.details.get("criteria"),
+        targets=submission.details.get("targets"),
         budget=submission.budget_million_rials,
         duration=submission.duration_months,
         items=[[i.agency_code, i.action] for i in items],

@@ -3,7 +3,8 @@
 The dialog, top to bottom (SubmissionForm):
     /submit -> kind -> cluster -> the kind's steps (KINDS[kind].dialog), e.g. for a
     feasibility plan: title -> summary -> criteria 1..9 (a mark and an optional note each)
-    -> budget -> attachments; then the preview (Send / Edit / Cancel).
+    -> budget -> attachments; for a development program: title -> summary -> budget ->
+    duration -> KPI targets (optional) -> attachments; then the preview (Send / Edit / Cancel).
 A returned submission re-enters the same dialog from the title, with "Keep" on every step.
 """
 
@@ -25,6 +26,7 @@ from bot.domain.submissions import (
 )
 from bot.i18n import Translator
 from bot.storage.uow import UnitOfWork
+from bot.ui import reports as reports_ui
 from bot.ui import submissions as ui
 from bot.ui.keyboards import agency_keyboard
 
@@ -39,6 +41,7 @@ class SubmissionForm(StatesGroup):
     criterion_note = State()
     budget = State()
     duration = State()
+    targets = State()
     item_agency = State()
     item_action = State()
     item_more = State()
@@ -152,6 +155,15 @@ async def _ask_duration(message: Message, state: FSMContext, t: Translator) -> N
     await message.answer(t("dialog.ask_duration"), reply_markup=keep(t, data, "duration"))
 
 
+async def _ask_targets(message: Message, state: FSMContext, t: Translator) -> None:
+    data = await state.get_data()
+    await state.set_state(SubmissionForm.targets)
+    await message.answer(
+        t("dialog.ask_targets", fields=reports_ui.fields_prompt(t)),
+        reply_markup=keep(t, data, "targets", "skip"),
+    )
+
+
 async def _ask_items(message: Message, state: FSMContext, t: Translator) -> None:
     # Typing a first item (instead of Keep) starts the list afresh.
     data = await state.update_data(items_fresh=False)
@@ -173,6 +185,7 @@ _ASKS = {
     DialogStep.CRITERIA: _ask_criteria,
     DialogStep.BUDGET: _ask_budget,
     DialogStep.DURATION: _ask_duration,
+    DialogStep.TARGETS: _ask_targets,
     DialogStep.ITEMS: _ask_items,
     DialogStep.ATTACHMENTS: _ask_files,
 }
@@ -182,7 +195,12 @@ _ASKS = {
 
 
 def details(data: dict[str, Any]) -> dict[str, Any]:
-    return {"criteria": data["criteria"]} if data.get("criteria") else {}
+    kept: dict[str, Any] = {}
+    if data.get("criteria"):
+        kept["criteria"] = data["criteria"]
+    if data.get("targets") and spec_of(data).asks(DialogStep.TARGETS):
+        kept["targets"] = data["targets"]
+    return kept
 
 
 def items(data: dict[str, Any]) -> list[tuple[str, str]]:
