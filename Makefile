@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint lint-deploy install db-upgrade clean bench bench-reports
+.PHONY: run test test-fast lint lint-deploy install db-upgrade clean bench bench-reports bench-replicas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.replicas
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -55,3 +56,8 @@ clean:
 # Reports benchmark (issue 11): 1,000 clusters and 100,000 tasks; figures in bench/results.
 bench-reports: $(STAMP)
 	$(BIN)/python -m bench.reports
+
+# One process against two in webhook mode on PostgreSQL and Redis (issue 12): figures in
+# bench/results/replicas.json. BENCH_DATABASE_URL and BENCH_REDIS_URL pick the stores.
+bench-replicas: $(STAMP)
+	$(BIN)/python -m bench.replicas
