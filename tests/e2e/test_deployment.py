@@ -15,7 +15,9 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -46,14 +48,14 @@ def two_free_ports() -> int:
     while True:
         port = free_port()
         try:
-            with __import__("socket").socket() as probe:
+            with socket.socket() as probe:
                 probe.bind(("127.0.0.1", port + 1))
             return port
         except OSError:
             continue
 
 
-async def until(check, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
+async def until(check: Callable[[], Awaitable[bool]], seconds: float, what: str) -> None:
     for _ in range(int(seconds * 10)):
         if await check():
             return
@@ -71,8 +73,8 @@ def group_alive(pgid: int) -> bool:
 
 async def test_the_script_deployment_behind_caddy_survives_a_replica_and_stops_cleanly(
     fake_api: FakeBotAPI,
-    shared_stores: tuple[str, str],
-    tmp_path: Path,  # noqa: F811
+    shared_stores: tuple[str, str],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     base_port, proxy_port, admin_port = two_free_ports(), free_port(), free_port()
     proxy = f"http://127.0.0.1:{proxy_port}"
@@ -189,9 +191,11 @@ async def test_the_script_deployment_behind_caddy_survives_a_replica_and_stops_c
             assert re.search(r"proxy \(pid \d+\) exited with code 0", told), told
             # The killed replica's code is the script's: an operator sees something died.
             assert code == 137
-            await until(
-                lambda: asyncio.sleep(0, not group_alive(pgid)), 10, "no process left behind"
-            )
+
+            async def all_gone() -> bool:
+                return not group_alive(pgid)
+
+            await until(all_gone, 10, "no process left behind")
             assert TOKEN.split(":")[1] not in told
             assert SECRET not in told
     finally:

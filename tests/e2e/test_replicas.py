@@ -244,7 +244,6 @@ def reminders(api: FakeBotAPI, user_id: int) -> list[str]:
     return [m.plain() for m in api.messages_to(user_id) if "یادآوری وظایف" in m.plain()]
 
 
-
 async def test_two_processes_sending_a_backlog_together_stay_under_telegrams_limits(
     fake_api: FakeBotAPI, shared_stores: tuple[str, str], tmp_path: Path
 ) -> None:
