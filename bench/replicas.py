@@ -361,7 +361,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if "delivery" in phases:
             await clear_redis(args.redis)
             print(f"== delivery of {args.deliver} reminders by two processes", flush=True)
-            two = [Replica(n, api, url, args.redis) for n in ("replica-a", "replica-b")]
+            two = [Replica(n, api, url, args.redis) for n in ("delivery-a", "delivery-b")]
             result["delivery"] = await delivery(api, two, url, seeded, args.deliver)
     finally:
         await api.stop()
