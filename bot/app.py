@@ -323,8 +323,14 @@ REDIS_WAIT_SECONDS = 20
 def redis_client(url: str) -> Redis:
     from redis.asyncio import BlockingConnectionPool, Redis
 
+    # Socket timeouts: a Redis that hangs fails the call (and /healthz) instead of the update
+    # waiting for ever.
     pool = BlockingConnectionPool.from_url(
-        url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_SECONDS
+        url,
+        max_connections=REDIS_CONNECTIONS,
+        timeout=REDIS_WAIT_SECONDS,
+        socket_timeout=REDIS_WAIT_SECONDS,
+        socket_connect_timeout=5,
     )
     return Redis.from_pool(pool)
 

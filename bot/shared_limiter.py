@@ -13,21 +13,33 @@ below Telegram's 30 a second absorbs what little they disagree. The keys carry t
 the conversation-state keys do (a Telegram and a Bale bot may share one Redis), and expire
 once they no longer matter: a chat's window shortly after its last booked slot has left it, a
 pause once the longest pause honoured (MAX_PAUSE) has passed.
+
+Redis unreachable: each process keeps its own book meanwhile (the in-process RateLimiter), so
+the bot goes on sending at one process's pace instead of stopping; /healthz reports Redis down,
+and a 429 that this earns pauses that process as usual.
 """
 
 from __future__ import annotations
 
 import datetime
 import itertools
+import logging
 import secrets
+import time
 from typing import TYPE_CHECKING
 
-from bot.ratelimit import MAX_PAUSE, OVERALL_HORIZON, Limits, Slot, is_group
+from redis.exceptions import RedisError
+
+from bot.ratelimit import MAX_PAUSE, OVERALL_HORIZON, Limits, RateLimiter, Slot, is_group
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+log = logging.getLogger(__name__)
+
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+# While Redis is unreachable, say so at most this often (every send would otherwise).
+_WARN_EVERY_SECONDS = 60.0
 # Kept a little past the moment they stop mattering: a booking just then still sees them.
 _GRACE_MS = 1000
 
@@ -98,6 +110,20 @@ class RedisLimiter:
         # Members of the sorted sets must differ across processes: a random tag and a counter.
         self._tag = secrets.token_hex(6)
         self._counter = itertools.count()
+        limits = self.limits
+        self._own = RateLimiter(
+            limits.overall, limits.private_chat, limits.group_chat, limits.private_burst
+        )
+        self._warned_at: float | None = None
+
+    def _unreachable(self, error: RedisError) -> None:
+        now = time.monotonic()
+        if self._warned_at is None or now - self._warned_at >= _WARN_EVERY_SECONDS:
+            self._warned_at = now
+            log.warning(
+                "rate limits: Redis unreachable (%s); this process keeps its own book meanwhile",
+                type(error).__name__,
+            )
 
     def _pause_key(self, chat_id: int | None) -> str:
         if chat_id is not None and is_group(chat_id):
@@ -114,27 +140,31 @@ class RedisLimiter:
     ) -> Slot:
         limit = self.limits.of_chat(chat_id, reply=reply)
         overall = self.limits.overall
-        wait, booked = await self._book(
-            keys=[
-                self._prefix + "overall",
-                f"{self._prefix}chat:{chat_id}",
-                self._pause_key(None),
-                self._pause_key(chat_id),
-            ],
-            args=[
-                _micros(now),
-                overall.count,
-                _us(overall.period),
-                limit.count,
-                _us(limit.period),
-                self.limits.kept(chat_id),
-                _us(self.limits.quiet_after(chat_id)),
-                -1 if within is None else _us(within),
-                f"{self._tag}:{next(self._counter)}",
-                _us(MAX_PAUSE),
-                OVERALL_HORIZON,
-            ],
-        )
+        try:
+            wait, booked = await self._book(
+                keys=[
+                    self._prefix + "overall",
+                    f"{self._prefix}chat:{chat_id}",
+                    self._pause_key(None),
+                    self._pause_key(chat_id),
+                ],
+                args=[
+                    _micros(now),
+                    overall.count,
+                    _us(overall.period),
+                    limit.count,
+                    _us(limit.period),
+                    self.limits.kept(chat_id),
+                    _us(self.limits.quiet_after(chat_id)),
+                    -1 if within is None else _us(within),
+                    f"{self._tag}:{next(self._counter)}",
+                    _us(MAX_PAUSE),
+                    OVERALL_HORIZON,
+                ],
+            )
+        except RedisError as error:
+            self._unreachable(error)
+            return self._own.book(chat_id, now, reply=reply, within=within)
         return Slot(datetime.timedelta(microseconds=int(wait)), booked=bool(booked))
 
     async def throttled(self, chat_id: int, until: datetime.datetime) -> None:
@@ -143,13 +173,22 @@ class RedisLimiter:
         # Kept as long as the longest pause honoured, whatever the callers' clocks say: an
         # expired pause is harmless (it lies in the past), one that vanished early is not.
         keep_ms = MAX_PAUSE // datetime.timedelta(milliseconds=1) + _GRACE_MS
-        await self._pause(keys=[self._pause_key(chat_id)], args=[_micros(until), keep_ms])
+        # Kept in this process too: it holds while Redis is away.
+        self._own.throttled(chat_id, until)
+        try:
+            await self._pause(keys=[self._pause_key(chat_id)], args=[_micros(until), keep_ms])
+        except RedisError as error:
+            self._unreachable(error)
 
     async def paused_for(self, chat_id: int | None, now: datetime.datetime) -> datetime.timedelta:
         keys = [self._pause_key(None)]
         if chat_id is not None and is_group(chat_id):
             keys.append(self._pause_key(chat_id))
-        values = await self._redis.mget(keys)
+        try:
+            values = await self._redis.mget(keys)
+        except RedisError as error:
+            self._unreachable(error)
+            return self._own.paused_for(chat_id, now)
         until = max((int(v) for v in values if v is not None), default=0)
         wait = datetime.timedelta(microseconds=max(until - _micros(now), 0))
         return min(wait, MAX_PAUSE)

@@ -15,7 +15,15 @@ import pytest
 
 from bot.app import redis_client
 from bot.outbox import MAX_RATE_WAIT
-from bot.ratelimit import GROUP_CHAT, OVERALL, PRIVATE_BURST, PRIVATE_CHAT, Limit, RateLimiter
+from bot.ratelimit import (
+    GROUP_CHAT,
+    OVERALL,
+    PRIVATE_BURST,
+    PRIVATE_CHAT,
+    Limit,
+    RateLimiter,
+    Slot,
+)
 from bot.shared_limiter import RedisLimiter
 
 pytestmark = pytest.mark.skipif(
@@ -146,3 +154,16 @@ async def test_bots_sharing_one_redis_keep_separate_accounts_that_expire(redis) 
         ttl = await redis.pttl(key)
         # A few seconds past the last slot: nothing stays behind for good.
         assert 0 < ttl <= 5_000, (key, ttl)
+
+
+async def test_with_redis_unreachable_a_process_keeps_its_own_book_meanwhile() -> None:
+    # Nothing listens on port 1.
+    away = redis_client("redis://127.0.0.1:1/0")
+    limiter = RedisLimiter(away, BOT_ID)
+    try:
+        assert await limiter.book(3001, T0) == Slot(datetime.timedelta(0), booked=True)
+        assert await limiter.book(3001, T0) == Slot(PRIVATE_CHAT.period, booked=True)
+        await limiter.throttled(4001, T0 + datetime.timedelta(seconds=5))
+        assert await limiter.paused_for(None, T0) == datetime.timedelta(seconds=5)
+    finally:
+        await away.aclose()
