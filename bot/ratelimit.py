@@ -61,13 +61,6 @@ PRIVATE_BURST = Limit(3, datetime.timedelta(seconds=3))
 GROUP_CHAT = Limit(20, datetime.timedelta(minutes=1))
 
 
-# How many windows ahead the overall limit may book. One chat has hardly two senders at once
-# (its updates are handled one at a time), but a burst of replies to many people, from several
-# processes, books the overall limit seconds ahead: capping its wait at one window would let
-# the 57th of a burst go out with the 29th.
-OVERALL_HORIZON = 30
-
-
 def is_group(chat_id: int) -> bool:
     # Groups, supergroups and channels have negative ids; people have positive ones.
     return chat_id < 0
@@ -137,13 +130,14 @@ class _Window:
         self.keep = keep
         self.sent: list[datetime.datetime] = []
 
-    def delay(self, limit: Limit, now: datetime.datetime, horizon: int = 1) -> datetime.timedelta:
+    def delay(self, limit: Limit, now: datetime.datetime) -> datetime.timedelta:
         if len(self.sent) < limit.count:
             return _ZERO
         # The oldest of the last `count` sends must leave the window first. A clock that
-        # jumped back must not stall sending for longer than `horizon` windows.
+        # jumped back must not stall sending for longer than one window. So a slot is booked
+        # at most one window ahead: the senders book one message at a time and wait for it.
         wait = self.sent[-limit.count] + limit.period - now
-        return min(max(wait, _ZERO), limit.period * horizon)
+        return min(max(wait, _ZERO), limit.period)
 
     def add(self, moment: datetime.datetime) -> None:
         # Booked slots may come out of order (a reply booked beside a bulk message): sorted.
@@ -175,7 +169,7 @@ class RateLimiter:
     ) -> datetime.timedelta:
         """How long to wait from `now` before sending to `chat_id`; zero: send now. A reply
         to a person may use a private chat's short burst."""
-        wait = self._overall.delay(self.limits.overall, now, OVERALL_HORIZON)
+        wait = self._overall.delay(self.limits.overall, now)
         chat = self._chats.get(chat_id)
         if chat is not None:
             wait = max(wait, chat.delay(self.limits.of_chat(chat_id, reply=reply), now))

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 
-from bot.ratelimit import MAX_PAUSE, OVERALL_HORIZON, Limits, RateLimiter, Slot, is_group
+from bot.ratelimit import MAX_PAUSE, Limits, RateLimiter, Slot, is_group
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -45,16 +45,15 @@ _GRACE_MS = 1000
 
 # KEYS: overall window, chat window, bot pause, chat pause.
 # ARGV: now, overall count, overall period, chat count, chat period, chat kept, chat quiet
-# period (all µs but counts), within (µs, -1: no bound), member, max pause (µs), how many
-# windows ahead the overall limit may book.
+# period (all µs but counts), within (µs, -1: no bound), member, max pause (µs).
 _BOOK = """
 local now = tonumber(ARGV[1])
-local function wait_of(key, count, period, horizon)
+local function wait_of(key, count, period)
   if redis.call('ZCARD', key) < count then return 0 end
   local entry = redis.call('ZRANGE', key, -count, -count, 'WITHSCORES')
   local wait = tonumber(entry[2]) + period - now
   if wait < 0 then return 0 end
-  return math.min(wait, period * horizon)
+  return math.min(wait, period)
 end
 local function paused(key)
   local untl = tonumber(redis.call('GET', key) or '0')
@@ -63,8 +62,8 @@ local function paused(key)
   return math.min(wait, tonumber(ARGV[10]))
 end
 local wait = math.max(
-  wait_of(KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[11])),
-  wait_of(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), 1),
+  wait_of(KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3])),
+  wait_of(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5])),
   paused(KEYS[3]), paused(KEYS[4]))
 local within = tonumber(ARGV[8])
 if within >= 0 and wait > within then return {wait, 0} end
@@ -159,7 +158,6 @@ class RedisLimiter:
                     -1 if within is None else _us(within),
                     f"{self._tag}:{next(self._counter)}",
                     _us(MAX_PAUSE),
-                    OVERALL_HORIZON,
                 ],
             )
         except RedisError as error:

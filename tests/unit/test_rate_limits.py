@@ -198,15 +198,6 @@ def test_flood_control_on_a_person_pauses_the_bot_and_on_a_group_only_that_group
     assert limiter.delay(GROUP, clock.now) == seconds(13)
 
 
-def test_a_burst_to_many_people_at_once_is_spread_over_as_many_seconds_as_it_needs(
-    clock: Clock,
-) -> None:
-    limiter = RateLimiter()
-    waits = [limiter.reserve(5000 + i, clock.now, reply=True) for i in range(84)]
-    # 28 now, 28 a second later, 28 two seconds later: never 56 in one second.
-    assert waits == [NO_WAIT] * 28 + [seconds(1)] * 28 + [seconds(2)] * 28
-
-
 def test_a_slot_further_away_than_the_caller_accepts_is_not_booked(clock: Clock) -> None:
     limiter = RateLimiter()
     assert limiter.book(3001, clock.now).booked
