@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint install db-upgrade clean bench bench-reports
+.PHONY: run test test-fast lint lint-deploy install db-upgrade clean bench bench-reports bench-replicas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +31,24 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.replicas
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || true
+
+# The deployment files, checked statically (Docker cannot run on the development machines):
+# the compose file against the compose-spec schema vendored in check-jsonschema (offline), the
+# Dockerfile with hadolint, the script's syntax, and the Caddyfile with Caddy when installed.
+lint-deploy: $(STAMP)
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	$(BIN)/hadolint Dockerfile
+	bash -n deploy/run-replicas.sh
+	@if command -v caddy >/dev/null; then \
+		out=$$(XDG_DATA_HOME=$$(mktemp -d) caddy adapt --config deploy/Caddyfile \
+			--adapter caddyfile --validate 2>&1) || { echo "$$out"; exit 1; }; \
+		echo "deploy/Caddyfile: valid"; \
+	else echo "caddy not installed: deploy/Caddyfile not checked"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
@@ -42,3 +56,8 @@ clean:
 # Reports benchmark (issue 11): 1,000 clusters and 100,000 tasks; figures in bench/results.
 bench-reports: $(STAMP)
 	$(BIN)/python -m bench.reports
+
+# One process against two in webhook mode on PostgreSQL and Redis (issue 12): figures in
+# bench/results/replicas.json. BENCH_DATABASE_URL and BENCH_REDIS_URL pick the stores.
+bench-replicas: $(STAMP)
+	$(BIN)/python -m bench.replicas

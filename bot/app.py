@@ -55,8 +55,9 @@ from bot.middlewares import (
 )
 from bot.outbox import OutboxSender, Sleep
 from bot.platform import PROFILES, OldClientAnswers, PlatformProfile
-from bot.ratelimit import Limit, RateLimiter
+from bot.ratelimit import Limit, Limiter, Limits, LocalLimiter, RateLimiter
 from bot.session import PacedSession
+from bot.shared_limiter import RedisLimiter
 from bot.storage import db
 from bot.storage.fsm import DatabaseStorage
 from bot.storage.locks import try_job_lock
@@ -313,6 +314,28 @@ async def _job_lock(job: str) -> bool:
     return await try_job_lock(session, job)
 
 
+# Connections to Redis per process: a burst of webhook updates, each with its conversation
+# state, chat lock and rate-limit booking, waits for a free one instead of failing (redis-py's
+# default pool raises "Too many connections" at its limit).
+REDIS_CONNECTIONS = 64
+REDIS_WAIT_SECONDS = 20
+
+
+def redis_client(url: str) -> Redis:
+    from redis.asyncio import BlockingConnectionPool, Redis
+
+    # Socket timeouts: a Redis that hangs fails the call (and /healthz) instead of the update
+    # waiting for ever.
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=REDIS_CONNECTIONS,
+        timeout=REDIS_WAIT_SECONDS,
+        socket_timeout=REDIS_WAIT_SECONDS,
+        socket_connect_timeout=5,
+    )
+    return Redis.from_pool(pool)
+
+
 def _fsm_storage(
     settings: Settings, engine: AsyncEngine
 ) -> tuple[BaseStorage, BaseEventIsolation, Redis | None]:
@@ -322,9 +345,8 @@ def _fsm_storage(
             RedisEventIsolation,
             RedisStorage,
         )
-        from redis.asyncio import Redis
 
-        redis = Redis.from_url(settings.redis_url)
+        redis = redis_client(settings.redis_url)
         # Keys carry the bot id: a Telegram and a Bale bot (or two bots) share one Redis.
         keys = DefaultKeyBuilder(with_bot_id=True)
         # The per-chat lock outlives the longest handler, or a second update of the same chat
@@ -347,10 +369,16 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     )
     # One limiter for every call: the replies made in updates (through the session) and the
     # outbox sender's bulk messages share Telegram's limits.
-    limiter = RateLimiter(overall=Limit(settings.send_rate, datetime.timedelta(seconds=1)))
-    session.middleware(PacedSession(limiter, clock, sleep))
+    # With Redis, the account is shared by every process of the bot (bot/shared_limiter.py).
     engine = db.create_engine(settings.database_url)
     storage, isolation, redis = _fsm_storage(settings, engine)
+    limits = Limits(overall=Limit(settings.send_rate, datetime.timedelta(seconds=1)))
+    limiter: Limiter = (
+        RedisLimiter(redis, bot.id, limits)
+        if redis is not None
+        else LocalLimiter(RateLimiter(overall=limits.overall))
+    )
+    session.middleware(PacedSession(limiter, clock, sleep))
     catalogs = Catalogs(settings.bot_platform, zone=settings.zone)
     # A malformed holiday file should stop the start, not the first date question.
     jalali.default_calendar()

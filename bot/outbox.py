@@ -16,7 +16,8 @@ still holds), and one send is bounded by SEND_TIMEOUT, well under that half, so 
 runs out under a message being sent.
 
 Telegram's limits (28 messages a second with a margin, 1 a second per private chat, 20 a minute
-per group) are kept by the RateLimiter the replies to updates share (bot/session.py): a short
+per group) are kept by the Limiter the replies to updates share (bot/session.py; in Redis
+when REDIS_URL is set, so every process of the bot books from one account): a short
 wait is slept, a longer one puts the message off (and every later one to that chat in the same
 pass, keeping their order) without counting an attempt.
 
@@ -48,7 +49,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.ratelimit import RateLimiter, bulk_call, is_group
+from bot.ratelimit import Limiter, LocalLimiter, bulk_call, is_group
 from bot.storage.outbox import MAX_WORKER_LENGTH, PendingMessage
 from bot.storage.uow import UnitOfWork
 
@@ -103,7 +104,7 @@ class OutboxSender:
         *,
         worker: str | None = None,
         lease: datetime.timedelta = CLAIM_LEASE,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         sleep: Sleep = asyncio.sleep,
         max_rate_wait: datetime.timedelta = MAX_RATE_WAIT,
     ) -> None:
@@ -117,7 +118,7 @@ class OutboxSender:
         if lease <= datetime.timedelta(0):
             raise ValueError("the claim lease must be positive")
         self._lease = lease
-        self._limiter = limiter if limiter is not None else RateLimiter()
+        self._limiter: Limiter = limiter if limiter is not None else LocalLimiter()
         self._sleep = sleep
         self._max_rate_wait = max_rate_wait
         # Flushes never overlap. A flush requested while one runs waits for that one's next
@@ -130,7 +131,7 @@ class OutboxSender:
         self._running = False
 
     @property
-    def limiter(self) -> RateLimiter:
+    def limiter(self) -> Limiter:
         return self._limiter
 
     def wake(self) -> None:
@@ -192,7 +193,7 @@ class OutboxSender:
                 except Exception:
                     log.exception("outbox pass failed; trying again in %s s", interval)
                 timeout = interval
-                paused = self._limiter.paused_for(None, self._clock()).total_seconds()
+                paused = (await self._limiter.paused_for(None, self._clock())).total_seconds()
                 if paused > 0:
                     timeout = min(timeout, paused)
                 with suppress(TimeoutError):
@@ -210,7 +211,7 @@ class OutboxSender:
         unreachable: set[int] = set()
         while True:
             now = self._clock()
-            if self._limiter.paused_for(None, now) > datetime.timedelta(0):
+            if await self._limiter.paused_for(None, now) > datetime.timedelta(0):
                 return sent
             batch = await self._claim(now)
             # Back again in the same pass (its retry came due meanwhile): the next pass sends it.
@@ -265,26 +266,26 @@ class OutboxSender:
         """Keep Telegram's rate limits: True once the message may go out (after a short wait),
         False when it was put off (a long wait, or an earlier message to its chat was)."""
         now = self._clock()
-        wait = self._limiter.delay(message.chat_id, now)
-        if message.chat_id in put_off or wait > self._max_rate_wait:
-            until = max(now + wait, put_off.get(message.chat_id, now))
-            put_off[message.chat_id] = until
-            log.info("outbox %s: rate limit, put off until %s", message.key, until)
-            await self._retry(message, until, None, count_attempt=False)
-            return False
-        # Booked before the wait and counted before the call: a reply asking meanwhile gets the
-        # next slot, and a request Telegram refused still counts toward its limits.
-        wait = self._limiter.reserve(message.chat_id, now)
-        if wait > datetime.timedelta(0):
-            await self._sleep(wait.total_seconds())
-        return True
+        until = put_off.get(message.chat_id)
+        if until is None:
+            # Booked before the wait and counted before the call: a reply asking meanwhile gets
+            # the next slot, and a request Telegram refused still counts toward its limits.
+            slot = await self._limiter.book(message.chat_id, now, within=self._max_rate_wait)
+            if slot.booked:
+                if slot.wait > datetime.timedelta(0):
+                    await self._sleep(slot.wait.total_seconds())
+                return True
+            until = put_off[message.chat_id] = now + slot.wait
+        log.info("outbox %s: rate limit, put off until %s", message.key, until)
+        await self._retry(message, until, None, count_attempt=False)
+        return False
 
     async def _deliver(self, message: PendingMessage) -> _Outcome:
         try:
             result = await self._call(message)
         except TelegramRetryAfter as error:
             until = self._clock() + datetime.timedelta(seconds=error.retry_after)
-            self._limiter.throttled(message.chat_id, until)
+            await self._limiter.throttled(message.chat_id, until)
             log.warning("outbox %s: throttled for %s s", message.key, error.retry_after)
             await self._retry(message, until, error.message, count_attempt=False)
             # A group's own limit: the others go on; the group's later messages are put off.

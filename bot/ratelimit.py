@@ -16,9 +16,11 @@ A 429 pauses what it concerns until the time Telegram named: one group (a group 
 its own that we may have exceeded) or, for a private chat, the whole bot (the overall limit is
 the likelier one, and Telegram's answer does not say which).
 
-The caller supplies the time, so tests drive it with a fake clock and nothing here sleeps. The
-bookkeeping is per process: several processes sharing one bot token share its limits too, so
-together they can still exceed them; flood control (429) then slows them all down.
+The caller supplies the time, so tests drive it with a fake clock and nothing here sleeps.
+RateLimiter is the bookkeeping of one process. Several processes sharing one bot token share
+its limits too: with REDIS_URL set they book their slots in Redis instead (bot/shared_limiter.py
+does the same arithmetic in one atomic script), so together they stay under the limits. Both
+answer the same asynchronous questions (Limiter), which is all the senders see.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import bisect
 import datetime
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Protocol
 
 _ZERO = datetime.timedelta(0)
 # How many sends between sweeps of chats that went quiet, which keeps the memory bounded.
@@ -63,6 +66,63 @@ def is_group(chat_id: int) -> bool:
     return chat_id < 0
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Which limit applies to which message: one rule for the in-process and the shared books."""
+
+    overall: Limit = OVERALL
+    private_chat: Limit = PRIVATE_CHAT
+    group_chat: Limit = GROUP_CHAT
+    private_burst: Limit = PRIVATE_BURST
+
+    def of_chat(self, chat_id: int, *, reply: bool) -> Limit:
+        if is_group(chat_id):
+            return self.group_chat
+        return self.private_burst if reply else self.private_chat
+
+    def kept(self, chat_id: int) -> int:
+        """How many recent sends to a chat must be remembered to answer for every limit."""
+        if is_group(chat_id):
+            return self.group_chat.count
+        return max(self.private_chat.count, self.private_burst.count)
+
+    def quiet_after(self, chat_id: int) -> datetime.timedelta:
+        """After this long without a send, a chat's record no longer matters."""
+        if is_group(chat_id):
+            return self.group_chat.period
+        return max(self.private_chat.period, self.private_burst.period)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The answer to a booking: how long to wait, and whether the slot is now taken."""
+
+    wait: datetime.timedelta
+    booked: bool
+
+
+class Limiter(Protocol):
+    """What the senders ask (bot/session.py, bot/outbox.py), of one process's book or Redis."""
+
+    async def book(
+        self,
+        chat_id: int,
+        now: datetime.datetime,
+        *,
+        reply: bool = False,
+        within: datetime.timedelta | None = None,
+    ) -> Slot:
+        """Book the next slot for a message to `chat_id`, unless it is further away than
+        `within` (then nothing is booked and the wait is only reported)."""
+        ...
+
+    async def throttled(self, chat_id: int, until: datetime.datetime) -> None: ...
+
+    async def paused_for(
+        self, chat_id: int | None, now: datetime.datetime
+    ) -> datetime.timedelta: ...
+
+
 class _Window:
     """The times of the most recent sends to one chat (or overall), oldest first."""
 
@@ -74,7 +134,8 @@ class _Window:
         if len(self.sent) < limit.count:
             return _ZERO
         # The oldest of the last `count` sends must leave the window first. A clock that
-        # jumped back must not stall sending for longer than one window.
+        # jumped back must not stall sending for longer than one window. So a slot is booked
+        # at most one window ahead: the senders book one message at a time and wait for it.
         wait = self.sent[-limit.count] + limit.period - now
         return min(max(wait, _ZERO), limit.period)
 
@@ -96,10 +157,7 @@ class RateLimiter:
         group_chat: Limit = GROUP_CHAT,
         private_burst: Limit = PRIVATE_BURST,
     ) -> None:
-        self._overall_limit = overall
-        self._private_chat = private_chat
-        self._private_burst = private_burst
-        self._group_chat = group_chat
+        self.limits = Limits(overall, private_chat, group_chat, private_burst)
         self._overall = _Window(overall.count)
         self._chats: dict[int, _Window] = {}
         self._recorded = 0
@@ -111,11 +169,10 @@ class RateLimiter:
     ) -> datetime.timedelta:
         """How long to wait from `now` before sending to `chat_id`; zero: send now. A reply
         to a person may use a private chat's short burst."""
-        wait = self._overall.delay(self._overall_limit, now)
+        wait = self._overall.delay(self.limits.overall, now)
         chat = self._chats.get(chat_id)
         if chat is not None:
-            for limit in self._limits_of(chat_id, reply=reply):
-                wait = max(wait, chat.delay(limit, now))
+            wait = max(wait, chat.delay(self.limits.of_chat(chat_id, reply=reply), now))
         return max(wait, self.paused_for(chat_id, now))
 
     def record(self, chat_id: int, now: datetime.datetime) -> None:
@@ -123,8 +180,7 @@ class RateLimiter:
         self._overall.add(now)
         chat = self._chats.get(chat_id)
         if chat is None:
-            limits = self._limits_of(chat_id, reply=False) + self._limits_of(chat_id, reply=True)
-            chat = self._chats[chat_id] = _Window(max(limit.count for limit in limits))
+            chat = self._chats[chat_id] = _Window(self.limits.kept(chat_id))
         chat.add(now)
         self._recorded += 1
         if self._recorded % _SWEEP_EVERY == 0:
@@ -138,6 +194,21 @@ class RateLimiter:
         wait = self.delay(chat_id, now, reply=reply)
         self.record(chat_id, now + wait)
         return wait
+
+    def book(
+        self,
+        chat_id: int,
+        now: datetime.datetime,
+        *,
+        reply: bool = False,
+        within: datetime.timedelta | None = None,
+    ) -> Slot:
+        """reserve, unless the slot is further away than `within`: then nothing is booked."""
+        wait = self.delay(chat_id, now, reply=reply)
+        if within is not None and wait > within:
+            return Slot(wait, booked=False)
+        self.record(chat_id, now + wait)
+        return Slot(wait, booked=True)
 
     def throttled(self, chat_id: int, until: datetime.datetime) -> None:
         """Telegram answered 429 for `chat_id`: hold back what it concerns until `until`."""
@@ -163,20 +234,35 @@ class RateLimiter:
             return _ZERO
         return min(max(until - now, _ZERO), MAX_PAUSE)
 
-    def _limits_of(self, chat_id: int, *, reply: bool) -> tuple[Limit, ...]:
-        if is_group(chat_id):
-            return (self._group_chat,)
-        return (self._private_burst,) if reply else (self._private_chat,)
-
     def _sweep(self, now: datetime.datetime) -> None:
-        private = max(self._private_chat.period, self._private_burst.period)
         for chat_id in [
-            c
-            for c, window in self._chats.items()
-            if window.stale(now, self._group_chat.period if is_group(c) else private)
+            c for c, window in self._chats.items() if window.stale(now, self.limits.quiet_after(c))
         ]:
             del self._chats[chat_id]
         for chat_id in [c for c, until in self._chat_paused_until.items() if until <= now]:
             del self._chat_paused_until[chat_id]
         if self._paused_until is not None and self._paused_until <= now:
             self._paused_until = None
+
+
+class LocalLimiter:
+    """One process's RateLimiter behind the Limiter questions (no REDIS_URL)."""
+
+    def __init__(self, book: RateLimiter | None = None) -> None:
+        self.local = book if book is not None else RateLimiter()
+
+    async def book(
+        self,
+        chat_id: int,
+        now: datetime.datetime,
+        *,
+        reply: bool = False,
+        within: datetime.timedelta | None = None,
+    ) -> Slot:
+        return self.local.book(chat_id, now, reply=reply, within=within)
+
+    async def throttled(self, chat_id: int, until: datetime.datetime) -> None:
+        self.local.throttled(chat_id, until)
+
+    async def paused_for(self, chat_id: int | None, now: datetime.datetime) -> datetime.timedelta:
+        return self.local.paused_for(chat_id, now)

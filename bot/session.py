@@ -1,7 +1,8 @@
 """Every Bot API call the bot makes passes one limiter (an aiogram session middleware).
 
 Replies made while handling an update (answers, edits, callback answers) are paced by the
-same RateLimiter as the outbox sender, so together they stay under Telegram's limits, and a
+same Limiter as the outbox sender (one process's book, or Redis shared by every process of
+the bot), so together they stay under Telegram's limits, and a
 reply gets the next free slot before the outbox's next bulk message (see bot/ratelimit.py).
 
 A 429 or a network blip on a reply is retried after the time Telegram named (or a short
@@ -28,7 +29,7 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from pydantic import BaseModel
 
-from bot.ratelimit import RateLimiter, bulk_call
+from bot.ratelimit import Limiter, bulk_call
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def counted_chat(method: TelegramMethod[object]) -> int | None:
 
 
 class PacedSession(BaseRequestMiddleware):
-    def __init__(self, limiter: RateLimiter, clock: Clock, sleep: Sleep) -> None:
+    def __init__(self, limiter: Limiter, clock: Clock, sleep: Sleep) -> None:
         self._limiter = limiter
         self._clock = clock
         self._sleep = sleep
@@ -94,9 +95,8 @@ class PacedSession(BaseRequestMiddleware):
         while True:
             if chat_id is not None:
                 # A person is waiting: a long flood-control pause is not sat out in full.
-                wait = min(
-                    self._limiter.reserve(chat_id, self._clock(), reply=True), MAX_REPLY_WAIT
-                )
+                slot = await self._limiter.book(chat_id, self._clock(), reply=True)
+                wait = min(slot.wait, MAX_REPLY_WAIT)
             else:
                 wait, answer_wait = answer_wait, datetime.timedelta(0)
             if wait > datetime.timedelta(0):
@@ -108,7 +108,7 @@ class PacedSession(BaseRequestMiddleware):
                 pause = datetime.timedelta(seconds=error.retry_after)
                 # Flood control concerns the bulk sender too: it holds back as long.
                 if chat_id is not None:
-                    self._limiter.throttled(chat_id, self._clock() + pause)
+                    await self._limiter.throttled(chat_id, self._clock() + pause)
                 else:
                     answer_wait = pause
                 if attempt >= REPLY_RETRIES or waited + pause > MAX_REPLY_WAIT:

@@ -9,9 +9,11 @@ Needs TEST_DATABASE_URL (PostgreSQL) and TEST_REDIS_URL: on SQLite run one proce
 from __future__ import annotations
 
 import asyncio
+import datetime
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from bot.config import Settings, async_database_url
 from bot.domain.members import Role
 from bot.storage import db
 from bot.storage.locks import advisory_key
+from bot.storage.outbox import OutgoingMessage
+from bot.storage.uow import UnitOfWork
 from tests.conftest import ADMIN, ALI, MINA, SARA, TOKEN, Clock, dont_sleep, given_member, start_bot
 from tests.e2e.helpers import given_cluster, new_task
 from tests.e2e.test_entry_point import REPO, Conversation
@@ -239,3 +243,59 @@ async def test_a_mornings_reminders_go_out_once_when_both_processes_run_the_pass
 def reminders(api: FakeBotAPI, user_id: int) -> list[str]:
     return [m.plain() for m in api.messages_to(user_id) if "یادآوری وظایف" in m.plain()]
 
+
+async def test_two_processes_sending_a_backlog_together_stay_under_telegrams_limits(
+    fake_api: FakeBotAPI, shared_stores: tuple[str, str], tmp_path: Path
+) -> None:
+    from redis.asyncio import Redis
+
+    # The fake answers 429 as Telegram does beyond 30 a second overall and 1 a second to a
+    # person: each process alone sends 28 a second, so two that did not share would be refused.
+    people = list(range(10_000_001, 10_000_241))
+    fake_api.users_started(people)
+    fake_api.enforce_rate_limits()
+    a = await start_replica(fake_api, shared_stores, tmp_path)
+    b = await start_replica(fake_api, shared_stores, tmp_path)
+    redis = Redis.from_url(shared_stores[1])
+    try:
+        await wait_healthy([a, b])
+        engine = db.create_engine(shared_stores[0])
+        try:
+            async with UnitOfWork(db.session_factory(engine), "telegram") as uow:
+                now = datetime.datetime.now(datetime.UTC)
+                await uow.outbox.enqueue_many(
+                    [
+                        (OutgoingMessage(f"backlog:{p}", p, f"یادآوری {p}", "fa"), now)
+                        for p in people
+                    ],
+                    now,
+                )
+                await uow.commit()
+        finally:
+            await engine.dispose()
+
+        # Both senders claim from the backlog and book from the one account in Redis; the
+        # bookings there name the process that made them.
+        bookers: set[str] = set()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            members = await redis.zrange(f"fsm:{fake_api.bot_id}:limit:overall", 0, -1)
+            bookers |= {m.decode().split(":")[0] for m in members}
+            if all(fake_api.messages_to(p) for p in people):
+                break
+            await asyncio.sleep(0.2)
+
+        assert [len(fake_api.messages_to(p)) for p in people] == [1] * len(people)
+        assert fake_api.rate_limited == 0
+        assert len(bookers) == 2
+    finally:
+        await redis.aclose()
+        for replica in (a, b):
+            if replica.process.returncode is None:
+                replica.process.send_signal(signal.SIGTERM)
+        for replica in (a, b):
+            try:
+                await asyncio.wait_for(replica.process.wait(), 30)
+            except TimeoutError:
+                replica.process.kill()
+                await replica.process.wait()

@@ -196,3 +196,14 @@ def test_flood_control_on_a_person_pauses_the_bot_and_on_a_group_only_that_group
     clock.now += seconds(7)
     assert limiter.delay(3002, clock.now) == NO_WAIT
     assert limiter.delay(GROUP, clock.now) == seconds(13)
+
+
+def test_a_slot_further_away_than_the_caller_accepts_is_not_booked(clock: Clock) -> None:
+    limiter = RateLimiter()
+    assert limiter.book(3001, clock.now).booked
+    slot = limiter.book(3001, clock.now, within=ms(500))
+    assert (slot.wait, slot.booked) == (seconds(1), False)
+    # Nothing was booked: the next asker who accepts a second gets that very slot.
+    assert limiter.book(3001, clock.now, within=seconds(1)).wait == seconds(1)
+    clock.now += seconds(1)
+    assert limiter.delay(3001, clock.now) == seconds(1)
