@@ -109,33 +109,37 @@ class OutboxRepository:
     ) -> int:
         """Store many new messages (each with its `not_before`) in a few statements; keys
         already there are skipped. Returns how many were stored. For the morning's reminders:
-        thousands of single inserts cost seconds."""
-        stored = 0
-        for start in range(0, len(messages), 500):
-            rows = [
-                {
-                    "dedupe_key": message.key,
-                    "chat_id": message.chat_id,
-                    "method": "edit" if message.is_edit else "send",
-                    "text": message.text,
-                    "reply_markup": message.reply_markup,
-                    "edit_message_id": message.edit_message_id,
-                    "card_subject": message.card_subject,
-                    "card_subject_id": message.card_subject_id,
-                    "locale": message.locale,
-                    "created_at": now,
-                    "not_before": not_before,
-                    "attempts": 0,
-                }
-                for message, not_before in messages[start : start + 500]
-            ]
-            statement = (
-                self._insert()(OutboxRow)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(OutboxRow.id)
-            )
-            stored += len((await self._session.execute(statement)).all())
+        thousands of single inserts cost seconds.
+
+        One compiled statement executed with the list of rows: the driver's executemany (in
+        pages of "insertmanyvalues"), not a fresh multi-row VALUES compiled per batch, which
+        cost more than the database did. RETURNING counts the rows really stored."""
+        if not messages:
+            return 0
+        rows = [
+            {
+                "dedupe_key": message.key,
+                "chat_id": message.chat_id,
+                "method": "edit" if message.is_edit else "send",
+                "text": message.text,
+                "reply_markup": message.reply_markup,
+                "edit_message_id": message.edit_message_id,
+                "card_subject": message.card_subject,
+                "card_subject_id": message.card_subject_id,
+                "locale": message.locale,
+                "created_at": now,
+                "not_before": not_before,
+                "attempts": 0,
+            }
+            for message, not_before in messages
+        ]
+        table = OutboxRow.__table__
+        statement = (
+            self._insert()(table)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(table.c.id)
+        )
+        stored = len((await self._session.execute(statement, rows)).all())
         self.queued += stored
         return stored
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.schedule import MUTE_TASKS
 from bot.domain.submissions import SubmissionKind, SubmissionStatus
-from bot.domain.tasks import CLOSED_STATUSES, TaskStatus
+from bot.domain.tasks import CLOSED_STATUSES, TaskStatus, mean_progress
 from bot.storage.models import (
     ClusterRow,
     MemberMuteRow,
@@ -54,6 +55,11 @@ class DueAssignment:
     user_id: int
     locale: str
     working_group: str
+    # What the reminder's line and button show of the task, read in the same query.
+    code: str | None
+    title: str
+    status: TaskStatus
+    progress: int
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,14 @@ class ReminderQueries:
         if not groups:
             return []
         due = TaskRow.due_on < today
+        # The task's progress (the mean of every share, done ones too) as the line shows it.
+        shares = aliased(TaskAssigneeRow)
+        total = (
+            select(func.coalesce(func.sum(shares.progress), 0))
+            .where(shares.task_id == TaskRow.id)
+            .scalar_subquery()
+        )
+        count = select(func.count()).where(shares.task_id == TaskRow.id).scalar_subquery()
         if due_dates:
             due = or_(due, TaskRow.due_on.in_(sorted(due_dates)))
         query = (
@@ -154,6 +168,11 @@ class ReminderQueries:
                 MemberRow.user_id,
                 MemberRow.locale,
                 WorkingGroupRow.code,
+                TaskRow.code,
+                TaskRow.title,
+                TaskRow.status,
+                total,
+                count,
             )
             .join(ClusterRow, TaskRow.cluster_id == ClusterRow.id)
             .join(WorkingGroupRow, ClusterRow.working_group_id == WorkingGroupRow.id)
@@ -183,7 +202,10 @@ class ReminderQueries:
         for part in parts:
             chosen = query if part is None else query.where(TaskAssigneeRow.member_id.in_(part))
             rows = await self._session.execute(chosen)
-            found += [DueAssignment(*row) for row in rows.all()]
+            for row in rows.all():
+                *head, status, shares_total, shares_count = row
+                progress = mean_progress(int(shares_total), int(shares_count))
+                found.append(DueAssignment(*head, TaskStatus(status), progress))
         return found
 
     async def overdue(
