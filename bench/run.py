@@ -45,6 +45,9 @@ VISITOR_IDS = 30_000_000
 # A Monday in Azar 1405, 09:05 in Tehran: just past the groups' default morning (09:00), when
 # the day's reminders are due.
 MORNING = datetime.datetime(2026, 11, 23, 5, 35, tzinfo=datetime.UTC)
+# bench/tick.py starts here (08:00 in Tehran, nothing due yet), then passes at 09:05 (the
+# morning's reminders) and 09:06 (nothing new).
+BEFORE_MORNING = MORNING - datetime.timedelta(minutes=65)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -327,7 +330,7 @@ def reminder_pass(url: str, api: FakeBotAPI, timeout: float) -> dict[str, Any]:
     """The hook for the reminder-pass figures: App.tick as it is, in a process of its own."""
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "bench.tick", url, api.base_url, MORNING.isoformat()],
+            [sys.executable, "-m", "bench.tick", url, api.base_url, BEFORE_MORNING.isoformat()],
             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
             timeout=timeout, check=False,
         )  # fmt: skip

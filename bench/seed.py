@@ -199,7 +199,9 @@ async def seed(
                             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
                         )
                     )
-            async with engine.connect() as connection:
+            # In a committed transaction: statistics gathered in one rolled back are lost,
+            # and the planner then misjudges every join of the benchmark.
+            async with engine.begin() as connection:
                 await connection.execute(text("ANALYZE"))
         return seeded
     finally:

@@ -60,7 +60,7 @@ from bot.ui import monitoring as monitoring_ui
 from bot.ui import reports as report_ui
 from bot.ui.reminders import Snooze, add_snooze_buttons
 from bot.ui.submissions import PackageAck, SubmissionView, kind_name
-from bot.ui.tasks import TaskLines, TaskOpen, code_label, task_label, task_line
+from bot.ui.tasks import TaskLines, TaskOpen, task_label, task_line
 
 # A reminder lists this many items and says how many more there are: one message must stay
 # under Telegram's 4096 characters, and /tasks shows the rest.
@@ -105,7 +105,7 @@ class _ReminderParts:
         button = self._buttons.get(task.task_id)
         if button is None:
             t = self.t
-            label = code_label(t, task.code, task.task_id)
+            label = self.lines.label(task.task_id, task.code)
             button = self._buttons[task.task_id] = {
                 "text": t.plain("tasks.open", code=label, title=task.title[:30]),
                 "callback_data": TaskOpen(task_id=task.task_id).pack(),

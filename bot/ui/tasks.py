@@ -124,6 +124,14 @@ class TaskLines:
         self._today = today
         self._due: dict[datetime.date | None, Markup] = {}
         self._status: dict[tuple[TaskStatus, datetime.date | None], Markup] = {}
+        self._labels: dict[int, Markup] = {}
+
+    def label(self, task_id: int, code: str | None) -> Markup:
+        """`code_label`, once per task: its line and its button both show it."""
+        label = self._labels.get(task_id)
+        if label is None:
+            label = self._labels[task_id] = code_label(self._t, code, task_id)
+        return label
 
     def line(
         self,
@@ -145,7 +153,7 @@ class TaskLines:
             state = self._status[(status, due_on)] = _status_text(t, status, due_on, self._today)
         return t(
             "tasks.line",
-            code=code_label(t, code, task_id),
+            code=self.label(task_id, code),
             title=title,
             due=due,
             status=state,
