@@ -97,6 +97,9 @@ class RateLimiter:
         private_burst: Limit = PRIVATE_BURST,
     ) -> None:
         self._overall_limit = overall
+        self._even = Limit(1, overall.period / overall.count)
+        # Until when bulk messages keep an even pace (see `reserve`).
+        self._steady_until: datetime.datetime | None = None
         self._private_chat = private_chat
         self._private_burst = private_burst
         self._group_chat = group_chat
@@ -107,11 +110,14 @@ class RateLimiter:
         self._chat_paused_until: dict[int, datetime.datetime] = {}
 
     def delay(
-        self, chat_id: int, now: datetime.datetime, *, reply: bool = False
+        self, chat_id: int, now: datetime.datetime, *, reply: bool = False, even: bool = False
     ) -> datetime.timedelta:
         """How long to wait from `now` before sending to `chat_id`; zero: send now. A reply
-        to a person may use a private chat's short burst."""
+        to a person may use a private chat's short burst. `even` (the outbox's bulk): once
+        the overall limit was reached, keep an even pace (see `reserve`)."""
         wait = self._overall.delay(self._overall_limit, now)
+        if even and self._steady_until is not None and now < self._steady_until:
+            wait = max(wait, self._overall.delay(self._even, now))
         chat = self._chats.get(chat_id)
         if chat is not None:
             for limit in self._limits_of(chat_id, reply=reply):
@@ -131,11 +137,21 @@ class RateLimiter:
             self._sweep(now)
 
     def reserve(
-        self, chat_id: int, now: datetime.datetime, *, reply: bool = False
+        self, chat_id: int, now: datetime.datetime, *, reply: bool = False, even: bool = False
     ) -> datetime.timedelta:
         """Book the next slot for a message to `chat_id` and return how long to wait for it.
-        Booking at once (not after the wait) keeps two callers from taking the same slot."""
-        wait = self.delay(chat_id, now, reply=reply)
+        Booking at once (not after the wait) keeps two callers from taking the same slot.
+
+        `even`: a backlog that reached the overall limit goes on at an even pace (a slot of
+        1/28 s after the last send) until it has been quiet for a period. Left
+        in bursts of 28 and a pause, the bursts' edges reach Telegram blurred by latency, two
+        of them fall into one of its seconds, and it answers 429; evenly spread, every message
+        has a slot of slack. A few messages still go at once."""
+        if even and self._overall.delay(self._overall_limit, now) > _ZERO:
+            self._steady_until = now
+        wait = self.delay(chat_id, now, reply=reply, even=even)
+        if even and self._steady_until is not None and now <= self._steady_until:
+            self._steady_until = now + wait + self._overall_limit.period
         self.record(chat_id, now + wait)
         return wait
 

@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.dialects import dialect_of, upsert_insert
@@ -255,6 +255,19 @@ class OutboxRepository:
     async def mark_sent(self, message_id: int, now: datetime.datetime) -> None:
         await self._session.execute(
             update(OutboxRow).where(OutboxRow.id == message_id).values(sent_at=now, **_NO_CLAIM)
+        )
+
+    async def mark_sent_many(self, sent: list[tuple[int, datetime.datetime]]) -> None:
+        """Mark these messages sent, each at its own moment, in one executemany: the sender
+        marks what it sent in batches, not with a transaction per message."""
+        if not sent:
+            return
+        table = OutboxRow.__table__
+        await self._session.execute(
+            update(table)
+            .where(table.c.id == bindparam("message_id"))
+            .values(sent_at=bindparam("sent_at"), **_NO_CLAIM),
+            [{"message_id": message_id, "sent_at": at} for message_id, at in sent],
         )
 
     async def retry_later(
