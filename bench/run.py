@@ -431,6 +431,42 @@ def summarise(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def growth(args: argparse.Namespace) -> int:
+    """The growth curve: the reminder pass (nothing new, and the morning's) at each size."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    from bot.config import async_database_url
+
+    urls = {
+        "sqlite": f"sqlite+aiosqlite:///{RESULTS / 'bench.db'}",
+        "postgresql": async_database_url(args.postgres),
+    }
+    # BENCH_SIZES (or --sizes) when given, else the issue's three sizes.
+    given = "BENCH_SIZES" in os.environ or args.sizes != "100000"
+    sizes = args.sizes if given else "10000,100000,1000000"
+    args.phases = "reminders"
+    # A morning at a million tasks plans ten times the reminder lines of one at 100k.
+    args.tick_timeout = max(args.tick_timeout, 900)
+    for backend in args.backends.split(","):
+        points = []
+        for size in sizes.split(","):
+            result = asyncio.run(run_one(backend, urls[backend], int(size), args))
+            point = {"tasks": result["tasks"], "seed_s": result["seed_s"]}
+            point.update(result.get("reminder_pass") or {})
+            points.append(point)
+            print(f"  {backend} {size}: {json.dumps(point)}", flush=True)
+        curve: dict[str, Any] = {"backend": backend, "machine": machine(), "points": points}
+        idle = [p.get("idle_pass", {}).get("seconds") for p in points]
+        if len(points) > 1 and all(idle):
+            # Seconds per task from the smallest to the largest size relative to linear: under
+            # 1 means the pass grows less than linearly.
+            first, last = points[0], points[-1]
+            curve["idle_growth_vs_linear"] = round(
+                (idle[-1] / idle[0]) / (last["tasks"] / first["tasks"]), 4
+            )
+        (RESULTS / f"growth-{backend}.json").write_text(json.dumps(curve, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--backends", default=os.environ.get("BENCH_BACKENDS", "sqlite,postgresql"))
@@ -439,12 +475,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--clusters", type=int, default=1000)
     parser.add_argument("--burst", type=int, default=160, help="updates per throughput burst")
-    parser.add_argument("--deliver", type=int, default=int(os.environ.get("BENCH_DELIVER", 1500)),
+    parser.add_argument("--deliver", type=int, default=int(os.environ.get("BENCH_DELIVER", 5000)),
                         help="messages in the delivery backlog (5000: every member)")  # fmt: skip
     parser.add_argument("--phases", default="throughput,delivery,reminders")
     parser.add_argument("--tick-timeout", type=float, default=150)
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
+    parser.add_argument(
+        "--growth", action="store_true", default=os.environ.get("BENCH_GROWTH") == "1",
+        help="the reminder pass alone at each size (default 10k, 100k, 1M tasks):"
+        " bench/results/growth-<backend>.json",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.growth:
+        return growth(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
     from bot.config import async_database_url
 
