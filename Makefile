@@ -28,10 +28,11 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
 # National-size benchmark (bench/run.py): BENCH_SIZES=10000,100000 BENCH_BACKENDS=sqlite
+# BENCH_DELIVER=1500 (default 5000: every member). BENCH_GROWTH=1: only the reminder pass at
+# 10k, 100k and 1M tasks (or BENCH_SIZES), written to bench/results/growth-<backend>.json.
 bench: $(STAMP)
 	$(BIN)/python -m bench
-	$(BIN)/python -m bench.reports
-	$(BIN)/python -m bench.replicas
+	if [ "$$BENCH_GROWTH" != 1 ]; then $(BIN)/python -m bench.reports && $(BIN)/python -m bench.replicas; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import itertools
 import json
 import os
 import platform
@@ -46,6 +47,9 @@ VISITOR_IDS = 30_000_000
 # A Monday in Azar 1405, 09:05 in Tehran: just past the groups' default morning (09:00), when
 # the day's reminders are due.
 MORNING = datetime.datetime(2026, 11, 23, 5, 35, tzinfo=datetime.UTC)
+# bench/tick.py starts here (08:00 in Tehran, nothing due yet), then passes at 09:05 (the
+# morning's reminders) and 09:06 (nothing new).
+BEFORE_MORNING = MORNING - datetime.timedelta(minutes=65)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -56,6 +60,8 @@ class Replies:
         self.api = api
         self.at: dict[int, list[float]] = {}
         self.sent_texts: dict[tuple[int, str], int] = {}
+        # Every send or edit, whoever to: what Telegram's overall limit (and ours) counts.
+        self.counted: list[float] = []
         for method in ("sendMessage", "editMessageText", "answerCallbackQuery"):
             self._wrap(method)
 
@@ -70,6 +76,8 @@ class Replies:
             else:
                 chat = int(call.params.get("chat_id") or 0)
             self.at.setdefault(chat, []).append(time.monotonic())
+            if method != "answerCallbackQuery":
+                self.counted.append(self.at[chat][-1])
             if method == "sendMessage":
                 key = (chat, str(call.params.get("text")))
                 self.sent_texts[key] = self.sent_texts.get(key, 0) + 1
@@ -411,6 +419,12 @@ async def delivery(api: FakeBotAPI, url: str, seeded: Seeded, count: int) -> dic
     if len(times) > 1:
         # From the first message out to the last: the sustained rate, start-up excluded.
         result["messages_per_s"] = round((len(times) - 1) / (times[-1] - times[0]), 1)
+        # The limiter's 28 a second counts the replies to the visitors too (about one a
+        # second here): all the bot sent meanwhile, against the limit.
+        counted = [at for at in replies.counted if times[0] <= at <= times[-1]]
+        result["all_sends_per_s"] = round((len(counted) - 1) / (times[-1] - times[0]), 1)
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        result["longest_gap_ms"] = round(max(gaps) * 1000, 1)
     await bot.stop()
     api.allow_any_rate()
     return result
@@ -420,7 +434,7 @@ def reminder_pass(url: str, api: FakeBotAPI, timeout: float) -> dict[str, Any]:
     """The hook for the reminder-pass figures: App.tick as it is, in a process of its own."""
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "bench.tick", url, api.base_url, MORNING.isoformat()],
+            [sys.executable, "-m", "bench.tick", url, api.base_url, BEFORE_MORNING.isoformat()],
             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
             timeout=timeout, check=False,
         )  # fmt: skip
@@ -501,7 +515,8 @@ def summarise(result: dict[str, Any]) -> str:
     if "delivery" in result:
         d = result["delivery"]
         lines.append(
-            f"  delivery {d.get('delivered')}/{d.get('messages')}: {d.get('messages_per_s')} msg/s,"
+            f"  delivery {d.get('delivered')}/{d.get('messages')}: {d.get('messages_per_s')} msg/s"
+            f" ({d.get('all_sends_per_s')} with the replies to visitors),"
             f" 429s {d.get('answers_429')}, duplicates {d.get('duplicates')},"
             f" visitor replies p50 {d.get('visitor_reply_p50_ms')} ms"
             f" max {d.get('visitor_reply_max_ms')} ms, peak memory {d.get('peak_memory_mb')} MB,"
@@ -509,6 +524,42 @@ def summarise(result: dict[str, Any]) -> str:
         )
     lines.append(f"  reminder pass (App.tick today): {json.dumps(result.get('reminder_pass'))}")
     return "\n".join(lines)
+
+
+def growth(args: argparse.Namespace) -> int:
+    """The growth curve: the reminder pass (nothing new, and the morning's) at each size."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    from bot.config import async_database_url
+
+    urls = {
+        "sqlite": f"sqlite+aiosqlite:///{RESULTS / 'bench.db'}",
+        "postgresql": async_database_url(args.postgres),
+    }
+    # BENCH_SIZES (or --sizes) when given, else the issue's three sizes.
+    given = "BENCH_SIZES" in os.environ or args.sizes != "100000"
+    sizes = args.sizes if given else "10000,100000,1000000"
+    args.phases = "reminders"
+    # A morning at a million tasks plans ten times the reminder lines of one at 100k.
+    args.tick_timeout = max(args.tick_timeout, 900)
+    for backend in args.backends.split(","):
+        points = []
+        for size in sizes.split(","):
+            result = asyncio.run(run_one(backend, urls[backend], int(size), args))
+            point = {"tasks": result["tasks"], "seed_s": result["seed_s"]}
+            point.update(result.get("reminder_pass") or {})
+            points.append(point)
+            print(f"  {backend} {size}: {json.dumps(point)}", flush=True)
+        curve: dict[str, Any] = {"backend": backend, "machine": machine(), "points": points}
+        idle = [p.get("idle_pass", {}).get("seconds") for p in points]
+        if len(points) > 1 and all(idle):
+            # Seconds per task from the smallest to the largest size relative to linear: under
+            # 1 means the pass grows less than linearly.
+            first, last = points[0], points[-1]
+            curve["idle_growth_vs_linear"] = round(
+                (idle[-1] / idle[0]) / (last["tasks"] / first["tasks"]), 4
+            )
+        (RESULTS / f"growth-{backend}.json").write_text(json.dumps(curve, indent=2))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -519,12 +570,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--clusters", type=int, default=1000)
     parser.add_argument("--burst", type=int, default=160, help="updates per throughput burst")
-    parser.add_argument("--deliver", type=int, default=int(os.environ.get("BENCH_DELIVER", 1500)),
+    parser.add_argument("--deliver", type=int, default=int(os.environ.get("BENCH_DELIVER", 5000)),
                         help="messages in the delivery backlog (5000: every member)")  # fmt: skip
     parser.add_argument("--phases", default="throughput,delivery,reminders")
     parser.add_argument("--tick-timeout", type=float, default=150)
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
+    parser.add_argument(
+        "--growth", action="store_true", default=os.environ.get("BENCH_GROWTH") == "1",
+        help="the reminder pass alone at each size (default 10k, 100k, 1M tasks):"
+        " bench/results/growth-<backend>.json",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.growth:
+        return growth(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
     from bot.config import async_database_url
 

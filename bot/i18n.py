@@ -9,6 +9,7 @@ turned into bold by Bale (see `bale_safe`).
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 import re
 import string
@@ -74,6 +75,15 @@ def isolated_code(code: str) -> str:
     re-import.
     """
     return f"{LRI}{to_latin_digits(strip_invisible(code))}{PDI}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value: int, persian: bool) -> str:
+    """An integer in a text, in the reader's digits. Cached: counts, percentages and ids
+    repeat across the thousands of lines of a reminder pass, and the digit translation is
+    what each of them cost."""
+    text = str(value)
+    return to_persian_digits(text) if persian else text
 
 
 class Markup(str):
@@ -207,7 +217,9 @@ class Translator:
             return str(value)
         if isinstance(value, bool):
             value = str(value)
-        if isinstance(value, int | float):
+        if isinstance(value, int):
+            return _number(value, self.locale == "fa")
+        if isinstance(value, float):
             text = str(value)
             return to_persian_digits(text) if self.locale == "fa" else text
         return self.escape(str(value))

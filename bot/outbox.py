@@ -2,9 +2,10 @@
 scheduler commits messages, when a flood-control pause ends, and every few seconds for
 retries and messages due later. An update only wakes it: nobody's update waits for pacing.
 
-Each message is sent outside any transaction and then marked in a short one of its own (with
-its card copy, for cards), so a slow or failing recipient never holds a database lock and one
-bad message never blocks the others. Flood control (429) on a private chat throttles the
+Each message is sent outside any transaction, so a slow or failing recipient never holds a
+database lock and one bad message never blocks the others; what was sent is marked (with its
+card copy, for cards) in one short transaction per batch of sends, before the claim on it is
+handed back or renewed, never one per message. Flood control (429) on a private chat throttles the
 whole bot: the pass ends, and the sender task goes on when the time Telegram named has passed;
 on a group it puts off only that group's messages.
 
@@ -21,7 +22,8 @@ when REDIS_URL is set, so every process of the bot books from one account): a sh
 wait is slept, a longer one puts the message off (and every later one to that chat in the same
 pass, keeping their order) without counting an attempt.
 
-A crash between sending and marking can repeat that one message once its claim has run out;
+A crash between sending and marking can repeat the messages of that batch (at most a second's
+worth) once their claim has run out;
 a crash between commit and sending loses nothing.
 """
 
@@ -37,6 +39,7 @@ import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -71,6 +74,14 @@ SEND_TIMEOUT = 10
 PERIODIC_INTERVAL = 5.0
 # A longer wait for a rate limit puts the message off instead of holding up the flush.
 MAX_RATE_WAIT = datetime.timedelta(seconds=2)
+# What was sent is marked in one transaction per this many messages (and at least once a
+# second, and before the claim is handed back or renewed): a transaction per message cost
+# the sender about one slot in thirty at 28 a second.
+MARK_BATCH = 25
+MARK_EVERY = datetime.timedelta(seconds=1)
+# An answer slower than this does not hold up the next send (at most two are under way): at
+# 28 a second a slot lasts 36 ms, and an answer that takes longer would cost slots.
+OVERLAP_AFTER = datetime.timedelta(milliseconds=25)
 
 Sleep = Callable[[float], Awaitable[object]]
 
@@ -94,6 +105,15 @@ def default_worker_id() -> str:
     return socket.gethostname()[: MAX_WORKER_LENGTH - len(suffix)] + suffix
 
 
+@dataclass(frozen=True)
+class _Call:
+    """A send under way."""
+
+    chat_id: int
+    started: datetime.datetime
+    task: asyncio.Future[_Outcome]
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -107,6 +127,7 @@ class OutboxSender:
         limiter: Limiter | None = None,
         sleep: Sleep = asyncio.sleep,
         max_rate_wait: datetime.timedelta = MAX_RATE_WAIT,
+        overlap_after: datetime.timedelta = OVERLAP_AFTER,
     ) -> None:
         self._bot = bot
         self._sessions = sessions
@@ -121,6 +142,7 @@ class OutboxSender:
         self._limiter: Limiter = limiter if limiter is not None else LocalLimiter()
         self._sleep = sleep
         self._max_rate_wait = max_rate_wait
+        self._overlap_after = overlap_after
         # Flushes never overlap. A flush requested while one runs waits for that one's next
         # pass, which starts after the request and therefore sees what was just committed.
         self._lock = asyncio.Lock()
@@ -129,6 +151,11 @@ class OutboxSender:
         self._served = 0
         self._wake = asyncio.Event()
         self._running = False
+        # Sent and not marked yet, with the answer and the moment: still claimed by us, so no
+        # other sender takes them meanwhile.
+        self._unmarked: list[tuple[PendingMessage, Message | bool | None, datetime.datetime]] = []
+        # Two sends may overlap: their marks are written one batch at a time.
+        self._marking = asyncio.Lock()
 
     @property
     def limiter(self) -> Limiter:
@@ -209,6 +236,17 @@ class OutboxSender:
         put_off: dict[int, datetime.datetime] = {}
         # Chats that answered 403 in this pass: the rest of their messages are already given up.
         unreachable: set[int] = set()
+
+        async def settle(call: _Call) -> bool:
+            """The answer to a send; True when it was flood control (stop sending)."""
+            nonlocal sent
+            outcome = await call.task
+            if outcome is _Outcome.UNREACHABLE:
+                unreachable.add(call.chat_id)
+            elif outcome is _Outcome.SENT:
+                sent += 1
+            return outcome is _Outcome.THROTTLED
+
         while True:
             now = self._clock()
             if await self._limiter.paused_for(None, now) > datetime.timedelta(0):
@@ -218,6 +256,9 @@ class OutboxSender:
             pending = deque(message for message in batch if message.id not in seen)
             stale = [message.id for message in batch if message.id in seen]
             renew = False
+            # The send still waiting for its answer: the next one's slot is waited for
+            # meanwhile, so a slow answer does not cost a slot (at most two sends at once).
+            previous: _Call | None = None
             try:
                 while pending:
                     if self._clock() >= now + self._lease / 2:
@@ -228,22 +269,59 @@ class OutboxSender:
                     if message.chat_id in unreachable:
                         pending.popleft()
                         continue
-                    go = await self._pace(message, put_off)
+                    waited = await self._pace(message, put_off)
                     # Past this point the message is sent, or marked: not to be released.
                     pending.popleft()
-                    if not go:
+                    if waited is None:
                         continue
-                    outcome = await self._deliver(message)
-                    if outcome is _Outcome.UNREACHABLE:
-                        unreachable.add(message.chat_id)
-                    if outcome is _Outcome.SENT:
-                        sent += 1
-                    elif outcome is _Outcome.THROTTLED:
+                    # The previous answer decides what comes next (a 429 stops the pass), so
+                    # it is waited for, but only so long: a slow answer must not cost the next
+                    # slot. Within one chat never (order, 403).
+                    if previous is not None and (
+                        previous.chat_id == message.chat_id or await self._answered(previous)
+                    ):
+                        call, previous = previous, None
+                        if await settle(call):
+                            pending.appendleft(message)
+                            seen.discard(message.id)
+                            return sent
+                        if message.chat_id in unreachable:
+                            continue
+                    at = self._clock()
+                    current = _Call(
+                        message.chat_id, at, asyncio.ensure_future(self._deliver(message, at))
+                    )
+                    if previous is not None:
+                        call, previous = previous, current
+                        if await settle(call):
+                            return sent
+                    previous = current
+                if previous is not None:
+                    call, previous = previous, None
+                    if await settle(call):
                         return sent
             finally:
-                await self._release(stale + [message.id for message in pending])
+                try:
+                    if previous is not None:
+                        # Leaving early (an error): the send under way still ends, and marks.
+                        with suppress(Exception):
+                            await settle(previous)
+                    # Before the claim goes: what was sent must be marked while still ours.
+                    await self._write_marks()
+                finally:
+                    await self._release(stale + [message.id for message in pending])
             if not renew and (len(stale) == len(batch) or len(batch) < BATCH_SIZE):
                 return sent
+
+    async def _answered(self, call: _Call) -> bool:
+        """Wait for the answer to `call` until it has taken OVERLAP_AFTER (by the sender's
+        clock); True when it came, False when the next send should go without it."""
+        while not call.task.done():
+            left = call.started + self._overlap_after - self._clock()
+            if left <= datetime.timedelta(0):
+                return False
+            await asyncio.wait([call.task], timeout=left.total_seconds())
+        return True
 
     async def _claim(self, now: datetime.datetime) -> list[PendingMessage]:
         async with UnitOfWork(self._sessions, self._platform) as uow:
@@ -262,25 +340,31 @@ class OutboxSender:
             # Not fatal: the claims run out by themselves.
             log.exception("outbox: could not release the claims on %s", message_ids)
 
-    async def _pace(self, message: PendingMessage, put_off: dict[int, datetime.datetime]) -> bool:
-        """Keep Telegram's rate limits: True once the message may go out (after a short wait),
-        False when it was put off (a long wait, or an earlier message to its chat was)."""
+    async def _pace(
+        self, message: PendingMessage, put_off: dict[int, datetime.datetime]
+    ) -> datetime.timedelta | None:
+        """Keep Telegram's rate limits: the wait slept once the message may go out (zero: its
+        slot was free), None when it was put off (a long wait, or an earlier message to its
+        chat was)."""
         now = self._clock()
         until = put_off.get(message.chat_id)
         if until is None:
             # Booked before the wait and counted before the call: a reply asking meanwhile gets
             # the next slot, and a request Telegram refused still counts toward its limits.
-            slot = await self._limiter.book(message.chat_id, now, within=self._max_rate_wait)
+            slot = await self._limiter.book(
+                message.chat_id, now, within=self._max_rate_wait, even=True
+            )
             if slot.booked:
                 if slot.wait > datetime.timedelta(0):
                     await self._sleep(slot.wait.total_seconds())
-                return True
+                return slot.wait
             until = put_off[message.chat_id] = now + slot.wait
         log.info("outbox %s: rate limit, put off until %s", message.key, until)
         await self._retry(message, until, None, count_attempt=False)
-        return False
+        return None
 
-    async def _deliver(self, message: PendingMessage) -> _Outcome:
+    async def _deliver(self, message: PendingMessage, at: datetime.datetime) -> _Outcome:
+        """Send the message (handed over at `at`, the moment its sent_at records)."""
         try:
             result = await self._call(message)
         except TelegramRetryAfter as error:
@@ -299,7 +383,7 @@ class OutboxSender:
             return _Outcome.UNREACHABLE
         except TelegramBadRequest as error:
             if "message is not modified" in error.message:
-                await self._mark_sent(message, None)
+                await self._mark_sent(message, None, at)
                 return _Outcome.SENT
             if "message to edit not found" in error.message:
                 log.info("outbox %s: the message to edit is gone", message.key)
@@ -315,7 +399,7 @@ class OutboxSender:
             log.exception("outbox %s: unexpected failure", message.key)
             await self._retry_with_backoff(message, f"{type(error).__name__}: {error}")
             return _Outcome.DEFERRED
-        await self._mark_sent(message, result)
+        await self._mark_sent(message, result, at)
         return _Outcome.SENT
 
     async def _call(self, message: PendingMessage) -> Message | bool:
@@ -340,24 +424,50 @@ class OutboxSender:
         finally:
             bulk_call.reset(token)
 
-    async def _mark_sent(self, message: PendingMessage, result: Message | bool | None) -> None:
-        async with UnitOfWork(self._sessions, self._platform) as uow:
-            await uow.outbox.mark_sent(message.id, self._clock())
-            # A new card copy is recorded so later decisions can edit it; an edit has one.
-            if (
-                message.edit_message_id is None
-                and message.card_subject is not None
-                and message.card_subject_id is not None
-                and isinstance(result, Message)
-            ):
-                await uow.cards.add(
-                    message.card_subject,
-                    message.card_subject_id,
-                    message.chat_id,
-                    result.message_id,
-                    message.locale,
-                )
-            await uow.commit()
+    async def _mark_sent(
+        self, message: PendingMessage, result: Message | bool | None, at: datetime.datetime
+    ) -> None:
+        """Note the message as sent; it is written with the next batch of marks."""
+        now = self._clock()
+        self._unmarked.append((message, result, at))
+        if len(self._unmarked) >= MARK_BATCH or now - self._unmarked[0][2] >= MARK_EVERY:
+            await self._write_marks()
+
+    async def _write_marks(self) -> None:
+        """Mark what was sent, in one transaction; kept for the next try if it fails (the
+        claims still hold those rows, so nobody sends them again meanwhile)."""
+        if not self._unmarked:
+            return
+        async with self._marking:
+            await self._write_marks_now()
+
+    async def _write_marks_now(self) -> None:
+        if not self._unmarked:
+            return
+        marks, self._unmarked = self._unmarked, []
+        try:
+            async with UnitOfWork(self._sessions, self._platform) as uow:
+                await uow.outbox.mark_sent_many([(message.id, at) for message, _, at in marks])
+                for message, result, _ in marks:
+                    # A new card copy is recorded so later decisions can edit it; an edit has
+                    # one already.
+                    if (
+                        message.edit_message_id is None
+                        and message.card_subject is not None
+                        and message.card_subject_id is not None
+                        and isinstance(result, Message)
+                    ):
+                        await uow.cards.add(
+                            message.card_subject,
+                            message.card_subject_id,
+                            message.chat_id,
+                            result.message_id,
+                            message.locale,
+                        )
+                await uow.commit()
+        except BaseException:
+            self._unmarked = marks + self._unmarked
+            raise
 
     async def _fail_chat(self, chat_id: int, error: str) -> None:
         async with UnitOfWork(self._sessions, self._platform) as uow:

@@ -111,9 +111,11 @@ class Limiter(Protocol):
         *,
         reply: bool = False,
         within: datetime.timedelta | None = None,
+        even: bool = False,
     ) -> Slot:
         """Book the next slot for a message to `chat_id`, unless it is further away than
-        `within` (then nothing is booked and the wait is only reported)."""
+        `within` (then nothing is booked and the wait is only reported). `even`: a bulk
+        message, kept to an even pace once the overall limit was reached (RateLimiter.book)."""
         ...
 
     async def throttled(self, chat_id: int, until: datetime.datetime) -> None: ...
@@ -158,6 +160,9 @@ class RateLimiter:
         private_burst: Limit = PRIVATE_BURST,
     ) -> None:
         self.limits = Limits(overall, private_chat, group_chat, private_burst)
+        self._even = Limit(1, overall.period / overall.count)
+        # Until when bulk messages keep an even pace (see `book`).
+        self._steady_until: datetime.datetime | None = None
         self._overall = _Window(overall.count)
         self._chats: dict[int, _Window] = {}
         self._recorded = 0
@@ -165,11 +170,14 @@ class RateLimiter:
         self._chat_paused_until: dict[int, datetime.datetime] = {}
 
     def delay(
-        self, chat_id: int, now: datetime.datetime, *, reply: bool = False
+        self, chat_id: int, now: datetime.datetime, *, reply: bool = False, even: bool = False
     ) -> datetime.timedelta:
         """How long to wait from `now` before sending to `chat_id`; zero: send now. A reply
-        to a person may use a private chat's short burst."""
+        to a person may use a private chat's short burst. `even` (the outbox's bulk): once
+        the overall limit was reached, keep an even pace (see `book`)."""
         wait = self._overall.delay(self.limits.overall, now)
+        if even and self._steady_until is not None and now < self._steady_until:
+            wait = max(wait, self._overall.delay(self._even, now))
         chat = self._chats.get(chat_id)
         if chat is not None:
             wait = max(wait, chat.delay(self.limits.of_chat(chat_id, reply=reply), now))
@@ -187,13 +195,11 @@ class RateLimiter:
             self._sweep(now)
 
     def reserve(
-        self, chat_id: int, now: datetime.datetime, *, reply: bool = False
+        self, chat_id: int, now: datetime.datetime, *, reply: bool = False, even: bool = False
     ) -> datetime.timedelta:
         """Book the next slot for a message to `chat_id` and return how long to wait for it.
         Booking at once (not after the wait) keeps two callers from taking the same slot."""
-        wait = self.delay(chat_id, now, reply=reply)
-        self.record(chat_id, now + wait)
-        return wait
+        return self.book(chat_id, now, reply=reply, even=even).wait
 
     def book(
         self,
@@ -202,11 +208,22 @@ class RateLimiter:
         *,
         reply: bool = False,
         within: datetime.timedelta | None = None,
+        even: bool = False,
     ) -> Slot:
-        """reserve, unless the slot is further away than `within`: then nothing is booked."""
-        wait = self.delay(chat_id, now, reply=reply)
+        """reserve, unless the slot is further away than `within`: then nothing is booked.
+
+        `even`: a backlog that reached the overall limit goes on at an even pace (a slot of
+        1/28 s after the last send) until it has been quiet for a period. Left in bursts of
+        28 and a pause, the bursts' edges reach Telegram blurred by latency, two of them fall
+        into one of its seconds, and it answers 429; evenly spread, every message has a slot
+        of slack. A few messages still go at once."""
+        if even and self._overall.delay(self.limits.overall, now) > _ZERO:
+            self._steady_until = now
+        wait = self.delay(chat_id, now, reply=reply, even=even)
         if within is not None and wait > within:
             return Slot(wait, booked=False)
+        if even and self._steady_until is not None and now <= self._steady_until:
+            self._steady_until = now + wait + self.limits.overall.period
         self.record(chat_id, now + wait)
         return Slot(wait, booked=True)
 
@@ -258,8 +275,9 @@ class LocalLimiter:
         *,
         reply: bool = False,
         within: datetime.timedelta | None = None,
+        even: bool = False,
     ) -> Slot:
-        return self.local.book(chat_id, now, reply=reply, within=within)
+        return self.local.book(chat_id, now, reply=reply, within=within, even=even)
 
     async def throttled(self, chat_id: int, until: datetime.datetime) -> None:
         self.local.throttled(chat_id, until)

@@ -48,7 +48,12 @@ from bot.services import reports as report_service
 from bot.services.calendar import GroupCalendars, group_calendars
 from bot.services.members import review_chats
 from bot.storage.outbox import OutgoingMessage
-from bot.storage.reminder_queries import Mark, ReminderQueries, WaitingInstruction
+from bot.storage.reminder_queries import (
+    DueAssignment,
+    Mark,
+    ReminderQueries,
+    WaitingInstruction,
+)
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as meeting_ui
 from bot.ui import monitoring as monitoring_ui
@@ -56,7 +61,7 @@ from bot.ui import reports as report_ui
 from bot.ui.dashboard import dashboard_markup
 from bot.ui.reminders import Snooze, add_snooze_buttons
 from bot.ui.submissions import PackageAck, SubmissionView, kind_name
-from bot.ui.tasks import TaskOpen, task_label, task_line
+from bot.ui.tasks import TaskLines, TaskOpen, task_label, task_line
 
 # A reminder lists this many items and says how many more there are: one message must stay
 # under Telegram's 4096 characters, and /tasks shows the rest.
@@ -73,6 +78,40 @@ class _MemberDues:
     locale: str
     working_group: str
     items: list[tuple[int, ReminderKind]] = field(default_factory=list)
+
+
+class _ReminderParts:
+    """The pieces of task reminders one language shares across all members of a pass."""
+
+    def __init__(self, t: Translator, today: datetime.date) -> None:
+        self.t = t
+        self.lines = TaskLines(t, today)
+        self._kind_labels: dict[ReminderKind, str] = {}
+        self.snooze_row = [
+            {
+                "text": t(f"reminders.snooze_{choice}"),
+                "callback_data": Snooze(kind=MUTE_TASKS, subject_id=0, choice=choice).pack(),
+            }
+            for choice in ("tomorrow", "week")
+        ]
+        self._buttons: dict[int, dict[str, str]] = {}
+
+    def kind_label(self, kind: ReminderKind) -> str:
+        label = self._kind_labels.get(kind)
+        if label is None:
+            label = self._kind_labels[kind] = self.t(f"reminder_kinds.{kind.value}")
+        return label
+
+    def button(self, task: DueAssignment) -> dict[str, str]:
+        button = self._buttons.get(task.task_id)
+        if button is None:
+            t = self.t
+            label = self.lines.label(task.task_id, task.code)
+            button = self._buttons[task.task_id] = {
+                "text": t.plain("tasks.open", code=label, title=task.title[:30]),
+                "callback_data": TaskOpen(task_id=task.task_id).pack(),
+            }
+        return button
 
 
 # Marks of the planner (bot/storage/reminder_queries.py): "(kind, scope) done for period".
@@ -110,6 +149,7 @@ class ReminderRun:
         self._marks: dict[Mark, int | None] = {}
         self._new_marks: dict[Mark, int | None] = {}
         self._lines: dict[tuple[int, str], str] = {}
+        self._reminder_parts: dict[str, _ReminderParts] = {}
         self.queued = 0
 
     @property
@@ -238,6 +278,8 @@ class ReminderRun:
             buckets[timing.task_reminder_dates(self.today, schedule, calendar)].append(group)
         members: dict[int, _MemberDues] = {}
         kinds: dict[tuple[str, datetime.date], ReminderKind | None] = {}
+        # Each task once, as the query read it: its line and button are built from this.
+        shown: dict[int, DueAssignment] = {}
         for dates, chosen in buckets.items():
             found = await self.planner.due_assignments(
                 chosen, dates, self.today, self.now, sorted(member_ids) if member_ids else None
@@ -253,6 +295,8 @@ class ReminderRun:
                     row.member_id, _MemberDues(row.user_id, row.locale, row.working_group)
                 )
                 entry.items.append((row.task_id, kind))
+                if len(entry.items) <= MAX_LISTED:
+                    shown.setdefault(row.task_id, row)
         if member_ids is not None and members:
             queued = await self.planner.queued_keys(
                 outbox_keys.task_reminders(e.user_id, self.today) for e in members.values()
@@ -263,13 +307,10 @@ class ReminderRun:
                 if outbox_keys.task_reminders(e.user_id, self.today) not in queued
             }
         entries = list(members.values())
-        # In batches of members: only one batch's tasks are in memory at a time.
+        # In batches of members: one insert per batch, and one batch's texts in memory.
         for start in range(0, len(entries), _MEMBER_BATCH):
-            batch = entries[start : start + _MEMBER_BATCH]
-            listed = {task_id for e in batch for task_id, _ in e.items[:MAX_LISTED]}
-            tasks = {task.id: task for task in await self.uow.tasks.by_ids(listed)}
             self._lines.clear()
-            await self._remind_members(batch, tasks)
+            await self._remind_members(entries[start : start + _MEMBER_BATCH], shown)
 
     def _task_kind(self, group: str, due_on: datetime.date) -> ReminderKind | None:
         """What a task due on `due_on` is reminded as today (the domain's timing)."""
@@ -286,40 +327,33 @@ class ReminderRun:
                 return due.kind
         return None
 
-    def _member_reminder(self, entry: _MemberDues, tasks: dict[int, Task]) -> OutgoingMessage:
+    def _member_reminder(
+        self, entry: _MemberDues, tasks: dict[int, DueAssignment]
+    ) -> OutgoingMessage:
         """One member's combined reminder of the day. The keyboard is written as the Bot
         API's dict directly: aiogram's builder copies itself on every button, which at the
-        morning's thousands of reminders costs more than the database."""
+        morning's thousands of reminders costs more than the database. What many members
+        share (a task's line and button, the kinds' labels, the snooze row) is built once
+        per language."""
         t = self.catalogs.translator(entry.locale)
+        parts = self._parts(t)
         listed = [(tasks[i], kind) for i, kind in entry.items[:MAX_LISTED] if i in tasks]
         # One message per member per day, however many tasks: a flood teaches people to mute.
         lines = [t("reminders.tasks_header", count=len(entry.items))]
         for task, kind in listed:
             # A task with several assignees is rendered once per language.
-            line = self._lines.get((task.id, t.locale))
+            line = self._lines.get((task.task_id, t.locale))
             if line is None:
-                line = self._lines[(task.id, t.locale)] = task_line(t, task, self.today)
-            lines.append(t(f"reminder_kinds.{kind.value}") + " " + line)
+                line = self._lines[(task.task_id, t.locale)] = parts.lines.line(
+                    task.task_id, task.code, task.title, task.due_on, task.status, task.progress
+                )
+            lines.append(parts.kind_label(kind) + " " + line)
         if len(entry.items) > MAX_LISTED:
             lines.append(t("reminders.and_more", count=len(entry.items) - MAX_LISTED))
         rows: list[list[dict[str, str]]] = [
-            [
-                {
-                    "text": t.plain("tasks.open", code=task_label(t, task), title=task.title[:30]),
-                    "callback_data": TaskOpen(task_id=task.id).pack(),
-                }
-            ]
-            for task, _ in listed[:MAX_TASK_BUTTONS]
+            [parts.button(task)] for task, _ in listed[:MAX_TASK_BUTTONS]
         ]
-        rows.append(
-            [
-                {
-                    "text": t(f"reminders.snooze_{choice}"),
-                    "callback_data": Snooze(kind=MUTE_TASKS, subject_id=0, choice=choice).pack(),
-                }
-                for choice in ("tomorrow", "week")
-            ]
-        )
+        rows.append(parts.snooze_row)
         return OutgoingMessage(
             key=outbox_keys.task_reminders(entry.user_id, self.today),
             chat_id=entry.user_id,
@@ -328,7 +362,15 @@ class ReminderRun:
             reply_markup={"inline_keyboard": rows},
         )
 
-    async def _remind_members(self, entries: list[_MemberDues], tasks: dict[int, Task]) -> None:
+    def _parts(self, t: Translator) -> _ReminderParts:
+        parts = self._reminder_parts.get(t.locale)
+        if parts is None:
+            parts = self._reminder_parts[t.locale] = _ReminderParts(t, self.today)
+        return parts
+
+    async def _remind_members(
+        self, entries: list[_MemberDues], tasks: dict[int, DueAssignment]
+    ) -> None:
         """Queue the members' reminders in a few statements, each for the first moment its
         group may be messaged today (none for a group that cannot be messaged today)."""
         zone = self.settings.zone

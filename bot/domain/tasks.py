@@ -259,10 +259,13 @@ def overall_status(assignees: Sequence[AssigneeState], cancelled: bool = False) 
 
 def overall_progress(assignees: Sequence[AssigneeState]) -> int:
     """The mean of the assignees' progress, rounded half up; 0 with no assignees."""
-    if not assignees:
+    return mean_progress(sum(a.progress for a in assignees), len(assignees))
+
+
+def mean_progress(total: int, count: int) -> int:
+    """`overall_progress` from the sum and number of the shares (as SQL aggregates them)."""
+    if not count:
         return 0
-    total = sum(a.progress for a in assignees)
-    count = len(assignees)
     # Integer half-up rounding: round() rounds halves to even, which would show one agency's
     # first quarter out of two as 12% but three quarters out of two as 38%.
     return (2 * total + count) // (2 * count)

@@ -90,26 +90,80 @@ class MatrixPick(CallbackData, prefix="mx"):
 def task_label(t: Translator, task: Task) -> Markup:
     """A task's code from its template (F3-4, 1-2-7) as one isolated unit, or its number in the
     reader's digits."""
-    return t.code(task.code) if task.code else t("tasks.number", id=task.id)
+    return code_label(t, task.code, task.id)
+
+
+def code_label(t: Translator, code: str | None, task_id: int) -> Markup:
+    """`task_label` from the two columns it reads, for callers that hold no `Task`."""
+    return t.code(code) if code else t("tasks.number", id=task_id)
 
 
 def status_text(t: Translator, task: Task, today: datetime.date) -> Markup:
-    if rules.is_overdue(task.due_on, task.status, today):
-        assert task.due_on is not None
-        return t("tasks.overdue_by", count=-rules.days_left(task.due_on, today))
-    return t(f"task_statuses.{task.status.value}")
+    return _status_text(t, task.status, task.due_on, today)
+
+
+def _status_text(
+    t: Translator, status: TaskStatus, due_on: datetime.date | None, today: datetime.date
+) -> Markup:
+    if rules.is_overdue(due_on, status, today):
+        assert due_on is not None
+        return t("tasks.overdue_by", count=-rules.days_left(due_on, today))
+    return t(f"task_statuses.{status.value}")
+
+
+class TaskLines:
+    """`task_line` for many tasks of one day in one language, from plain columns.
+
+    The morning's reminders hold tens of thousands of lines that share a few dozen due dates
+    and statuses: each date's Jalali text and each status (an overdue count) is rendered once
+    here, not once per line. `task_line` itself goes through this, so both read the same.
+    """
+
+    def __init__(self, t: Translator, today: datetime.date) -> None:
+        self._t = t
+        self._today = today
+        self._due: dict[datetime.date | None, Markup] = {}
+        self._status: dict[tuple[TaskStatus, datetime.date | None], Markup] = {}
+        self._labels: dict[int, Markup] = {}
+
+    def label(self, task_id: int, code: str | None) -> Markup:
+        """`code_label`, once per task: its line and its button both show it."""
+        label = self._labels.get(task_id)
+        if label is None:
+            label = self._labels[task_id] = code_label(self._t, code, task_id)
+        return label
+
+    def line(
+        self,
+        task_id: int,
+        code: str | None,
+        title: str,
+        due_on: datetime.date | None,
+        status: TaskStatus,
+        progress: int,
+    ) -> Markup:
+        t = self._t
+        due = self._due.get(due_on)
+        if due is None:
+            # "due <date>" or "no due date": the frame belongs to the date, not to the line.
+            due = t("tasks.line_due", date=t.date(due_on)) if due_on else t("tasks.no_due")
+            self._due[due_on] = due
+        state = self._status.get((status, due_on))
+        if state is None:
+            state = self._status[(status, due_on)] = _status_text(t, status, due_on, self._today)
+        return t(
+            "tasks.line",
+            code=self.label(task_id, code),
+            title=title,
+            due=due,
+            status=state,
+            progress=progress,
+        )
 
 
 def task_line(t: Translator, task: Task, today: datetime.date) -> Markup:
-    # "due <date>" or "no due date": the frame belongs to the date, not to the line.
-    due = t("tasks.line_due", date=t.date(task.due_on)) if task.due_on else t("tasks.no_due")
-    return t(
-        "tasks.line",
-        code=task_label(t, task),
-        title=task.title,
-        due=due,
-        status=status_text(t, task, today),
-        progress=task.progress,
+    return TaskLines(t, today).line(
+        task.id, task.code, task.title, task.due_on, task.status, task.progress
     )
 
 

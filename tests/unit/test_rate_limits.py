@@ -207,3 +207,24 @@ def test_a_slot_further_away_than_the_caller_accepts_is_not_booked(clock: Clock)
     assert limiter.book(3001, clock.now, within=seconds(1)).wait == seconds(1)
     clock.now += seconds(1)
     assert limiter.delay(3001, clock.now) == seconds(1)
+
+
+def test_a_bulk_backlog_that_reached_the_limit_goes_on_evenly_and_bursts_again_after_a_pause(
+    clock: Clock,
+) -> None:
+    limiter = RateLimiter()
+    # The first twenty-eight go at once; the 29th waits for the window, as ever.
+    assert [limiter.reserve(i, clock.now, even=True) for i in range(1, 29)] == [NO_WAIT] * 28
+    assert limiter.reserve(29, clock.now, even=True) == seconds(1)
+    # From then on one slot (1/28 s) apart, not twenty-eight at once a second later: Telegram
+    # counts arrivals, and a burst's edges reach it blurred by latency.
+    clock.now += seconds(1)
+    slot = seconds(1) / 28
+    assert limiter.reserve(30, clock.now, even=True) == slot
+    clock.now += slot
+    assert limiter.reserve(31, clock.now, even=True) == slot
+    # A reply to a person is not held to the pace.
+    assert limiter.delay(9001, clock.now, reply=True) == NO_WAIT
+    # Quiet for a while: a few bulk messages go at once again.
+    clock.now += seconds(3)
+    assert [limiter.reserve(i, clock.now, even=True) for i in range(40, 45)] == [NO_WAIT] * 5
