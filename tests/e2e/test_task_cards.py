@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.domain.members import Role
 from bot.ui.task_cards import TASK_CARD
+from bot.ui.tasks import TaskOpen
 from tests.conftest import ALI, REZA, SARA, RunningBot, given_member
 from tests.e2e.helpers import LEILA, given_cluster, new_task, press, say
 from tests.fakebot.server import SentMessage
@@ -109,3 +110,27 @@ async def test_the_secretarys_card_keeps_her_buttons_and_a_chat_keeps_one_copy(
     await say(bot, SARA, "۱۴۰۵/۱۰/۱۵")
     assert "مهلت: ۱۴۰۵/۱۰/۱۵" in latest.plain()
     assert "مهلت: ۱۴۰۵/۱۰/۱۵" not in first.plain() + second.plain()
+
+
+async def test_a_substitute_secretarys_card_is_redrawn_with_the_buttons_she_stands_in_for(
+    bot: RunningBot,
+) -> None:
+    await given_tehran_team(bot)
+    await new_task(bot, "تهیه گزارش", "۱۴۰۵/۰۹/۳۰", "علی کریمی")
+    # Sara is on leave from today; Leila stands in for her.
+    await say(bot, SARA, "/substitute")
+    await press(bot, SARA, "سارا تهرانی (دبیر)")
+    await press(bot, SARA, "لیلا احمدی")
+    await say(bot, SARA, "۱۴۰۵/۰۹/۰۲")
+    await say(bot, SARA, "۱۴۰۵/۰۹/۱۰")
+    await press(bot, SARA, "ذخیره")
+    bot.api.callback(LEILA, bot.api.last_message_to(LEILA.id), TaskOpen(task_id=1).pack())
+    await bot.api.drain()
+    card = bot.api.last_message_to(LEILA.id)
+    assert "👥 واگذاری" in labels(card)
+
+    await opened_card(bot, ALI.id)
+    await press(bot, ALI, "▶️ شروع")
+
+    assert "وضعیت: در حال انجام" in card.plain()
+    assert "👥 واگذاری" in labels(card) and "📅 تغییر مهلت" in labels(card)
