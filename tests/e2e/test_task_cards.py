@@ -4,7 +4,11 @@ with the buttons that member gets, and only the latest card per chat is kept to 
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.domain.members import Role
+from bot.storage import db
+from bot.storage.models import OutboxRow
 from bot.ui.task_cards import TASK_CARD
 from bot.ui.tasks import TaskOpen
 from tests.conftest import ALI, REZA, SARA, RunningBot, given_member
@@ -134,3 +138,29 @@ async def test_a_substitute_secretarys_card_is_redrawn_with_the_buttons_she_stan
 
     assert "وضعیت: در حال انجام" in card.plain()
     assert "👥 واگذاری" in labels(card) and "📅 تغییر مهلت" in labels(card)
+
+
+async def test_a_card_deleted_from_the_chat_is_given_up_quietly_and_the_others_still_follow(
+    bot: RunningBot,
+) -> None:
+    await given_tehran_team(bot)
+    await new_task(bot, "تهیه گزارش", "۱۴۰۵/۰۹/۳۰", "علی کریمی")
+    card = await opened_card(bot, ALI.id)
+    sara_card = bot.api.last_message_to(SARA.id)
+    card.deleted = True  # Ali deleted the card from his chat
+
+    await press(bot, SARA, "تغییر مهلت")
+    await say(bot, SARA, "۱۴۰۵/۱۰/۱۵")
+
+    assert "مهلت: ۱۴۰۵/۱۰/۱۵" in sara_card.plain()
+    async with db.session_factory(bot.app.engine)() as session:
+        rows = (
+            await session.scalars(
+                select(OutboxRow).where(OutboxRow.dedupe_key.startswith("task-card:1:"))
+            )
+        ).all()
+    gone = [row for row in rows if row.chat_id == ALI.id]
+    # Tried once and given up, not retried: Telegram said the message is gone.
+    assert len(gone) == 1 and gone[0].failed_at is not None and gone[0].attempts == 1
+    assert "message to edit not found" in (gone[0].last_error or "")
+    assert all(row.sent_at is not None for row in rows if row.chat_id == SARA.id)
