@@ -4,6 +4,9 @@ with the buttons that member gets, and only the latest card per chat is kept to 
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 from sqlalchemy import select
 
 from bot.domain.members import Role
@@ -14,6 +17,8 @@ from bot.ui.tasks import TaskOpen
 from tests.conftest import ALI, REZA, SARA, RunningBot, given_member
 from tests.e2e.helpers import LEILA, given_cluster, new_task, press, say
 from tests.fakebot.server import SentMessage
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def given_tehran_team(bot: RunningBot) -> None:
@@ -164,3 +169,27 @@ async def test_a_card_deleted_from_the_chat_is_given_up_quietly_and_the_others_s
     assert len(gone) == 1 and gone[0].failed_at is not None and gone[0].attempts == 1
     assert "message to edit not found" in (gone[0].last_error or "")
     assert all(row.sent_at is not None for row in rows if row.chat_id == SARA.id)
+
+
+async def test_a_task_file_imported_by_the_secretary_redraws_the_cards_of_the_tasks_it_changed(
+    bot: RunningBot,
+) -> None:
+    await given_tehran_team(bot)
+    await new_task(bot, "تهیه گزارش", "۱۴۰۵/۰۹/۳۰", "علی کریمی")
+    card = await opened_card(bot, ALI.id)
+
+    await say(bot, SARA, "/tasks_export")
+    exported = bot.api.last_message_to(SARA.id)
+    assert exported.content is not None
+    book = openpyxl.load_workbook(io.BytesIO(exported.content))
+    row = next(book.worksheets[0].iter_rows(min_row=2))  # the one task
+    row[2].value = "تهیه گزارش فصلی"
+    edited = io.BytesIO()
+    book.save(edited)
+    await say(bot, SARA, "/tasks_import")
+    bot.api.document(SARA, "tasks.xlsx", edited.getvalue(), XLSX)
+    await bot.api.drain()
+    assert "۱ وظیفه به‌روز شد" in bot.api.last_message_to(SARA.id).plain()
+
+    assert card.edits == 1 and "تهیه گزارش فصلی" in card.plain()
+    assert "▶️ شروع" in labels(card)
