@@ -166,6 +166,11 @@ def task_blocked(task_id: int, version: int, chat_id: int) -> str:
     return f"task-blocked:{task_id}:v{version}:{chat_id}"
 
 
+def task_card_edit(task_id: int, version: int, chat_id: int, message_id: int) -> str:
+    """One copy of a task's card redrawn for one version of the task."""
+    return f"task-card:{task_id}:v{version}:{chat_id}:{message_id}"
+
+
 def task_done(task_id: int, version: int, chat_id: int) -> str:
     return f"task-done:{task_id}:v{version}:{chat_id}"
 

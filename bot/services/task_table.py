@@ -27,7 +27,7 @@ from bot.domain.task_table import (
     parse_rows,
     task_row,
 )
-from bot.domain.tasks import TaskStatus
+from bot.domain.tasks import Task, TaskStatus
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.storage.tasks import NewTask
 from bot.storage.uow import UnitOfWork
@@ -242,6 +242,13 @@ async def cluster_matrix(
 
 
 @dataclass(frozen=True)
+class Imported:
+    created: int
+    # The tasks a row changed, as they are now: their cards in the chats are redrawn.
+    updated: list[Task]
+
+
+@dataclass(frozen=True)
 class _Update:
     row: ImportRow
     task_id: int
@@ -355,7 +362,7 @@ async def import_table(
     cells: Sequence[Sequence[str | None]],
     now: datetime.datetime,
     today: datetime.date,
-) -> tuple[int, int]:
+) -> Imported:
     """A file's header and rows, checked and applied: `parse_rows`, then `import_rows`.
 
     When some rows cannot even be read, the readable ones are still checked against the
@@ -371,8 +378,9 @@ async def import_table(
 
 async def import_rows(
     uow: UnitOfWork, actor: Actor, rows: list[ImportRow], now: datetime.datetime
-) -> tuple[int, int]:
-    """Apply the rows: (tasks created, tasks updated), or TableErrors and nothing written.
+) -> Imported:
+    """Apply the rows: how many tasks were created and the tasks updated, or TableErrors and
+    nothing written.
 
     A row with an id changes that task's title, details and due date (its assignees and their
     reports are the assignees' own, not the file's); a row without one is a new task in the
@@ -428,4 +436,4 @@ async def import_rows(
         "done",
         details={"created": len(creates), "updated": len(updates)},
     )
-    return len(creates), len(updates)
+    return Imported(len(creates), await uow.tasks.by_ids(u.task_id for u in updates))

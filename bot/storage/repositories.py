@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, exists, func, select, update
+from sqlalchemy import Date, and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -21,6 +21,7 @@ from bot.storage.models import (
     SubstitutionRow,
     WorkingGroupRow,
 )
+from bot.storage.reminder_queries import chunks
 from bot.storage.substitutes import active_on
 
 Today = Callable[[], datetime.date]
@@ -191,6 +192,16 @@ class MemberRepository:
             )
         ).first()
         return _member(row, row.group_code) if row else None
+
+    async def by_users(self, user_ids: Collection[int]) -> dict[int, Member]:
+        """The members behind these chats, keyed by user id: a query per chunk, never per id."""
+        found: dict[int, Member] = {}
+        for chunk in chunks(sorted(set(user_ids))):
+            for member in await self._many(
+                MemberRow.platform == self._platform, MemberRow.user_id.in_(chunk)
+            ):
+                found[member.user_id] = member
+        return found
 
     async def get(self, member_id: int) -> Member | None:
         row = (
@@ -395,6 +406,43 @@ class CardRepository:
                 locale=locale,
             )
         )
+
+    async def replace_in_chat(
+        self, subject: str, subject_id: int, chat_id: int, message_id: int, locale: str
+    ) -> None:
+        """The card just posted in this chat is the one copy kept there: the older ones stay
+        as they are, so the copies of a subject are at most one per chat."""
+        await self._session.execute(
+            delete(CardCopyRow)
+            .where(
+                CardCopyRow.subject == subject,
+                CardCopyRow.subject_id == subject_id,
+                CardCopyRow.chat_id == chat_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await self.add(subject, subject_id, chat_id, message_id, locale)
+
+    async def copies_of(
+        self, subject: str, subject_ids: Collection[int]
+    ) -> dict[int, list[CardCopy]]:
+        """`copies` of several subjects at once (a query per chunk of ids), keyed by subject id;
+        subjects without a copy are left out."""
+        found: dict[int, list[CardCopy]] = {}
+        for chunk in chunks(sorted(set(subject_ids))):
+            rows = await self._session.execute(
+                select(
+                    CardCopyRow.subject_id,
+                    CardCopyRow.chat_id,
+                    CardCopyRow.message_id,
+                    CardCopyRow.locale,
+                )
+                .where(CardCopyRow.subject == subject, CardCopyRow.subject_id.in_(chunk))
+                .order_by(CardCopyRow.id)
+            )
+            for subject_id, chat_id, message_id, locale in rows.all():
+                found.setdefault(subject_id, []).append(CardCopy(chat_id, message_id, locale))
+        return found
 
     async def copies(self, subject: str, subject_id: int) -> list[CardCopy]:
         rows = await self._session.execute(

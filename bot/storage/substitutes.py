@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -12,6 +13,7 @@ from sqlalchemy.orm import aliased
 from bot.domain.members import OFFICER_ROLES, ActingRole, MemberStatus, Role
 from bot.domain.substitutes import Substitution
 from bot.storage.models import MemberRow, SubstitutionRow, WorkingGroupRow
+from bot.storage.reminder_queries import chunks
 
 _Absent = aliased(MemberRow, name="absent")
 _Substitute = aliased(MemberRow, name="substitute")
@@ -128,26 +130,43 @@ class SubstitutionRepository:
 
     async def acting_roles(self, member_id: int, day: datetime.date) -> tuple[ActingRole, ...]:
         """The officers' roles this member stands in for on this day, in one query."""
-        query = (
-            select(_Absent.role, _Absent.user_id, _Absent.full_name, WorkingGroupRow.code)
-            .select_from(SubstitutionRow)
-            .join(_Absent, SubstitutionRow.absent_member_id == _Absent.id)
-            .join(WorkingGroupRow, _Absent.working_group_id == WorkingGroupRow.id)
-            .where(
-                SubstitutionRow.substitute_member_id == member_id,
-                *active_on(day),
-                # Only what the absent person still holds: a secretary since demoted passes
-                # nothing on.
-                _Absent.status == MemberStatus.APPROVED.value,
-                _Absent.role.in_([r.value for r in OFFICER_ROLES]),
+        return (await self.acting_roles_of([member_id], day)).get(member_id, ())
+
+    async def acting_roles_of(
+        self, member_ids: Collection[int], day: datetime.date
+    ) -> dict[int, tuple[ActingRole, ...]]:
+        """`acting_roles` of several members at once (a query per chunk of ids), keyed by the
+        substitute's member id; who stands in for nobody is left out."""
+        found: dict[int, list[ActingRole]] = {}
+        for chunk in chunks(sorted(set(member_ids))):
+            query = (
+                select(
+                    SubstitutionRow.substitute_member_id,
+                    _Absent.role,
+                    _Absent.user_id,
+                    _Absent.full_name,
+                    WorkingGroupRow.code,
+                )
+                .select_from(SubstitutionRow)
+                .join(_Absent, SubstitutionRow.absent_member_id == _Absent.id)
+                .join(WorkingGroupRow, _Absent.working_group_id == WorkingGroupRow.id)
+                .where(
+                    SubstitutionRow.substitute_member_id.in_(chunk),
+                    *active_on(day),
+                    # Only what the absent person still holds: a secretary since demoted
+                    # passes nothing on.
+                    _Absent.status == MemberStatus.APPROVED.value,
+                    _Absent.role.in_([r.value for r in OFFICER_ROLES]),
+                )
+                .order_by(SubstitutionRow.id)
             )
-            .order_by(SubstitutionRow.id)
-        )
-        rows = (await self._session.execute(query)).all()
-        return tuple(
-            ActingRole(working_group=code, role=Role(role), for_user_id=user_id, for_name=name)
-            for role, user_id, name, code in rows
-        )
+            for member_id, role, user_id, name, code in (await self._session.execute(query)).all():
+                found.setdefault(member_id, []).append(
+                    ActingRole(
+                        working_group=code, role=Role(role), for_user_id=user_id, for_name=name
+                    )
+                )
+        return {member_id: tuple(roles) for member_id, roles in found.items()}
 
     async def end(self, substitution_id: int, by_user_id: int, now: datetime.datetime) -> bool:
         """End it now; False if it had already been ended (two presses at once)."""

@@ -45,17 +45,10 @@ from bot.services import task_table as table_service
 from bot.services import tasks as task_service
 from bot.storage import db
 from bot.storage.uow import UnitOfWork
-from bot.ui import charts
+from bot.ui import charts, task_cards
 from bot.ui import members as member_views
 from bot.ui import reports as report_views
 from bot.ui import submissions as submission_views
-from bot.ui.tasks import (
-    tell_assignees,
-    tell_blocked,
-    tell_cancelled_or_reopened,
-    tell_changes,
-    tell_completed,
-)
 from bot.webapp import views
 from bot.webapp.auth import Launch, LaunchRejected, Refusal, init_data_of, verify_launch
 
@@ -303,49 +296,37 @@ async def post_task_action(ctx: Context) -> dict[str, Any]:
     uow, actor, catalogs, now = ctx.uow, ctx.actor, ctx.app.catalogs, ctx.now
     # Who may not even see the task learns nothing more than "not found".
     await _visible_task(ctx, task_id)
+    note: str | None = None
     if action in ("start", "progress"):
         outcome = await task_service.report(uow, actor, task_id, _REPORTS[action], now)
     elif action == "done":
-        note = _note(ctx, body, rules.clean_task_comment)
-        outcome = await task_service.report(uow, actor, task_id, Report.DONE, now, comment=note)
+        done_note = _note(ctx, body, rules.clean_task_comment)
+        outcome = await task_service.report(
+            uow, actor, task_id, Report.DONE, now, comment=done_note
+        )
     elif action == "blocked":
-        reason = _note(ctx, body, rules.clean_block_reason)
-        outcome = await task_service.report(uow, actor, task_id, Report.BLOCK, now, comment=reason)
-        if outcome.result == "done" and outcome.task is not None:
-            chats = await _secretariat(ctx, outcome.task.working_group)
-            await tell_blocked(uow, catalogs, chats, outcome.task, actor.display_name, reason, now)
+        note = _note(ctx, body, rules.clean_block_reason)
+        outcome = await task_service.report(uow, actor, task_id, Report.BLOCK, now, comment=note)
     elif action == "comment":
         text = _note(ctx, body, rules.clean_task_comment)
         outcome = await task_service.comment(uow, actor, task_id, text, now)
-        if outcome.result == "done" and outcome.task is not None:
-            changes = await task_service.folded_changes(uow, task_id, now)
-            await tell_changes(uow, catalogs, outcome.task, changes, actor.user_id, now)
     elif action == "cancel":
-        reason = _note(ctx, body, rules.clean_cancel_reason)
-        outcome = await task_service.cancel(uow, actor, task_id, reason, now)
-        if outcome.result == "done" and outcome.task is not None:
-            await tell_cancelled_or_reopened(uow, catalogs, outcome.task, reason, now)
+        note = _note(ctx, body, rules.clean_cancel_reason)
+        outcome = await task_service.cancel(uow, actor, task_id, note, now)
     elif action == "reopen":
         outcome = await task_service.reopen(uow, actor, task_id, now)
-        if outcome.result == "done" and outcome.task is not None:
-            await tell_cancelled_or_reopened(uow, catalogs, outcome.task, None, now)
     elif action == "due":
         due_on = parse_day(ctx, body.get("due_on"), "due_on")
         outcome = await task_service.change_due(uow, actor, task_id, due_on, now)
-        if outcome.result == "done" and outcome.task is not None:
-            changes = await task_service.folded_changes(uow, task_id, now)
-            await tell_changes(uow, catalogs, outcome.task, changes, actor.user_id, now)
     elif action == "reassign":
         outcome = await task_service.reassign(uow, actor, task_id, _member_ids(ctx, body), now)
-        if outcome.result == "done" and outcome.task is not None:
-            await tell_assignees(uow, catalogs, outcome.task, now, only=outcome.newcomers)
     else:
         raise ApiError(400, "unknown_action", ctx.t.plain("webapp_api.unknown_action"))
     if outcome.result != "done" or outcome.task is None:
         raise refused(ctx, outcome.result, 409 if outcome.result == "task_changed" else 403)
-    if action in ("start", "progress", "done", "blocked") and outcome.completed:
-        chats = await _secretariat(ctx, outcome.task.working_group)
-        await tell_completed(uow, catalogs, chats, outcome.task, now)
+    await task_cards.announce(
+        uow, catalogs, ctx.app.settings, actor, action, outcome, now, note=note
+    )
     return {"ok": True, "task": views.task(ctx.t, outcome.task, ctx.today)}
 
 
@@ -358,13 +339,6 @@ def _member_ids(ctx: Context, body: dict[str, Any]) -> list[int]:
             400, "bad_request", ctx.t.plain("webapp_api.bad_parameter", name="assignee_ids")
         )
     return list(dict.fromkeys(ids))
-
-
-async def _secretariat(ctx: Context, group: str) -> list[tuple[int, str]]:
-    settings = ctx.app.settings
-    return await task_service.secretariat_chats(
-        ctx.uow, group, settings.admin_ids, settings.default_locale
-    )
 
 
 # --- the board ----------------------------------------------------------------------------------
@@ -426,17 +400,20 @@ async def post_board_bulk(ctx: Context) -> dict[str, Any]:
     else:
         raise ApiError(400, "unknown_action", t.plain("webapp_api.unknown_action"))
     results = []
+    changed: list[Task] = []
+    settings = ctx.app.settings
     for task_id in dict.fromkeys(ids):
         if action == "reassign":
             outcome = await task_service.reassign(uow, actor, task_id, members, now)
-            if outcome.result == "done" and outcome.task is not None:
-                await tell_assignees(uow, catalogs, outcome.task, now, only=outcome.newcomers)
         else:
             outcome = await task_service.change_due(uow, actor, task_id, due_on, now)
-            if outcome.result == "done" and outcome.task is not None:
-                changes = await task_service.folded_changes(uow, task_id, now)
-                await tell_changes(uow, catalogs, outcome.task, changes, actor.user_id, now)
+        # The cards are redrawn once for all the tasks below, not task by task.
+        await task_cards.announce(
+            uow, catalogs, settings, actor, action, outcome, now, redraw=False
+        )
         if outcome.result == "done":
+            if outcome.task is not None:
+                changed.append(outcome.task)
             results.append({"id": task_id, "ok": True})
             continue
         reason = outcome.result
@@ -445,6 +422,7 @@ async def post_board_bulk(ctx: Context) -> dict[str, Any]:
             reason = "task_gone"
         message = t.plain(f"task_refusals.{reason}")
         results.append({"id": task_id, "ok": False, "error": reason, "message": message})
+    await task_cards.queue_card_updates(uow, catalogs, settings, changed, now)
     return {"results": results}
 
 

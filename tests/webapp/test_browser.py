@@ -30,6 +30,7 @@ from tests.e2e.helpers import (
     given_cluster,
     new_task,
     press,
+    say,
     submit_feasibility_plan,
     with_button,
 )
@@ -126,6 +127,11 @@ async def test_a_member_marks_their_task_done_from_the_dashboard_and_the_chat_he
 ) -> None:
     await tehran_board(webapp)
     told_before = len(webapp.bot.api.messages_to(SARA.id))
+    # Ali has the task's card open in the chat.
+    await say(webapp.bot, ALI, "/tasks")
+    await press(webapp.bot, ALI, "تهیه نقشه خوشه")
+    chat_card = webapp.bot.api.last_message_to(ALI.id)
+    assert "وضعیت: انجام‌نشده" in chat_card.plain()
 
     page = await browser.open(webapp.launch_url(ALI.id, first_name="Ali"))
     card = page.locator("#my-tasks .task", has_text="تهیه نقشه خوشه")
@@ -152,6 +158,11 @@ async def test_a_member_marks_their_task_done_from_the_dashboard_and_the_chat_he
     )
     assert "تهیه نقشه خوشه" in notice.plain()
     assert len(webapp.bot.api.messages_to(SARA.id)) > told_before
+    # The card Ali had open in the chat now shows the task done.
+    await webapp.bot.app.outbox.idle()
+    assert chat_card.edits == 1
+    assert "تهیه نقشه خوشه" in chat_card.plain()
+    assert "وضعیت: ✅ انجام شد — پیشرفت ۱۰۰٪" in chat_card.plain()
     assert_only_our_server(browser, webapp)
 
 

@@ -19,7 +19,8 @@ from bot.services import meetings as service
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as ui
 from bot.ui.meetings import DecisionTask, MeetingAct, MeetingPick
-from bot.ui.tasks import MemberToggle, card_keyboard, task_card, task_label, tell_assignees
+from bot.ui.task_cards import post_card
+from bot.ui.tasks import MemberToggle, task_label, tell_assignees
 
 router = Router(name="meetings.decisions")
 
@@ -229,6 +230,4 @@ async def task_save(
     await message.answer(
         t("meetings.task_made", position=outcome.decision.position, code=task_label(t, task))
     )
-    await message.answer(
-        task_card(t, task, t.today(now)), reply_markup=card_keyboard(t, task, actor)
-    )
+    await post_card(message, uow, t, task, actor, t.today(now))

@@ -24,7 +24,8 @@ from bot.handlers.shared import callback_message
 from bot.i18n import Translator
 from bot.services import tasks as service
 from bot.storage.uow import UnitOfWork
-from bot.ui.tasks import TaskAct, card_keyboard, done_keyboard, task_card
+from bot.ui.task_cards import post_card
+from bot.ui.tasks import TaskAct, done_keyboard
 
 router = Router(name="tasks.card")
 
@@ -52,9 +53,14 @@ _STATES = {
 
 
 async def show_card(
-    message: Message, t: Translator, task: Task, actor: Actor, today: datetime.date
+    message: Message,
+    uow: UnitOfWork,
+    t: Translator,
+    task: Task,
+    actor: Actor,
+    today: datetime.date,
 ) -> None:
-    await message.answer(task_card(t, task, today), reply_markup=card_keyboard(t, task, actor))
+    await post_card(message, uow, t, task, actor, today)
 
 
 async def visible(

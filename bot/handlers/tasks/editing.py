@@ -14,6 +14,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.config import Settings
 from bot.domain import tasks as rules
 from bot.domain.members import Actor, InvalidInput
 from bot.handlers.shared import callback_message, read_due_date
@@ -21,14 +22,8 @@ from bot.handlers.tasks.card import TaskForm, show_card
 from bot.i18n import Catalogs, Translator
 from bot.services import tasks as service
 from bot.storage.uow import UnitOfWork
-from bot.ui.tasks import (
-    MemberToggle,
-    TaskAct,
-    members_keyboard,
-    tell_assignees,
-    tell_cancelled_or_reopened,
-    tell_changes,
-)
+from bot.ui.task_cards import announce
+from bot.ui.tasks import MemberToggle, TaskAct, members_keyboard
 
 router = Router(name="tasks.editing")
 
@@ -40,6 +35,7 @@ async def due_typed(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -49,7 +45,7 @@ async def due_typed(
     task_id = int((await state.get_data())["task_id"])
     await state.clear()
     outcome = await service.change_due(uow, actor, task_id, due_on, now)
-    await _answer_managed(message, uow, catalogs, outcome, actor, t, now)
+    await _answer_managed(message, uow, catalogs, settings, "due", outcome, actor, t, now)
 
 
 @router.message(TaskForm.title, F.text)
@@ -59,10 +55,11 @@ async def title_typed(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
-    await _edit_typed(message, state, uow, actor, catalogs, t, now, "title")
+    await _edit_typed(message, state, uow, actor, catalogs, settings, t, now, "title")
 
 
 @router.message(TaskForm.details, F.text)
@@ -72,10 +69,11 @@ async def details_typed(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
-    await _edit_typed(message, state, uow, actor, catalogs, t, now, "description")
+    await _edit_typed(message, state, uow, actor, catalogs, settings, t, now, "description")
 
 
 # The field a secretary retypes, and the domain check its text must pass.
@@ -88,6 +86,7 @@ async def _edit_typed(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
     field: str,
@@ -100,13 +99,15 @@ async def _edit_typed(
     task_id = int((await state.get_data())["task_id"])
     await state.clear()
     outcome = await service.edit(uow, actor, task_id, now, **{field: value})
-    await _answer_managed(message, uow, catalogs, outcome, actor, t, now)
+    await _answer_managed(message, uow, catalogs, settings, "edit", outcome, actor, t, now)
 
 
 async def _answer_managed(
     message: Message,
     uow: UnitOfWork,
     catalogs: Catalogs,
+    settings: Settings,
+    action: str,
     outcome: service.TaskOutcome,
     actor: Actor,
     t: Translator,
@@ -115,10 +116,9 @@ async def _answer_managed(
     if outcome.result != "done" or outcome.task is None:
         await message.answer(t(f"task_refusals.{outcome.result}"))
         return
-    changes = await service.folded_changes(uow, outcome.task.id, now)
-    await tell_changes(uow, catalogs, outcome.task, changes, actor.user_id, now)
+    await announce(uow, catalogs, settings, actor, action, outcome, now)
     await message.answer(t("tasks.saved"))
-    await show_card(message, t, outcome.task, actor, t.today(now))
+    await show_card(message, uow, t, outcome.task, actor, t.today(now))
 
 
 @router.callback_query(TaskAct.filter(F.action == "reassign"))
@@ -192,6 +192,7 @@ async def reassign_save(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -204,8 +205,8 @@ async def reassign_save(
         await query.answer(t(f"task_refusals.{outcome.result}"), show_alert=True)
         return
     await query.answer(t("tasks.saved"))
-    await tell_assignees(uow, catalogs, outcome.task, now, only=outcome.newcomers)
-    await show_card(callback_message(query), t, outcome.task, actor, t.today(now))
+    await announce(uow, catalogs, settings, actor, "reassign", outcome, now)
+    await show_card(callback_message(query), uow, t, outcome.task, actor, t.today(now))
 
 
 @router.message(TaskForm.cancel_reason, F.text)
@@ -215,6 +216,7 @@ async def cancel_reason_typed(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -229,9 +231,9 @@ async def cancel_reason_typed(
     if outcome.result != "done" or outcome.task is None:
         await message.answer(t(f"task_refusals.{outcome.result}"))
         return
-    await tell_cancelled_or_reopened(uow, catalogs, outcome.task, reason, now)
+    await announce(uow, catalogs, settings, actor, "cancel", outcome, now, note=reason)
     await message.answer(t("tasks.cancelled"))
-    await show_card(message, t, outcome.task, actor, t.today(now))
+    await show_card(message, uow, t, outcome.task, actor, t.today(now))
 
 
 @router.callback_query(TaskAct.filter(F.action == "reopen"))
@@ -241,6 +243,7 @@ async def reopen(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -249,5 +252,5 @@ async def reopen(
         await query.answer(t(f"task_refusals.{outcome.result}"), show_alert=True)
         return
     await query.answer(t("tasks.reopened"))
-    await tell_cancelled_or_reopened(uow, catalogs, outcome.task, None, now)
-    await show_card(callback_message(query), t, outcome.task, actor, t.today(now))
+    await announce(uow, catalogs, settings, actor, "reopen", outcome, now)
+    await show_card(callback_message(query), uow, t, outcome.task, actor, t.today(now))

@@ -106,4 +106,4 @@ async def open_task(
 ) -> None:
     task = await visible(query, uow, actor, t, callback_data.task_id)
     if task is not None:
-        await show_card(callback_message(query), t, task, actor, t.today(now))
+        await show_card(callback_message(query), uow, t, task, actor, t.today(now))

@@ -165,4 +165,4 @@ async def new_task_save(
         return
     await query.answer(t("tasks.saved"))
     await tell_assignees(uow, catalogs, outcome.task, now)
-    await show_card(callback_message(query), t, outcome.task, actor, t.today(now))
+    await show_card(callback_message(query), uow, t, outcome.task, actor, t.today(now))

@@ -8,6 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.config import Settings
 from bot.domain import tasks as rules
 from bot.domain.members import Actor, InvalidInput
 from bot.handlers.shared import answer_long, callback_message, send_files
@@ -15,7 +16,8 @@ from bot.handlers.tasks.card import TaskForm
 from bot.i18n import Catalogs, Translator
 from bot.services import tasks as service
 from bot.storage.uow import UnitOfWork
-from bot.ui.tasks import TaskAct, history_text, tell_changes
+from bot.ui.task_cards import announce
+from bot.ui.tasks import TaskAct, history_text
 
 router = Router(name="tasks.notes")
 
@@ -27,6 +29,7 @@ async def commented(
     uow: UnitOfWork,
     actor: Actor,
     catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -38,9 +41,7 @@ async def commented(
     task_id = int((await state.get_data())["task_id"])
     await state.clear()
     outcome = await service.comment(uow, actor, task_id, text, now)
-    if outcome.result == "done" and outcome.task is not None:
-        changes = await service.folded_changes(uow, task_id, now)
-        await tell_changes(uow, catalogs, outcome.task, changes, actor.user_id, now)
+    await announce(uow, catalogs, settings, actor, "comment", outcome, now)
     await message.answer(
         t("tasks.commented") if outcome.result == "done" else t(f"task_refusals.{outcome.result}")
     )

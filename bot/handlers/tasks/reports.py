@@ -20,7 +20,8 @@ from bot.handlers.tasks.card import TaskForm, show_card
 from bot.i18n import Catalogs, Translator
 from bot.services import tasks as service
 from bot.storage.uow import UnitOfWork
-from bot.ui.tasks import TaskAct, tell_blocked, tell_completed
+from bot.ui.task_cards import announce
+from bot.ui.tasks import TaskAct
 
 router = Router(name="tasks.reports")
 
@@ -36,10 +37,9 @@ async def start_or_progress(
     t: Translator,
     now: datetime.datetime,
 ) -> None:
-    outcome = await service.report(
-        uow, actor, callback_data.task_id, Report(callback_data.action), now
-    )
-    await _after_report(query, outcome, uow, actor, catalogs, settings, t, now)
+    action = callback_data.action
+    outcome = await service.report(uow, actor, callback_data.task_id, Report(action), now)
+    await _after_report(query, action, outcome, uow, actor, catalogs, settings, t, now)
 
 
 @router.callback_query(TaskForm.evidence, TaskAct.filter(F.action == "done_now"))
@@ -56,7 +56,7 @@ async def done_without_file(
 ) -> None:
     await state.clear()
     outcome = await service.report(uow, actor, callback_data.task_id, Report.DONE, now)
-    await _after_report(query, outcome, uow, actor, catalogs, settings, t, now)
+    await _after_report(query, "done", outcome, uow, actor, catalogs, settings, t, now)
 
 
 @router.message(TaskForm.evidence, F.document | F.photo)
@@ -82,7 +82,7 @@ async def done_with_file(
         await message.answer(t(f"task_refusals.{evidence.result}"))
         return
     outcome = await service.report(uow, actor, task_id, Report.DONE, now, comment=file.file_name)
-    await _after_report(message, outcome, uow, actor, catalogs, settings, t, now)
+    await _after_report(message, "done", outcome, uow, actor, catalogs, settings, t, now)
 
 
 @router.message(TaskForm.block_reason, F.text)
@@ -104,18 +104,14 @@ async def blocked(
     task_id = int((await state.get_data())["task_id"])
     await state.clear()
     outcome = await service.report(uow, actor, task_id, Report.BLOCK, now, comment=reason)
-    if outcome.result == "done" and outcome.task is not None:
-        chats = await _secretariat(uow, settings, outcome.task.working_group)
-        await tell_blocked(uow, catalogs, chats, outcome.task, actor.display_name, reason, now)
-    await _after_report(message, outcome, uow, actor, catalogs, settings, t, now)
-
-
-async def _secretariat(uow: UnitOfWork, settings: Settings, group: str) -> list[tuple[int, str]]:
-    return await service.secretariat_chats(uow, group, settings.admin_ids, settings.default_locale)
+    await _after_report(
+        message, "blocked", outcome, uow, actor, catalogs, settings, t, now, note=reason
+    )
 
 
 async def _after_report(
     event: CallbackQuery | Message,
+    action: str,
     outcome: service.TaskOutcome,
     uow: UnitOfWork,
     actor: Actor,
@@ -123,6 +119,8 @@ async def _after_report(
     settings: Settings,
     t: Translator,
     now: datetime.datetime,
+    *,
+    note: str | None = None,
 ) -> None:
     if outcome.result != "done" or outcome.task is None:
         text = t(f"task_refusals.{outcome.result}")
@@ -134,7 +132,5 @@ async def _after_report(
     message = callback_message(event) if isinstance(event, CallbackQuery) else event
     if isinstance(event, CallbackQuery):
         await event.answer(t("tasks.reported"))
-    if outcome.completed:
-        chats = await _secretariat(uow, settings, outcome.task.working_group)
-        await tell_completed(uow, catalogs, chats, outcome.task, now)
-    await show_card(message, t, outcome.task, actor, t.today(now))
+    await announce(uow, catalogs, settings, actor, action, outcome, now, note=note)
+    await show_card(message, uow, t, outcome.task, actor, t.today(now))

@@ -15,12 +15,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, Message
 
+from bot.config import Settings
 from bot.domain.members import Actor, managed_groups
 from bot.domain.task_table import TableErrors
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.i18n import Translator
+from bot.i18n import Catalogs, Translator
 from bot.services import task_table as service
 from bot.storage.uow import UnitOfWork
+from bot.ui.task_cards import queue_card_updates
 from bot.ui.tasks import file_stamp, import_errors_text, table_headers
 
 router = Router(name="tasks.table_file")
@@ -76,6 +78,8 @@ async def file_sent(
     bot: Bot,
     uow: UnitOfWork,
     actor: Actor,
+    catalogs: Catalogs,
+    settings: Settings,
     t: Translator,
     now: datetime.datetime,
 ) -> None:
@@ -103,7 +107,7 @@ async def file_sent(
         await message.answer(t("task_reports.unreadable", name=name))
         return
     try:
-        created, updated = await service.import_table(uow, actor, header, rows, now, t.today(now))
+        imported = await service.import_table(uow, actor, header, rows, now, t.today(now))
     except TableErrors as failed:
         # Nothing of this file may stay, even what was written before a late failure.
         await uow.rollback()
@@ -113,7 +117,10 @@ async def file_sent(
         await message.answer(import_errors_text(t, failed.errors))
         return
     await state.clear()
-    await message.answer(t("task_reports.imported", created=created, updated=updated))
+    await queue_card_updates(uow, catalogs, settings, imported.updated, now)
+    await message.answer(
+        t("task_reports.imported", created=imported.created, updated=len(imported.updated))
+    )
 
 
 @router.message(ImportForm.file)
