@@ -45,7 +45,8 @@ _GRACE_MS = 1000
 
 # KEYS: overall window, chat window, bot pause, chat pause.
 # ARGV: now, overall count, overall period, chat count, chat period, chat kept, chat quiet
-# period (all µs but counts), within (µs, -1: no bound), member, max pause (µs).
+# period (all µs but counts), within (µs, -1: no bound), member, max pause (µs), spacing (µs
+# after the latest booked slot overall; 0: none).
 _BOOK = """
 local now = tonumber(ARGV[1])
 local function wait_of(key, count, period)
@@ -65,6 +66,13 @@ local wait = math.max(
   wait_of(KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3])),
   wait_of(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5])),
   paused(KEYS[3]), paused(KEYS[4]))
+local spacing = tonumber(ARGV[11])
+if spacing > 0 then
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if last[2] then
+    wait = math.max(wait, math.min(tonumber(last[2]) + spacing - now, tonumber(ARGV[3])))
+  end
+end
 local within = tonumber(ARGV[8])
 if within >= 0 and wait > within then return {wait, 0} end
 local slot = now + wait
@@ -138,8 +146,10 @@ class RedisLimiter:
         within: datetime.timedelta | None = None,
         even: bool = False,
     ) -> Slot:
-        # `even` is not kept here: the shared book holds the sliding windows only, so several
-        # processes pace a backlog in the windows' bursts (they measured no 429 that way).
+        # `even`: a bulk message goes one slot (1/28 s) after the latest booked overall, always
+        # (the in-process book does so only once the limit was reached): bursts of several
+        # processes' backlogs reach Telegram with their edges blurred by latency, and two
+        # bursts falling into one of its seconds earn a 429.
         limit = self.limits.of_chat(chat_id, reply=reply)
         overall = self.limits.overall
         try:
@@ -161,6 +171,7 @@ class RedisLimiter:
                     -1 if within is None else _us(within),
                     f"{self._tag}:{next(self._counter)}",
                     _us(MAX_PAUSE),
+                    _us(overall.period / overall.count) if even else 0,
                 ],
             )
         except RedisError as error:
