@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import BotMode, Settings
 from bot.domain import jalali
 from bot.domain.members import MENU_COMMANDS
+from bot.gates import install_gates
 from bot.handlers import (
     admin,
     calendar,
@@ -401,6 +402,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     dispatcher.update.outer_middleware(ActorMiddleware(catalogs, settings))
     dispatcher.message.outer_middleware(dates.DialogStepMiddleware())
     dispatcher.include_routers(*_detached(FEATURE_ROUTERS))
+    # Gates are read from the filters as declared, before they are wrapped below.
+    install_gates(dispatcher)
     _inline_plain_filters(dispatcher)
 
     async def on_error(event: ErrorEvent, bot: Bot) -> None:
@@ -463,6 +466,8 @@ def _in_place(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     async def checked(*args: Any, **kwargs: Any) -> Any:
         return check(*args, **kwargs)
 
+    # What the filter was, for the gates of a dispatcher built later (bot.gates.gate_of).
+    checked.in_place_of = check  # type: ignore[attr-defined]
     return checked
 
 
