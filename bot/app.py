@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -44,6 +43,7 @@ from bot.handlers import (
     substitutes,
     tasks,
 )
+from bot.http import FormSession
 from bot.i18n import Catalogs
 from bot.middlewares import (
     ActorMiddleware,
@@ -340,7 +340,7 @@ def _fsm_storage(
 def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.sleep) -> App:
     assert settings.bot_token is not None
     platform = PROFILES[settings.bot_platform]
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+    session = FormSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
     bot = Bot(
         settings.bot_token.get_secret_value(),
         session=session,
