@@ -102,7 +102,10 @@ async def test_every_command_button_and_state_meets_the_same_handler(
         prefixes |= {prefix for _, prefix in gate.callbacks or ()}
     # The bot has dialogs, commands and buttons enough for the check to mean something.
     assert len(states) > 40 and len(names) > 30 and len(prefixes) > 50
+    # Outside any dialog, every form of every command and button; in a dialog step, one of
+    # each (what the gates look at, the command's name and the data's prefix, is the same).
     texts = ["hello", "۱۴۰۵/۰۹/۰۲", "/", "/unknown", " "]
+    step_texts = ["hello", "/unknown"]
     for name in sorted(names):
         texts += [
             f"/{name}",
@@ -111,18 +114,27 @@ async def test_every_command_button_and_state_meets_the_same_handler(
             f"/{name}@other_bot",
             f"/{name}@our_bot",
         ]
+        step_texts.append(f"/{name} some words")
     messages = [_message(text) for text in texts] + [_message(caption="/tasks"), _message()]
+    step_messages = [_message(text) for text in step_texts]
     datas = ["nothing:1", "to", "0"]
+    step_datas = ["nothing:1"]
     for prefix in sorted(prefixes):
         datas += [f"{prefix}:1", f"{prefix}:approve:2", f"{prefix}:open:0:1", prefix]
+        step_datas += [f"{prefix}:1", f"{prefix}:approve:2"]
     presses = [_press(data) for data in datas]
+    step_presses = [_press(data) for data in step_datas]
     bot = Bot(TOKEN)
     # A command with a mention is checked against the bot's own name, known without a call.
     bot._me = User(id=1, is_bot=True, first_name="Bot", username="our_bot")
     reached = 0
     try:
         for raw_state in sorted(states, key=str):
-            for update_type, events in (("message", messages), ("callback_query", presses)):
+            outside = raw_state in (None, "nowhere:step")
+            for update_type, events in (
+                ("message", messages if outside else step_messages),
+                ("callback_query", presses if outside else step_presses),
+            ):
                 for event in events:
                     data = {"bot": bot, "raw_state": raw_state, "event_from_user": PERSON,
                             "event_chat": CHAT}  # fmt: skip
@@ -135,7 +147,7 @@ async def test_every_command_button_and_state_meets_the_same_handler(
     finally:
         await bot.session.close()
     # Most of these meet a handler: the comparison is not one of misses only.
-    assert reached > 1000
+    assert reached > 500
 
 
 def test_a_gate_is_read_from_the_filters_and_refuses_only_what_they_refuse() -> None:
