@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import BotMode, Settings
 from bot.domain import jalali
 from bot.domain.members import MENU_COMMANDS
+from bot.gates import install_gates
 from bot.handlers import (
     admin,
     calendar,
@@ -43,6 +43,7 @@ from bot.handlers import (
     substitutes,
     tasks,
 )
+from bot.http import FormSession
 from bot.i18n import Catalogs
 from bot.middlewares import (
     ActorMiddleware,
@@ -361,7 +362,7 @@ def _fsm_storage(
 def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.sleep) -> App:
     assert settings.bot_token is not None
     platform = PROFILES[settings.bot_platform]
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+    session = FormSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
     bot = Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -437,6 +438,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     dispatcher.update.outer_middleware(ActorMiddleware(catalogs, settings))
     dispatcher.message.outer_middleware(dates.DialogStepMiddleware())
     dispatcher.include_routers(*_detached(FEATURE_ROUTERS))
+    # Gates are read from the filters as declared, before they are wrapped below.
+    install_gates(dispatcher)
     _inline_plain_filters(dispatcher)
 
     async def on_error(event: ErrorEvent, bot: Bot) -> None:
@@ -499,6 +502,8 @@ def _in_place(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     async def checked(*args: Any, **kwargs: Any) -> Any:
         return check(*args, **kwargs)
 
+    # What the filter was, for the gates of a dispatcher built later (bot.gates.gate_of).
+    checked.in_place_of = check  # type: ignore[attr-defined]
     return checked
 
 
