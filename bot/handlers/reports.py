@@ -252,12 +252,7 @@ async def chart(
     else:
         await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
         report = await service.status_report(uow, scope, period, now)
-        if chosen == "funnel":
-            figure = charts.funnel(t, report.total, scope_name)
-        elif chosen == "overdue":
-            figure = charts.overdue_by_agency(t, report.total, scope_name)
-        else:
-            figure = charts.provinces(t, report)
+        figure = charts.of_report(t, chosen, report, scope_name)
     if figure is None:
         await bot.send_message(chat_id, t("reports.no_chart_data"))
         return

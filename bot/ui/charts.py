@@ -155,6 +155,16 @@ def provinces(t: Translator, report: StatusReport) -> Figure | None:
     )  # fmt: skip
 
 
+def of_report(t: Translator, which: str, report: StatusReport, scope: str) -> Figure | None:
+    """The chart of a status report a person chose (in chat or on the dashboard): "funnel",
+    "overdue" or "provinces"."""
+    if which == "funnel":
+        return funnel(t, report.total, scope)
+    if which == "overdue":
+        return overdue_by_agency(t, report.total, scope)
+    return provinces(t, report)
+
+
 def kpi_trend(t: Translator, cluster: ClusterKpis, field: str) -> Figure | None:
     """One KPI of one cluster per monitoring period, with the target as a dashed line."""
     if not cluster.series:

@@ -628,12 +628,7 @@ async def get_chart(ctx: Context) -> web.StreamResponse:
         report = await report_service.status_report(
             ctx.uow, scope, period, ctx.now, ctx.app.settings.zone
         )
-        if which == "funnel":
-            figure = charts.funnel(t, report.total, scope_name)
-        elif which == "overdue":
-            figure = charts.overdue_by_agency(t, report.total, scope_name)
-        else:
-            figure = charts.provinces(t, report)
+        figure = charts.of_report(t, which, report, scope_name)
     if figure is None:
         raise ApiError(404, "no_chart_data", views.plain(t("reports.no_chart_data")))
     # Rasterising takes a moment; a worker thread keeps the server answering meanwhile.
