@@ -28,13 +28,22 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from bench.run import MORNING, REPO, RESULTS, TOKEN, Replies, _percentile, machine
+from bench.run import (
+    MORNING,
+    REPO,
+    RESULTS,
+    TOKEN,
+    Replies,
+    _percentile,
+    machine,
+    memory_mb,
+    stop_process,
+)
 from bench.seed import Seeded, seed
 from tests.fakebot import FakeBotAPI, FakeUser
 from tests.fakebot.webhook import SECRET_HEADER
@@ -98,25 +107,11 @@ class Replica:
 
     def peak_memory_mb(self) -> float | None:
         assert self.process is not None
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-        return None
+        return memory_mb(self.process.pid)
 
     async def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        for _ in range(600):
-            if self.process.poll() is not None:
-                return
-            await asyncio.sleep(0.05)
-        self.process.kill()
-        self.process.wait()
+        if self.process is not None:
+            await stop_process(self.process, grace=30.0)
 
 
 async def start_all(api: FakeBotAPI, replicas: list[Replica], **extra: str) -> float:

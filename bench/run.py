@@ -242,24 +242,36 @@ class BotProcess:
 
     def peak_memory_mb(self, field: str = "VmHWM") -> float | None:
         assert self.process is not None
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith(f"{field}:"):
-                return round(int(line.split()[1]) / 1024, 1)
-        return None
+        return memory_mb(self.process.pid, field)
 
     async def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is not None:
+            await stop_process(self.process, grace=10.0)
+
+
+def memory_mb(pid: int, field: str = "VmHWM") -> float | None:
+    """A process's memory figure from /proc (VmHWM: its peak resident size), in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+async def stop_process(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `grace` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    for _ in range(int(grace / 0.05)):
+        if process.poll() is not None:
             return
-        self.process.terminate()
-        for _ in range(200):
-            if self.process.poll() is not None:
-                return
-            await asyncio.sleep(0.05)
-        self.process.kill()
+        await asyncio.sleep(0.05)
+    process.kill()
+    process.wait()
 
 
 def _bot_env(api: FakeBotAPI, url: str, **extra: str) -> dict[str, str]:
