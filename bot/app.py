@@ -386,7 +386,15 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
 
     sessions = db.session_factory(engine)
     outbox = OutboxSender(
-        bot, sessions, settings.bot_platform.value, clock, sleep=sleep, limiter=limiter
+        bot,
+        sessions,
+        settings.bot_platform.value,
+        clock,
+        sleep=sleep,
+        limiter=limiter,
+        # Several processes book from one account: there each send waits for its answer, so
+        # a slow answer cannot let two of one process arrive together beside the other's.
+        overlap=redis is None,
     )
     menus = CommandMenus(bot, catalogs, platform, settings.default_locale, settings.admin_ids)
 

@@ -132,6 +132,7 @@ class OutboxSender:
         sleep: Sleep = asyncio.sleep,
         max_rate_wait: datetime.timedelta = MAX_RATE_WAIT,
         overlap_after: datetime.timedelta = OVERLAP_AFTER,
+        overlap: bool = True,
     ) -> None:
         self._bot = bot
         self._sessions = sessions
@@ -146,7 +147,8 @@ class OutboxSender:
         self._limiter: Limiter = limiter if limiter is not None else LocalLimiter()
         self._sleep = sleep
         self._max_rate_wait = max_rate_wait
-        self._overlap_after = overlap_after
+        # No overlap: each send waits for its answer before the next one goes.
+        self._overlap_after = overlap_after if overlap else datetime.timedelta(days=1)
         # Flushes never overlap. A flush requested while one runs waits for that one's next
         # pass, which starts after the request and therefore sees what was just committed.
         self._lock = asyncio.Lock()
