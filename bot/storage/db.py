@@ -27,10 +27,18 @@ log = logging.getLogger(__name__)
 SQLITE_CACHE_KIB = 512
 
 
+# Every connection is used through a session or `engine.connect()`/`begin()`, which end their
+# transaction (commit, or a rollback when closed); the pool's own rollback on return would be
+# a second one on every update: a database round trip, or a thread hop for aiosqlite.
+_RESET_ON_RETURN = None
+
+
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         # SQLite serialises writers; wait for the lock instead of failing at once.
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_reset_on_return=_RESET_ON_RETURN
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +52,11 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    # No ping before each checkout (a round trip on every update): a connection the server
+    # dropped fails its first statement as "invalidated", SQLAlchemy then discards the pool's
+    # older connections, and the update's unit of work retries on a fresh one
+    # (bot/middlewares.py, UnitOfWorkMiddleware).
+    return create_async_engine(url, pool_reset_on_return=_RESET_ON_RETURN)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from bot.config import Settings
 from bot.outbox import CLAIM_LEASE, SEND_TIMEOUT
@@ -167,6 +169,35 @@ async def test_a_button_with_a_thirty_digit_id_is_refused_clearly(bot: RunningBo
 
 
 # --- faults ---------------------------------------------------------------------------------
+
+
+async def test_after_the_server_drops_every_connection_the_next_message_is_still_answered(
+    bot: RunningBot,
+) -> None:
+    # The pool does not ping before each checkout: a dropped connection must cost a retry,
+    # never the person's message.
+    if bot.app.engine.dialect.name != "postgresql":
+        pytest.skip("only a database server can drop the bot's connections")
+    await given_member(bot, JOHN, "tehran", locale="en")
+    await say(bot, JOHN, HELP_EN)
+    answered = len(texts_to(bot, JOHN))
+
+    url = bot.app.engine.url
+    killer = create_async_engine(url, poolclass=NullPool)
+    async with killer.connect() as connection:
+        dropped = await connection.scalar(
+            text(
+                "select count(pg_terminate_backend(pid)) from pg_stat_activity"
+                " where datname = current_database() and pid <> pg_backend_pid()"
+            )
+        )
+    await killer.dispose()
+    assert dropped >= 1
+
+    await say(bot, JOHN, HELP_EN)
+    assert len(texts_to(bot, JOHN)) == answered + 1
+    assert texts_to(bot, JOHN)[-1] == texts_to(bot, JOHN)[answered - 1]
+    assert internal_errors(bot, JOHN) == []
 
 
 async def test_a_press_during_a_short_database_outage_is_retried_and_applied(
