@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, delete, exists, func, select, update
+from sqlalchemy import Date, and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -390,6 +390,17 @@ class MemberRepository:
         )
 
 
+# A card is posted on every press that opens one: plain statements, built once, rather than an
+# ORM object flushed at commit.
+_CARD_COPIES = CardCopyRow.__table__
+_ADD_CARD_COPY = insert(_CARD_COPIES)
+_DROP_CARD_COPIES_IN_CHAT = delete(_CARD_COPIES).where(
+    _CARD_COPIES.c.subject == bindparam("subject"),
+    _CARD_COPIES.c.subject_id == bindparam("subject_id"),
+    _CARD_COPIES.c.chat_id == bindparam("chat_id"),
+)
+
+
 class CardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -397,15 +408,14 @@ class CardRepository:
     async def add(
         self, subject: str, subject_id: int, chat_id: int, message_id: int, locale: str
     ) -> None:
-        self._session.add(
-            CardCopyRow(
-                subject=subject,
-                subject_id=subject_id,
-                chat_id=chat_id,
-                message_id=message_id,
-                locale=locale,
-            )
-        )
+        values = {
+            "subject": subject,
+            "subject_id": subject_id,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "locale": locale,
+        }
+        await self._session.execute(_ADD_CARD_COPY, values)
 
     async def replace_in_chat(
         self, subject: str, subject_id: int, chat_id: int, message_id: int, locale: str
@@ -413,13 +423,8 @@ class CardRepository:
         """The card just posted in this chat is the one copy kept there: the older ones stay
         as they are, so the copies of a subject are at most one per chat."""
         await self._session.execute(
-            delete(CardCopyRow)
-            .where(
-                CardCopyRow.subject == subject,
-                CardCopyRow.subject_id == subject_id,
-                CardCopyRow.chat_id == chat_id,
-            )
-            .execution_options(synchronize_session=False)
+            _DROP_CARD_COPIES_IN_CHAT,
+            {"subject": subject, "subject_id": subject_id, "chat_id": chat_id},
         )
         await self.add(subject, subject_id, chat_id, message_id, locale)
 

@@ -110,6 +110,21 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = _OneHopCursor
 
+    def _idle(self) -> bool:
+        # sqlite3 opens a transaction only for a write: after reads alone there is nothing
+        # to commit or roll back, and no hop is needed to say so. Read between statements,
+        # when the database thread holds no work of this connection.
+        raw: sqlite3.Connection | None = self._connection._connection
+        return raw is not None and not raw.in_transaction
+
+    def commit(self) -> None:
+        if not self._idle():
+            super().commit()
+
+    def rollback(self) -> None:
+        if not self._idle():
+            super().rollback()
+
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def __init__(self) -> None:

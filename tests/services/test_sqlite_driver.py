@@ -41,9 +41,7 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-async def test_a_query_in_a_transaction_is_one_hop_and_the_commit_another(
-    engine: AsyncEngine, hops: list[str]
-) -> None:
+async def test_a_read_is_one_hop_and_its_commit_none(engine: AsyncEngine, hops: list[str]) -> None:
     async with engine.connect() as connection:  # the connection is opened before counting
         await connection.execute(text("select 1"))
         await connection.commit()
@@ -54,7 +52,26 @@ async def test_a_query_in_a_transaction_is_one_hop_and_the_commit_another(
         await connection.commit()
 
     assert [tuple(row) for row in rows] == [(1, "x")]
+    assert hops == ["_run"]
+
+
+async def test_a_write_is_one_hop_and_its_commit_another_and_it_is_kept(
+    engine: AsyncEngine, hops: list[str]
+) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("select 1"))
+    hops.clear()
+
+    async with engine.connect() as connection:
+        await connection.execute(text("insert into notes (body) values ('kept')"))
+        await connection.commit()
     assert hops == ["_run", "commit"]
+
+    async with engine.connect() as connection:
+        await connection.execute(text("insert into notes (body) values ('dropped')"))
+        await connection.rollback()
+        bodies = (await connection.execute(text("select body from notes"))).scalars()
+        assert list(bodies) == ["kept"]
 
 
 async def test_inserts_updates_and_many_rows_report_what_sqlite_reports(
