@@ -107,6 +107,7 @@ class _ReminderParts:
             for choice in ("tomorrow", "week")
         ]
         self._buttons: dict[int, dict[str, str]] = {}
+        self._lines: dict[tuple[int, ReminderKind], str] = {}
         self._open = t.template("tasks.open", plain=True)
         self._headers: dict[int, str] = {}
 
@@ -122,6 +123,17 @@ class _ReminderParts:
             header = self._headers[count] = self.t("reminders.tasks_header", count=count)
         return header
 
+    def line(self, task: DueAssignment, kind: ReminderKind) -> str:
+        """The task's line in a reminder; a task with several assignees is rendered once."""
+        key = (task.task_id, kind)
+        line = self._lines.get(key)
+        if line is None:
+            rendered = self.lines.line(
+                task.task_id, task.code, task.title, task.due_on, task.status, task.progress
+            )
+            line = self._lines[key] = self.kind_label(kind) + " " + rendered
+        return line
+
     def button(self, task: DueAssignment) -> dict[str, str]:
         button = self._buttons.get(task.task_id)
         if button is None:
@@ -136,6 +148,7 @@ class _ReminderParts:
     def forget_tasks(self) -> None:
         """Drop what was built for tasks: the next batch of members has tasks of its own."""
         self._buttons.clear()
+        self._lines.clear()
         self.lines.forget_tasks()
 
 
@@ -173,7 +186,6 @@ class ReminderRun:
         self._schedules: dict[str, GroupSchedule] = {}
         self._marks: dict[Mark, int | None] = {}
         self._new_marks: dict[Mark, int | None] = {}
-        self._lines: dict[tuple[int, str], str] = {}
         self._reminder_parts: dict[str, _ReminderParts] = {}
         # What a task due on a day of a group is reminded as today (None: nothing).
         self._task_kinds: dict[tuple[str, datetime.date], ReminderKind | None] = {}
@@ -332,7 +344,6 @@ class ReminderRun:
                     for e in entries
                     if outbox_keys.task_reminders(e.user_id, self.today) not in queued
                 ]
-            self._lines.clear()
             for parts in self._reminder_parts.values():
                 parts.forget_tasks()
             await self._remind_members(entries)
@@ -393,13 +404,7 @@ class ReminderRun:
         # One message per member per day, however many tasks: a flood teaches people to mute.
         lines = [parts.header(len(entry.items))]
         for task, kind in listed:
-            # A task with several assignees is rendered once per language.
-            line = self._lines.get((task.task_id, t.locale))
-            if line is None:
-                line = self._lines[(task.task_id, t.locale)] = parts.lines.line(
-                    task.task_id, task.code, task.title, task.due_on, task.status, task.progress
-                )
-            lines.append(parts.kind_label(kind) + " " + line)
+            lines.append(parts.line(task, kind))
         if len(entry.items) > MAX_LISTED:
             lines.append(t("reminders.and_more", count=len(entry.items) - MAX_LISTED))
         rows: list[list[dict[str, str]]] = [

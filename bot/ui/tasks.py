@@ -134,12 +134,18 @@ class TaskLines:
         self._labels: dict[int, Markup] = {}
         # "tasks.line" itself, filled in directly (see Translator.template).
         self._line = t.template("tasks.line")
+        self._number = t.template("tasks.number")
 
     def label(self, task_id: int, code: str | None) -> Markup:
         """`code_label`, once per task: its line and its button both show it."""
         label = self._labels.get(task_id)
         if label is None:
-            label = self._labels[task_id] = code_label(self._t, code, task_id)
+            if code:
+                label = self._t.code(code)
+            else:
+                # code_label's "tasks.number", filled in directly.
+                label = Markup(self._number.format(id=self._t.number(task_id)))
+            self._labels[task_id] = label
         return label
 
     def line(
