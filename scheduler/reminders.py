@@ -71,9 +71,10 @@ from bot.ui.tasks import TaskLines, TaskOpen, open_data, task_label, task_line
 MAX_LISTED = 15
 # Open buttons in a combined reminder.
 MAX_TASK_BUTTONS = 8
-# Members whose reminders are read, rendered and queued together on the morning pass: what
-# the pass holds at once (one insert per batch).
-_MEMBER_BATCH = 500
+# The morning pass reads, renders and queues the reminders of members holding about this
+# many task shares together (a few hundred members at 100,000 tasks): what the pass holds at
+# once, one read and one insert per batch.
+_SHARE_BATCH = 15_000
 # Not yet looked up (None is a found answer: nothing to remind).
 _UNKNOWN = object()
 
@@ -308,10 +309,11 @@ class ReminderRun:
         """Queue today's combined reminder of every member owing a due task in `groups` (only
         of `member_ids` when given, and only those without one yet today).
 
-        Member by member range (`_MEMBER_BATCH` members), or a chunk of `member_ids` at a
-        time: each batch's due shares are read, rendered and queued, and dropped before the
-        next, so the pass holds one batch whatever the number of tasks. A member's shares
-        all come in their batch, so their one reminder still lists every due task."""
+        Member range by member range (about `_SHARE_BATCH` shares each), or a chunk of
+        `member_ids` at a time: each batch's due shares are read, rendered and queued, and
+        dropped before the next, so the pass holds one batch whatever the number of tasks.
+        A member's shares all come in their batch, so their one reminder still lists every
+        due task."""
         # Groups with the same calendar and lead days share due dates: one condition each.
         dated: dict[frozenset[datetime.date], list[str]] = defaultdict(list)
         for group in groups:
@@ -328,7 +330,7 @@ class ReminderRun:
         held = await self.planner.not_wanting_tasks(self.now)
         if member_ids is None:
             batches: AsyncIterator[MemberRange | list[int]] = self.planner.member_batches(
-                _MEMBER_BATCH
+                _SHARE_BATCH
             )
         else:
             batches = _in_chunks(sorted(member_ids))

@@ -150,17 +150,20 @@ class ReminderQueries:
 
     # --- task reminders ---------------------------------------------------------------------
 
-    async def member_batches(self, size: int) -> AsyncIterator[MemberRange]:
-        """The members in ranges of ids of `size` members each, walked by keyset (an indexed
-        step per range, however many members): the morning is planned range by range, so what
-        it holds at once depends on `size`, not on the country."""
-        after = 0
+    async def member_batches(self, shares: int) -> AsyncIterator[MemberRange]:
+        """The members who hold task shares, in ranges of ids holding about `shares` shares
+        each, walked by keyset over the index of task_assignees.member_id: the range ends at
+        the member holding the `shares`-th share, all of whose shares it takes, so no member
+        is split and a batch holds fewer than `shares` shares plus one member's. The morning
+        is planned range by range: what it holds at once depends on `shares`, not on the
+        country (nor on how many tasks each member has)."""
+        after = 0  # ids are positive
         while True:
             boundary = (
-                select(MemberRow.id)
-                .where(MemberRow.id > after)
-                .order_by(MemberRow.id)
-                .offset(size - 1)
+                select(TaskAssigneeRow.member_id)
+                .where(TaskAssigneeRow.member_id > after)
+                .order_by(TaskAssigneeRow.member_id)
+                .offset(shares - 1)
                 .limit(1)
             )
             last = (await self._session.execute(boundary)).scalar()

@@ -256,7 +256,7 @@ async def queued_reminders(bot: RunningBot) -> dict[int, tuple[str, dict]]:
         return found
 
 
-async def test_a_morning_planned_two_members_at_a_time_queues_what_one_planned_at_once_would(
+async def test_a_morning_planned_a_few_shares_at_a_time_queues_what_one_batch_would(
     bot: RunningBot, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cluster = await given_cluster(bot, "خوشه مبلمان تهران")
@@ -270,23 +270,29 @@ async def test_a_morning_planned_two_members_at_a_time_queues_what_one_planned_a
         return found
 
     monkeypatch.setattr(ReminderQueries, "due_assignments", recording)
-    monkeypatch.setattr(reminders, "_MEMBER_BATCH", 2)
+    monkeypatch.setattr(reminders, "_SHARE_BATCH", 3)
     tehran(clock, 2, 9, 5)
     assert await a_pass(bot, clock) == 6  # one combined reminder per member
     in_batches = await queued_reminders(bot)
 
-    # Each read was asked for a range of at most two members, and read only theirs.
+    # Each read was asked for a range of members holding fewer than three shares before its
+    # last member (whose shares all came with it), and read only the range's members.
     async with bot.uow() as uow:
-        rows = await uow.reminders._session.execute(select(MemberRow.user_id, MemberRow.id))
+        session = uow.reminders._session
+        rows = await session.execute(select(MemberRow.user_id, MemberRow.id))
         member_of: dict[int, int] = {user_id: member_id for user_id, member_id in rows.all()}
-    ids = list(member_of.values())
-    assert len(asked) >= 3
+        rows = await session.execute(
+            select(TaskAssigneeRow.member_id, func.count()).group_by(TaskAssigneeRow.member_id)
+        )
+        shares: dict[int, int] = {member_id: count for member_id, count in rows.all()}
+    assert len(asked) == 4  # (m0), (m1, m2), (m3, m4), (m5): see given_shared_tasks
     for members, read_members in asked:
         assert isinstance(members, MemberRange)
-        inside = {
-            i for i in ids if i > members.after and (members.last is None or i <= members.last)
-        }
-        assert len(inside) <= 2 and read_members <= inside
+        inside = sorted(
+            i for i in shares if i > members.after and (members.last is None or i <= members.last)
+        )
+        before_last = inside[:-1] if members.last is not None else inside
+        assert sum(shares[i] for i in before_last) < 3 and read_members <= set(inside)
     # Members 0 and 5 share two tasks, and were read in different batches.
     first, last = member_of[users[0]], member_of[users[5]]
     assert [i for i, (_, read_members) in enumerate(asked) if first in read_members] != [
@@ -299,7 +305,7 @@ async def test_a_morning_planned_two_members_at_a_time_queues_what_one_planned_a
         await session.execute(delete(OutboxRow))
         await session.execute(delete(PlannerMarkRow))
         await uow.commit()
-    monkeypatch.setattr(reminders, "_MEMBER_BATCH", 10_000)
+    monkeypatch.setattr(reminders, "_SHARE_BATCH", 10_000)
     assert await a_pass(bot, clock) == 6
     assert await queued_reminders(bot) == in_batches
 
