@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import gc
 import json
 import resource
 import sys
@@ -32,6 +33,10 @@ async def measure(database_url: str, api_url: str, moment: datetime.datetime) ->
     )
     now = [moment]
     app = create_app(settings, clock=lambda: now[0])
+    # As the bot does once it is ready (bot/__main__.py): start-up's objects out of the
+    # collector's reach, so the pass's full collections walk only what the pass made, not the
+    # ~300,000 objects of the imports (which cost the morning 0.6 s here without it).
+    gc.freeze()
     statements = [0]
 
     def count(*_: object) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -51,8 +52,10 @@ from bot.storage.outbox import OutgoingMessage
 from bot.storage.reminder_queries import (
     DueAssignment,
     Mark,
+    MemberRange,
     ReminderQueries,
     WaitingInstruction,
+    chunks,
 )
 from bot.storage.uow import UnitOfWork
 from bot.ui import meetings as meeting_ui
@@ -61,15 +64,24 @@ from bot.ui import reports as report_ui
 from bot.ui.dashboard import dashboard_markup
 from bot.ui.reminders import Snooze, add_snooze_buttons
 from bot.ui.submissions import PackageAck, SubmissionView, kind_name
-from bot.ui.tasks import TaskLines, TaskOpen, task_label, task_line
+from bot.ui.tasks import TaskLines, TaskOpen, open_data, task_label, task_line
 
 # A reminder lists this many items and says how many more there are: one message must stay
 # under Telegram's 4096 characters, and /tasks shows the rest.
 MAX_LISTED = 15
 # Open buttons in a combined reminder.
 MAX_TASK_BUTTONS = 8
-# Members whose reminders are rendered and queued together on the morning pass.
-_MEMBER_BATCH = 500
+# The morning pass reads, renders and queues the reminders of members holding about this
+# many task shares together (a few hundred members at 100,000 tasks): what the pass holds at
+# once, one read and one insert per batch.
+_SHARE_BATCH = 15_000
+# Not yet looked up (None is a found answer: nothing to remind).
+_UNKNOWN = object()
+
+
+async def _in_chunks(ids: list[int]) -> AsyncIterator[list[int]]:
+    for part in chunks(ids):
+        yield part
 
 
 @dataclass
@@ -77,7 +89,8 @@ class _MemberDues:
     user_id: int
     locale: str
     working_group: str
-    items: list[tuple[int, ReminderKind]] = field(default_factory=list)
+    # Each due share with what it is reminded as, in the order the reminder lists them.
+    items: list[tuple[DueAssignment, ReminderKind]] = field(default_factory=list)
 
 
 class _ReminderParts:
@@ -95,6 +108,9 @@ class _ReminderParts:
             for choice in ("tomorrow", "week")
         ]
         self._buttons: dict[int, dict[str, str]] = {}
+        self._lines: dict[tuple[int, ReminderKind], str] = {}
+        self._open = t.template("tasks.open", plain=True)
+        self._headers: dict[int, str] = {}
 
     def kind_label(self, kind: ReminderKind) -> str:
         label = self._kind_labels.get(kind)
@@ -102,16 +118,39 @@ class _ReminderParts:
             label = self._kind_labels[kind] = self.t(f"reminder_kinds.{kind.value}")
         return label
 
+    def header(self, count: int) -> str:
+        header = self._headers.get(count)
+        if header is None:
+            header = self._headers[count] = self.t("reminders.tasks_header", count=count)
+        return header
+
+    def line(self, task: DueAssignment, kind: ReminderKind) -> str:
+        """The task's line in a reminder; a task with several assignees is rendered once."""
+        key = (task.task_id, kind)
+        line = self._lines.get(key)
+        if line is None:
+            rendered = self.lines.line(
+                task.task_id, task.code, task.title, task.due_on, task.status, task.progress
+            )
+            line = self._lines[key] = self.kind_label(kind) + " " + rendered
+        return line
+
     def button(self, task: DueAssignment) -> dict[str, str]:
         button = self._buttons.get(task.task_id)
         if button is None:
-            t = self.t
+            # As t.plain("tasks.open", ...) and TaskOpen(...).pack() give it, built directly.
             label = self.lines.label(task.task_id, task.code)
             button = self._buttons[task.task_id] = {
-                "text": t.plain("tasks.open", code=label, title=task.title[:30]),
-                "callback_data": TaskOpen(task_id=task.task_id).pack(),
+                "text": self._open.format(code=label, title=task.title[:30]),
+                "callback_data": open_data(task.task_id),
             }
         return button
+
+    def forget_tasks(self) -> None:
+        """Drop what was built for tasks: the next batch of members has tasks of its own."""
+        self._buttons.clear()
+        self._lines.clear()
+        self.lines.forget_tasks()
 
 
 # Marks of the planner (bot/storage/reminder_queries.py): "(kind, scope) done for period".
@@ -148,8 +187,9 @@ class ReminderRun:
         self._schedules: dict[str, GroupSchedule] = {}
         self._marks: dict[Mark, int | None] = {}
         self._new_marks: dict[Mark, int | None] = {}
-        self._lines: dict[tuple[int, str], str] = {}
         self._reminder_parts: dict[str, _ReminderParts] = {}
+        # What a task due on a day of a group is reminded as today (None: nothing).
+        self._task_kinds: dict[tuple[str, datetime.date], ReminderKind | None] = {}
         self.queued = 0
 
     @property
@@ -267,50 +307,77 @@ class ReminderRun:
 
     async def _plan_tasks(self, groups: list[str], member_ids: set[int] | None) -> None:
         """Queue today's combined reminder of every member owing a due task in `groups` (only
-        of `member_ids` when given, and only those without one yet today)."""
-        # Groups with the same calendar and lead days share one query.
-        buckets: dict[frozenset[datetime.date], list[str]] = defaultdict(list)
+        of `member_ids` when given, and only those without one yet today).
+
+        Member range by member range (about `_SHARE_BATCH` shares each), or a chunk of
+        `member_ids` at a time: each batch's due shares are read, rendered and queued, and
+        dropped before the next, so the pass holds one batch whatever the number of tasks.
+        A member's shares all come in their batch, so their one reminder still lists every
+        due task."""
+        # Groups with the same calendar and lead days share due dates: one condition each.
+        dated: dict[frozenset[datetime.date], list[str]] = defaultdict(list)
         for group in groups:
             schedule = await self.schedule(group)
             calendar = self.calendar_of(group)
             if not calendar.is_working_day(self.today):
                 continue
-            buckets[timing.task_reminder_dates(self.today, schedule, calendar)].append(group)
-        members: dict[int, _MemberDues] = {}
-        kinds: dict[tuple[str, datetime.date], ReminderKind | None] = {}
-        # Each task once, as the query read it: its line and button are built from this.
-        shown: dict[int, DueAssignment] = {}
-        for dates, chosen in buckets.items():
-            found = await self.planner.due_assignments(
-                chosen, dates, self.today, self.now, sorted(member_ids) if member_ids else None
+            dated[timing.task_reminder_dates(self.today, schedule, calendar)].append(group)
+        if not dated:
+            return
+        buckets = [(chosen, dates) for dates, chosen in dated.items()]
+        # A reminder lists its tasks bucket by bucket, each in task order.
+        bucket_of = {group: i for i, (chosen, _) in enumerate(buckets) for group in chosen}
+        held = await self.planner.not_wanting_tasks(self.now)
+        if member_ids is None:
+            batches: AsyncIterator[MemberRange | list[int]] = self.planner.member_batches(
+                _SHARE_BATCH
             )
-            for row in found:
-                key = (row.working_group, row.due_on)
-                if key not in kinds:
-                    kinds[key] = self._task_kind(row.working_group, row.due_on)
-                kind = kinds[key]
-                if kind is None:
-                    continue
-                entry = members.setdefault(
-                    row.member_id, _MemberDues(row.user_id, row.locale, row.working_group)
+        else:
+            batches = _in_chunks(sorted(member_ids))
+        async for batch in batches:
+            found = await self.planner.due_assignments(buckets, self.today, batch, held)
+            entries = self._member_dues(found, bucket_of)
+            if member_ids is not None and entries:
+                queued = await self.planner.queued_keys(
+                    outbox_keys.task_reminders(e.user_id, self.today) for e in entries
                 )
-                entry.items.append((row.task_id, kind))
-                if len(entry.items) <= MAX_LISTED:
-                    shown.setdefault(row.task_id, row)
-        if member_ids is not None and members:
-            queued = await self.planner.queued_keys(
-                outbox_keys.task_reminders(e.user_id, self.today) for e in members.values()
-            )
-            members = {
-                m: e
-                for m, e in members.items()
-                if outbox_keys.task_reminders(e.user_id, self.today) not in queued
-            }
-        entries = list(members.values())
-        # In batches of members: one insert per batch, and one batch's texts in memory.
-        for start in range(0, len(entries), _MEMBER_BATCH):
-            self._lines.clear()
-            await self._remind_members(entries[start : start + _MEMBER_BATCH], shown)
+                entries = [
+                    e
+                    for e in entries
+                    if outbox_keys.task_reminders(e.user_id, self.today) not in queued
+                ]
+            for parts in self._reminder_parts.values():
+                parts.forget_tasks()
+            await self._remind_members(entries)
+
+    def _member_dues(
+        self, found: list[DueAssignment], bucket_of: dict[str, int]
+    ) -> list[_MemberDues]:
+        """The batch's shares gathered by member, each with what it is reminded as today."""
+        kinds = self._task_kinds
+        members: dict[int, _MemberDues] = {}
+        mixed: set[int] = set()
+        for row in found:
+            key = (row.working_group, row.due_on)
+            kind = kinds.get(key, _UNKNOWN)
+            if kind is _UNKNOWN:
+                kind = kinds[key] = self._task_kind(row.working_group, row.due_on)
+            if kind is None:
+                continue
+            entry = members.get(row.member_id)
+            if entry is None:
+                entry = members[row.member_id] = _MemberDues(
+                    row.user_id, row.locale, row.working_group
+                )
+            elif entry.items[-1][0].working_group != row.working_group:
+                mixed.add(row.member_id)
+            entry.items.append((row, kind))
+        for member_id in mixed:
+            # Tasks of several buckets: in bucket order, as separate reads would give them.
+            entry = members[member_id]
+            entry.items.sort(key=lambda item: bucket_of[item[0].working_group])
+            entry.working_group = entry.items[0][0].working_group
+        return list(members.values())
 
     def _task_kind(self, group: str, due_on: datetime.date) -> ReminderKind | None:
         """What a task due on `due_on` is reminded as today (the domain's timing)."""
@@ -327,9 +394,7 @@ class ReminderRun:
                 return due.kind
         return None
 
-    def _member_reminder(
-        self, entry: _MemberDues, tasks: dict[int, DueAssignment]
-    ) -> OutgoingMessage:
+    def _member_reminder(self, entry: _MemberDues) -> OutgoingMessage:
         """One member's combined reminder of the day. The keyboard is written as the Bot
         API's dict directly: aiogram's builder copies itself on every button, which at the
         morning's thousands of reminders costs more than the database. What many members
@@ -337,17 +402,11 @@ class ReminderRun:
         per language."""
         t = self.catalogs.translator(entry.locale)
         parts = self._parts(t)
-        listed = [(tasks[i], kind) for i, kind in entry.items[:MAX_LISTED] if i in tasks]
+        listed = entry.items[:MAX_LISTED]
         # One message per member per day, however many tasks: a flood teaches people to mute.
-        lines = [t("reminders.tasks_header", count=len(entry.items))]
+        lines = [parts.header(len(entry.items))]
         for task, kind in listed:
-            # A task with several assignees is rendered once per language.
-            line = self._lines.get((task.task_id, t.locale))
-            if line is None:
-                line = self._lines[(task.task_id, t.locale)] = parts.lines.line(
-                    task.task_id, task.code, task.title, task.due_on, task.status, task.progress
-                )
-            lines.append(parts.kind_label(kind) + " " + line)
+            lines.append(parts.line(task, kind))
         if len(entry.items) > MAX_LISTED:
             lines.append(t("reminders.and_more", count=len(entry.items) - MAX_LISTED))
         rows: list[list[dict[str, str]]] = [
@@ -368,9 +427,7 @@ class ReminderRun:
             parts = self._reminder_parts[t.locale] = _ReminderParts(t, self.today)
         return parts
 
-    async def _remind_members(
-        self, entries: list[_MemberDues], tasks: dict[int, DueAssignment]
-    ) -> None:
+    async def _remind_members(self, entries: list[_MemberDues]) -> None:
         """Queue the members' reminders in a few statements, each for the first moment its
         group may be messaged today (none for a group that cannot be messaged today)."""
         zone = self.settings.zone
@@ -386,7 +443,7 @@ class ReminderRun:
                 moments[group] = moment if due and today else None
             not_before = moments[group]
             if not_before is not None:
-                batch.append((self._member_reminder(entry, tasks), not_before))
+                batch.append((self._member_reminder(entry), not_before))
         self.queued += await self.uow.outbox.enqueue_many(batch, self.now)
 
     async def _escalate(self, group: str) -> None:

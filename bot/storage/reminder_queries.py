@@ -8,12 +8,11 @@ per task or member, and lists of ids are cut into chunks (PostgreSQL refuses mor
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
-from operator import itemgetter
+from typing import NamedTuple
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.schedule import MUTE_TASKS
@@ -47,9 +46,22 @@ def chunks(values: Iterable[int | str], size: int = CHUNK) -> Iterable[list]:
         yield ordered[start : start + size]
 
 
-@dataclass(frozen=True)
-class DueAssignment:
-    """One assignee who still owes a task that the planner reminds about today."""
+class MemberRange(NamedTuple):
+    """Members with `after` < id <= `last` (no upper bound when `last` is None)."""
+
+    after: int
+    last: int | None
+
+    def where(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+        if self.last is None:
+            return column > self.after
+        return and_(column > self.after, column <= self.last)
+
+
+class DueAssignment(NamedTuple):
+    """One assignee who still owes a task that the planner reminds about today. A tuple: the
+    morning reads tens of thousands of them, and a frozen dataclass costs several times more
+    to build."""
 
     task_id: int
     due_on: datetime.date
@@ -138,89 +150,132 @@ class ReminderQueries:
 
     # --- task reminders ---------------------------------------------------------------------
 
-    async def due_assignments(
-        self,
-        groups: Collection[str],
-        due_dates: Collection[datetime.date],
-        today: datetime.date,
-        now: datetime.datetime,
-        member_ids: Sequence[int] | None = None,
-    ) -> list[DueAssignment]:
-        """Assignees of these groups' open tasks due on `due_dates` or before `today`, who have
-        not reported done, have not muted task reminders and are not snoozed now; in task
-        order. With `member_ids`, only those members (in chunks).
-
-        Every share of each task is read (done ones and those of people not to remind too) and
-        filtered here: the line shows the task's progress, the mean of all its shares, and
-        reading them with the rows costs nothing more, where an aggregate per task (joined or
-        as a subquery per row) cost PostgreSQL more than the rest of the query."""
-        if not groups:
-            return []
-        due = TaskRow.due_on < today
-        if due_dates:
-            due = or_(due, TaskRow.due_on.in_(sorted(due_dates)))
-        query = (
-            select(
-                TaskRow.id,
-                TaskRow.due_on,
-                TaskAssigneeRow.member_id,
-                MemberRow.user_id,
-                MemberRow.locale,
-                WorkingGroupRow.code,
-                TaskRow.code,
-                TaskRow.title,
-                TaskRow.status,
-                TaskAssigneeRow.status,
-                TaskAssigneeRow.progress,
+    async def member_batches(self, shares: int) -> AsyncIterator[MemberRange]:
+        """The members who hold task shares, in ranges of ids holding about `shares` shares
+        each, walked by keyset over the index of task_assignees.member_id: the range ends at
+        the member holding the `shares`-th share, all of whose shares it takes, so no member
+        is split and a batch holds fewer than `shares` shares plus one member's. The morning
+        is planned range by range: what it holds at once depends on `shares`, not on the
+        country (nor on how many tasks each member has)."""
+        after = 0  # ids are positive
+        while True:
+            boundary = (
+                select(TaskAssigneeRow.member_id)
+                .where(TaskAssigneeRow.member_id > after)
+                .order_by(TaskAssigneeRow.member_id)
+                .offset(shares - 1)
+                .limit(1)
             )
-            .join(ClusterRow, TaskRow.cluster_id == ClusterRow.id)
-            .join(WorkingGroupRow, ClusterRow.working_group_id == WorkingGroupRow.id)
-            .join(TaskAssigneeRow, TaskAssigneeRow.task_id == TaskRow.id)
-            .join(MemberRow, MemberRow.id == TaskAssigneeRow.member_id)
-            .where(
-                WorkingGroupRow.code.in_(sorted(groups)),
-                TaskRow.due_on.is_not(None),
-                TaskRow.status.not_in(_CLOSED),
-                due,
-            )
-            .order_by(TaskRow.id, TaskAssigneeRow.id)
-        )
-        held = await self._not_wanting_tasks(now)
-        parts = [None] if member_ids is None else list(chunks(sorted(set(member_ids))))
-        found: list[DueAssignment] = []
-        for part in parts:
-            chosen = query
-            wanted = None
-            if part is not None:
-                # The tasks of these members, with all their shares (for the progress).
-                theirs = select(TaskAssigneeRow.task_id).where(TaskAssigneeRow.member_id.in_(part))
-                chosen = query.where(TaskRow.id.in_(theirs))
-                wanted = set(part)
-            rows = (await self._session.execute(chosen)).all()
-            for _, shares in groupby(rows, key=itemgetter(0)):
-                task = list(shares)
-                progress = mean_progress(sum(row[10] for row in task), len(task))
-                for row in task:
-                    member_id = row[2]
-                    if _STATUSES[row[9]] is TaskStatus.DONE or member_id in held:
-                        continue
-                    if wanted is not None and member_id not in wanted:
-                        continue
-                    found.append(DueAssignment(*row[:8], _STATUSES[row[8]], progress))
-        return found
+            last = (await self._session.execute(boundary)).scalar()
+            yield MemberRange(after, last)
+            if last is None:
+                return
+            after = last
 
-    async def _not_wanting_tasks(self, now: datetime.datetime) -> set[int]:
+    async def not_wanting_tasks(self, now: datetime.datetime) -> set[int]:
         """Members who muted task reminders, or snoozed them all until after `now`: few, and
-        one query instead of two anti-joins per row."""
+        read once per pass instead of two anti-joins per row."""
         muted = select(MemberMuteRow.member_id).where(MemberMuteRow.kind == MUTE_TASKS)
         snoozed = select(SnoozeRow.member_id).where(
             SnoozeRow.kind == MUTE_TASKS, SnoozeRow.subject_id == 0, SnoozeRow.until > now
         )
         return set((await self._session.execute(muted.union(snoozed))).scalars())
 
-    async def overdue(
-        self, group: str, today: datetime.date, limit: int
-    ) -> tuple[int, list[int]]:
+    async def due_assignments(
+        self,
+        buckets: Sequence[tuple[Collection[str], Collection[datetime.date]]],
+        today: datetime.date,
+        members: MemberRange | Collection[int],
+        held: Collection[int] = frozenset(),
+    ) -> list[DueAssignment]:
+        """Of `members` (a range of ids, or a few ids), the shares they still owe of open tasks
+        that are due: for each bucket (groups, due dates), the tasks of its groups due on its
+        dates or before `today`. Shares reported done and members in `held` are left out; in
+        task order.
+
+        The line shows the task's progress, the mean of all its shares (other members' too):
+        the members' tasks are chosen first, a window sums each one's shares, and only then
+        are the members' own open shares kept, so the rows read are theirs alone and no
+        aggregate runs per row."""
+        if not buckets or (not isinstance(members, MemberRange) and not members):
+            return []
+        due = [
+            and_(
+                WorkingGroupRow.code.in_(sorted(groups)),
+                or_(TaskRow.due_on < today, TaskRow.due_on.in_(sorted(dates)))
+                if dates
+                else TaskRow.due_on < today,
+            )
+            for groups, dates in buckets
+        ]
+        if isinstance(members, MemberRange):
+            chosen = members.where(TaskAssigneeRow.member_id)
+        else:
+            if len(members) > CHUNK:
+                raise ValueError(f"at most {CHUNK} member ids at once, not {len(members)}")
+            chosen = TaskAssigneeRow.member_id.in_(sorted(members))
+        theirs = select(TaskAssigneeRow.task_id).where(chosen).correlate(None)
+        by_task = {"partition_by": TaskRow.id}
+        shares = (
+            select(
+                TaskRow.id.label("task_id"),
+                TaskRow.due_on,
+                TaskAssigneeRow.id.label("share_id"),
+                TaskAssigneeRow.member_id,
+                WorkingGroupRow.code.label("working_group"),
+                TaskRow.code,
+                TaskRow.title,
+                TaskRow.status,
+                TaskAssigneeRow.status.label("share_status"),
+                func.sum(TaskAssigneeRow.progress).over(**by_task).label("total"),
+                func.count().over(**by_task).label("shares"),
+            )
+            .join(ClusterRow, TaskRow.cluster_id == ClusterRow.id)
+            .join(WorkingGroupRow, ClusterRow.working_group_id == WorkingGroupRow.id)
+            .join(TaskAssigneeRow, TaskAssigneeRow.task_id == TaskRow.id)
+            .where(
+                TaskRow.id.in_(theirs),
+                TaskRow.due_on.is_not(None),
+                TaskRow.status.not_in(_CLOSED),
+                or_(*due),
+            )
+            .subquery()
+        )
+        if isinstance(members, MemberRange):
+            owed = members.where(shares.c.member_id)
+        else:
+            owed = shares.c.member_id.in_(sorted(members))
+        query = (
+            select(
+                shares.c.task_id,
+                shares.c.due_on,
+                shares.c.member_id,
+                MemberRow.user_id,
+                MemberRow.locale,
+                shares.c.working_group,
+                shares.c.code,
+                shares.c.title,
+                shares.c.status,
+                shares.c.total,
+                shares.c.shares,
+            )
+            .join(MemberRow, MemberRow.id == shares.c.member_id)
+            .where(owed, shares.c.share_status != TaskStatus.DONE.value)
+            .order_by(shares.c.task_id, shares.c.share_id)
+        )
+        rows = (await self._session.execute(query)).all()
+        statuses = _STATUSES
+        return [
+            DueAssignment(
+                task_id, due_on, member_id, user_id, locale, group, code, title,
+                statuses[status], mean_progress(total, count),
+            )
+            for task_id, due_on, member_id, user_id, locale, group, code, title, status, total,
+            count in rows
+            if member_id not in held
+        ]  # fmt: skip
+
+    async def overdue(self, group: str, today: datetime.date, limit: int) -> tuple[int, list[int]]:
         """How many open tasks of the group are overdue, and the first `limit` of them."""
         where = (
             WorkingGroupRow.code == group,
@@ -357,4 +412,12 @@ class ReminderQueries:
         return found
 
 
-__all__ = ["CHUNK", "DueAssignment", "Mark", "ReminderQueries", "WaitingInstruction", "chunks"]
+__all__ = [
+    "CHUNK",
+    "DueAssignment",
+    "Mark",
+    "MemberRange",
+    "ReminderQueries",
+    "WaitingInstruction",
+    "chunks",
+]

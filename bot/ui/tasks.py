@@ -48,6 +48,13 @@ class TaskOpen(CallbackData, prefix="to"):
     task_id: int
 
 
+def open_data(task_id: int) -> str:
+    """`TaskOpen(task_id=...).pack()`, written directly: the morning's reminders carry tens of
+    thousands of these buttons, and pydantic's dump behind `pack` costs more than the rest of
+    a button."""
+    return f"{TaskOpen.__prefix__}{TaskOpen.__separator__}{task_id}"
+
+
 class TaskAct(CallbackData, prefix="ta"):
     # start | progress | done | block | comment | history | files | due | reassign | title | details
     # | cancel | reopen | done_now (done without evidence)
@@ -125,12 +132,20 @@ class TaskLines:
         self._due: dict[datetime.date | None, Markup] = {}
         self._status: dict[tuple[TaskStatus, datetime.date | None], Markup] = {}
         self._labels: dict[int, Markup] = {}
+        # "tasks.line" itself, filled in directly (see Translator.template).
+        self._line = t.template("tasks.line")
+        self._number = t.template("tasks.number")
 
     def label(self, task_id: int, code: str | None) -> Markup:
         """`code_label`, once per task: its line and its button both show it."""
         label = self._labels.get(task_id)
         if label is None:
-            label = self._labels[task_id] = code_label(self._t, code, task_id)
+            if code:
+                label = self._t.code(code)
+            else:
+                # code_label's "tasks.number", filled in directly.
+                label = Markup(self._number.format(id=self._t.number(task_id)))
+            self._labels[task_id] = label
         return label
 
     def line(
@@ -151,14 +166,19 @@ class TaskLines:
         state = self._status.get((status, due_on))
         if state is None:
             state = self._status[(status, due_on)] = _status_text(t, status, due_on, self._today)
-        return t(
-            "tasks.line",
+        line = self._line.format(
             code=self.label(task_id, code),
-            title=title,
+            title=t.escape(title),
             due=due,
             status=state,
-            progress=progress,
+            progress=t.number(progress),
         )
+        return Markup(line)
+
+    def forget_tasks(self) -> None:
+        """Drop the labels of tasks (kept for their line and button): a pass in batches keeps
+        one batch's, not the country's."""
+        self._labels.clear()
 
 
 def task_line(t: Translator, task: Task, today: datetime.date) -> Markup:

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import event, func, insert, select
+import pytest
+from sqlalchemy import delete, event, func, insert, select
 
 from bot.domain.members import MemberStatus, Role
 from bot.domain.tasks import TaskStatus
-from bot.storage.models import MemberRow, OutboxRow, TaskAssigneeRow, TaskRow, WorkingGroupRow
+from bot.storage.models import (
+    MemberRow,
+    OutboxRow,
+    PlannerMarkRow,
+    TaskAssigneeRow,
+    TaskRow,
+    WorkingGroupRow,
+)
+from bot.storage.reminder_queries import MemberRange, ReminderQueries
+from scheduler import reminders
 from scheduler.reminders import run_reminders
 from tests.conftest import ALI, SARA, Clock, RunningBot, given_member
 from tests.e2e.helpers import LEILA, given_cluster, new_task, tehran
@@ -171,3 +181,138 @@ async def test_forty_thousand_open_tasks_are_reminded_without_error(
     assert "(۶۷ مورد)" in text and "مورد دیگر" in text
     tehran(clock, 2, 9, 6)
     assert await a_pass(bot, clock) == 0
+
+
+async def given_shared_tasks(bot: RunningBot, cluster_id: int) -> list[int]:
+    """Six new Tehran members sharing tasks across them, seeded by set-based inserts; returns
+    their user ids. Member 4 alone owes seventeen overdue tasks (more than a reminder lists)."""
+    now = bot.app.clock()
+    overdue, tomorrow, later = (MONDAY + datetime.timedelta(days=d) for d in (-10, 1, 40))
+    # (due on, [(member, status, progress), ...]) per task.
+    tasks = [
+        (overdue, [(0, "todo", 20), (5, "todo", 60)]),
+        (tomorrow, [(1, "todo", 0), (2, "done", 100), (4, "in_progress", 30)]),
+        (later, [(0, "todo", 0), (3, "todo", 0)]),
+        (overdue, [(3, "todo", 10)]),
+        (tomorrow, [(5, "todo", 0), (0, "todo", 50), (2, "todo", 0)]),
+        *((overdue, [(4, "todo", 0)]) for _ in range(17)),
+    ]
+    async with bot.uow() as uow:
+        session = uow.reminders._session
+        tehran_group = select(WorkingGroupRow.id).where(WorkingGroupRow.code == "tehran")
+        group_id = (await session.execute(tehran_group)).scalar_one()
+        first_member = (await session.execute(select(func.max(MemberRow.id)))).scalar() or 0
+        first_task = (await session.execute(select(func.max(TaskRow.id)))).scalar() or 0
+        user_ids = [700_000 + i for i in range(6)]
+        await session.execute(
+            insert(MemberRow),
+            [
+                dict(
+                    id=first_member + 1 + i, platform="telegram", user_id=user_id,
+                    full_name=f"Member {i}", agency_code="banks", working_group_id=group_id,
+                    locale="fa", role=Role.MEMBER.value, status=MemberStatus.APPROVED.value,
+                    applied_at=now,
+                )
+                for i, user_id in enumerate(user_ids)
+            ],
+        )  # fmt: skip
+        await session.execute(
+            insert(TaskRow),
+            [
+                dict(
+                    id=first_task + 1 + i, title=f"Shared task {i}", cluster_id=cluster_id,
+                    due_on=due_on, status=TaskStatus.TODO.value, needs_assignee=False,
+                    created_at=now, created_by_user_id=0, version=1,
+                )
+                for i, (due_on, _) in enumerate(tasks)
+            ],
+        )  # fmt: skip
+        await session.execute(
+            insert(TaskAssigneeRow),
+            [
+                dict(
+                    task_id=first_task + 1 + i, member_id=first_member + 1 + member,
+                    agency_code="banks", status=status, progress=progress, updated_at=now,
+                )
+                for i, (_, shares) in enumerate(tasks)
+                for member, status, progress in shares
+            ],
+        )  # fmt: skip
+        await uow.commit()
+    return user_ids
+
+
+async def queued_reminders(bot: RunningBot) -> dict[int, tuple[str, dict]]:
+    async with bot.uow() as uow:
+        rows = await uow.reminders._session.execute(
+            select(OutboxRow.chat_id, OutboxRow.text, OutboxRow.reply_markup).where(
+                OutboxRow.dedupe_key.like("tasks:%")
+            )
+        )
+        found: dict[int, tuple[str, dict]] = {}
+        for chat_id, text, markup in rows.all():
+            assert chat_id not in found, f"two reminders to {chat_id}"
+            found[chat_id] = (text, markup)
+        return found
+
+
+async def test_a_morning_planned_a_few_shares_at_a_time_queues_what_one_batch_would(
+    bot: RunningBot, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster = await given_cluster(bot, "خوشه مبلمان تهران")
+    users = await given_shared_tasks(bot, cluster.id)
+    asked: list[tuple[MemberRange, set[int]]] = []
+    read = ReminderQueries.due_assignments
+
+    async def recording(self: ReminderQueries, buckets, today, members, held=frozenset()):  # type: ignore[no-untyped-def]
+        found = await read(self, buckets, today, members, held)
+        asked.append((members, {row.member_id for row in found}))
+        return found
+
+    monkeypatch.setattr(ReminderQueries, "due_assignments", recording)
+    monkeypatch.setattr(reminders, "_SHARE_BATCH", 3)
+    tehran(clock, 2, 9, 5)
+    assert await a_pass(bot, clock) == 6  # one combined reminder per member
+    in_batches = await queued_reminders(bot)
+
+    # Each read was asked for a range of members holding fewer than three shares before its
+    # last member (whose shares all came with it), and read only the range's members.
+    async with bot.uow() as uow:
+        session = uow.reminders._session
+        rows = await session.execute(select(MemberRow.user_id, MemberRow.id))
+        member_of: dict[int, int] = {user_id: member_id for user_id, member_id in rows.all()}
+        rows = await session.execute(
+            select(TaskAssigneeRow.member_id, func.count()).group_by(TaskAssigneeRow.member_id)
+        )
+        shares: dict[int, int] = {member_id: count for member_id, count in rows.all()}
+    assert len(asked) == 4  # (m0), (m1, m2), (m3, m4), (m5): see given_shared_tasks
+    for members, read_members in asked:
+        assert isinstance(members, MemberRange)
+        inside = sorted(
+            i for i in shares if i > members.after and (members.last is None or i <= members.last)
+        )
+        before_last = inside[:-1] if members.last is not None else inside
+        assert sum(shares[i] for i in before_last) < 3 and read_members <= set(inside)
+    # Members 0 and 5 share two tasks, and were read in different batches.
+    first, last = member_of[users[0]], member_of[users[5]]
+    assert [i for i, (_, read_members) in enumerate(asked) if first in read_members] != [
+        i for i, (_, read_members) in enumerate(asked) if last in read_members
+    ]
+
+    # The same morning planned in one batch: the same reminders, word for word.
+    async with bot.uow() as uow:
+        session = uow.reminders._session
+        await session.execute(delete(OutboxRow))
+        await session.execute(delete(PlannerMarkRow))
+        await uow.commit()
+    monkeypatch.setattr(reminders, "_SHARE_BATCH", 10_000)
+    assert await a_pass(bot, clock) == 6
+    assert await queued_reminders(bot) == in_batches
+
+    text, markup = in_batches[users[5]]
+    # Task 0 is shared by members 0 and 5: its line shows the mean of both shares (20, 60).
+    assert "(۲ مورد)" in text and "Shared task 0" in text and "(۴۰٪)" in text
+    assert "Shared task 0" in in_batches[users[0]][0]
+    text, markup = in_batches[users[4]]
+    assert "(۱۸ مورد)" in text and "… و ۳ مورد دیگر" in text
+    assert len(markup["inline_keyboard"]) == 8 + 1  # eight Open buttons and the snooze row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from bot.config import Platform
 from bot.domain.tasks import Task, TaskStatus
 from bot.i18n import LRI, PDI, Catalogs, Translator, isolated_code
-from bot.ui.tasks import task_card, task_line
+from bot.ui.tasks import TaskOpen, open_data, task_card, task_line
 
 CATALOGS = Catalogs(Platform.TELEGRAM)
 FA = CATALOGS.translator("fa")
@@ -74,3 +75,18 @@ def test_a_task_without_a_code_shows_its_number_in_the_readers_digits() -> None:
 def test_a_code_is_isolated_on_bale_too() -> None:
     bale = Catalogs(Platform.BALE).translator("fa")
     assert bale.code("EC-1405-0001") == f"{LRI}EC-1405-0001{PDI}"
+
+
+# --- what the morning's reminders build directly ----------------------------------------------
+
+
+def test_a_title_is_escaped_on_its_line_as_any_value_of_a_text() -> None:
+    task = dataclasses.replace(a_task(), title="R&D <برنامه>")
+    assert "R&amp;D &lt;برنامه&gt;" in task_line(FA, task, TODAY)
+    bale = Catalogs(Platform.BALE).translator("fa")
+    assert bale.escape(task.title) in task_line(bale, task, TODAY)
+
+
+def test_an_open_button_written_directly_opens_the_same_task_as_one_packed() -> None:
+    assert open_data(4821) == TaskOpen(task_id=4821).pack()
+    assert TaskOpen.unpack(open_data(4821)).task_id == 4821
