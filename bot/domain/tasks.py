@@ -32,7 +32,7 @@ import datetime
 import enum
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.domain import jalali
 from bot.domain.members import (
@@ -55,10 +55,12 @@ __all__ = [
     "Assignee",
     "AssigneeState",
     "BoardFilter",
+    "ListPage",
     "Report",
     "Task",
     "TaskEvent",
     "TaskFile",
+    "TaskPlace",
     "TaskRefused",
     "TaskStatus",
     "apply_report",
@@ -437,6 +439,51 @@ def in_view(
     if view == "overdue":
         return is_overdue(due_on, status, today)
     return True
+
+
+class TaskPlace(NamedTuple):
+    """What decides where a task stands in a person's list, and nothing else: a person may
+    hold hundreds of tasks, and only one page of them is read in full."""
+
+    id: int
+    due_on: datetime.date | None
+    status: TaskStatus
+    cluster_id: int
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a person's /tasks: the ids shown, in order, and where the page stands."""
+
+    ids: tuple[int, ...]
+    total: int
+    page: int
+    pages: int
+
+
+def my_list_page(
+    places: Iterable[TaskPlace],
+    view: str,
+    cluster_id: int,
+    today: datetime.date,
+    page: int,
+    size: int,
+) -> ListPage:
+    """The tasks of one /tasks filter (`in_view`, one cluster or all: 0) in `my_tasks_order`,
+    cut to page `page` of `size` (clamped to the pages there are)."""
+    chosen = sorted(
+        (
+            place
+            for place in places
+            if (not cluster_id or place.cluster_id == cluster_id)
+            and in_view(view, place.status, place.due_on, today)
+        ),
+        key=lambda place: my_tasks_order(place.due_on, place.status, today, place.id),
+    )
+    pages = max(1, -(-len(chosen) // size))
+    page = min(max(page, 0), pages - 1)
+    shown = chosen[page * size : (page + 1) * size]
+    return ListPage(tuple(place.id for place in shown), len(chosen), page, pages)
 
 
 # --- due dates --------------------------------------------------------------------------------

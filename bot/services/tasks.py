@@ -547,16 +547,36 @@ async def input_refusal(uow: UnitOfWork, actor: Actor, task_id: int, action: str
     return refusal
 
 
-async def my_task_list(
-    uow: UnitOfWork, actor: Actor, today: datetime.date, view: str, cluster_id: int = 0
-) -> list[Task]:
-    """A person's tasks in one /tasks filter (see `rules.in_view`), of one cluster or all (0)."""
-    return [
-        x
-        for x in await my_tasks(uow, actor, today)
-        if (not cluster_id or x.cluster_id == cluster_id)
-        and rules.in_view(view, x.status, x.due_on, today)
-    ]
+@dataclass(frozen=True)
+class TaskPage:
+    """One page of a person's /tasks, read in full, and where it stands among them all."""
+
+    tasks: list[Task]
+    total: int
+    page: int
+    pages: int
+
+
+async def my_task_page(
+    uow: UnitOfWork,
+    actor: Actor,
+    today: datetime.date,
+    view: str,
+    cluster_id: int = 0,
+    *,
+    page: int = 0,
+    size: int,
+) -> TaskPage:
+    """A person's tasks in one /tasks filter (see `rules.in_view`), of one cluster or all (0),
+    page `page` of `size`: every task's place is read, only the page's tasks in full."""
+    if actor.member is None:
+        return TaskPage([], 0, 0, 1)
+    places = await uow.tasks.places_of_member(actor.member.id)
+    chosen = rules.my_list_page(places, view, cluster_id, today, page, size)
+    found = {task.id: task for task in await uow.tasks.by_ids(chosen.ids)}
+    # A task deleted between the two reads is simply not shown.
+    tasks = [found[i] for i in chosen.ids if i in found]
+    return TaskPage(tasks, chosen.total, chosen.page, chosen.pages)
 
 
 async def my_cluster(uow: UnitOfWork, actor: Actor, today: datetime.date, query: str) -> int | None:

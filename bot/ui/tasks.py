@@ -21,6 +21,7 @@ from bot.domain.members import Actor, Member
 from bot.domain.task_table import COLUMNS, TableError
 from bot.domain.tasks import Task, TaskEvent, TaskStatus
 from bot.i18n import Catalogs, Markup, Translator
+from bot.services.tasks import TaskPage
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
 from bot.ui.builder import InlineKeyboardBuilder
@@ -289,13 +290,11 @@ def history_text(t: Translator, task: Task, events: Sequence[TaskEvent]) -> Mark
 
 
 def task_list(
-    t: Translator, tasks: Sequence[Task], shown_list: TaskList, today: datetime.date
+    t: Translator, listed: TaskPage, shown_list: TaskList, today: datetime.date
 ) -> tuple[Markup, InlineKeyboardMarkup]:
-    """One page of /tasks, with its paging and filter buttons; `tasks` are already filtered."""
+    """One page of /tasks, with its paging and filter buttons."""
     view, cluster_id = shown_list.view, shown_list.cluster_id
-    pages = max(1, -(-len(tasks) // PAGE))
-    page = min(max(shown_list.page, 0), pages - 1)
-    shown = tasks[page * PAGE : (page + 1) * PAGE]
+    shown, page, pages = listed.tasks, listed.page, listed.pages
     builder = InlineKeyboardBuilder()
     for task in shown:
         builder.button(
@@ -320,11 +319,11 @@ def task_list(
             text=t(f"tasks.view_{v}"), callback_data=TaskList(view=v, page=0, cluster_id=cluster_id)
         )
     builder.adjust(*sizes, *([len(navigation)] if navigation else []), len(filters))
-    if tasks:
+    if listed.total:
         text = t(
             "tasks.header",
             view=t(f"tasks.view_{view}"),
-            count=len(tasks),
+            count=listed.total,
             page=page + 1,
             pages=pages,
             lines=t.join([task_line(t, x, today) for x in shown]),

@@ -132,10 +132,12 @@ async def test_a_persons_list_filters_open_and_overdue_tasks_and_finds_a_cluster
         await uow.commit()
 
     async with work() as uow:
-        open_ = await service.my_task_list(uow, ali, TODAY, "open")
-        overdue = await service.my_task_list(uow, ali, TODAY, "overdue")
-        everything = await service.my_task_list(uow, ali, TODAY, "all")
-        leather_only = await service.my_task_list(uow, ali, TODAY, "all", leather.id)
+        open_ = (await service.my_task_page(uow, ali, TODAY, "open", size=8)).tasks
+        overdue = (await service.my_task_page(uow, ali, TODAY, "overdue", size=8)).tasks
+        everything = (await service.my_task_page(uow, ali, TODAY, "all", size=8)).tasks
+        leather_only = (
+            await service.my_task_page(uow, ali, TODAY, "all", leather.id, size=8)
+        ).tasks
         found = await service.my_cluster(uow, ali, TODAY, "چرم")
         ambiguous = await service.my_cluster(uow, ali, TODAY, "تهران")
 
@@ -144,6 +146,24 @@ async def test_a_persons_list_filters_open_and_overdue_tasks_and_finds_a_cluster
     assert [x.id for x in everything] == [late, later, finished]
     assert {x.id for x in leather_only} == {later, finished}
     assert found == leather.id and ambiguous is None
+
+
+async def test_a_person_with_many_tasks_gets_one_page_read_in_full_and_the_count_of_all(
+    work: Work,
+) -> None:
+    ali = await given_member(work, "tehran", "علی کریمی")
+    furniture = await given_cluster(work, "خوشه مبلمان تهران")
+    due = [TODAY + datetime.timedelta(days=d) for d in range(-5, 15)]
+    ids = [await given_task(work, furniture, f"کار {n}", ali, due=day) for n, day in enumerate(due)]
+
+    async with work() as uow:
+        second = await service.my_task_page(uow, ali, TODAY, "open", page=1, size=8)
+        beyond = await service.my_task_page(uow, ali, TODAY, "open", page=7, size=8)
+
+    assert [task.id for task in second.tasks] == ids[8:16]  # by due date, earliest first
+    assert [task.title for task in second.tasks] == [f"کار {n}" for n in range(8, 16)]
+    assert (second.total, second.page, second.pages) == (20, 1, 3)
+    assert [task.id for task in beyond.tasks] == ids[16:] and beyond.page == 2
 
 
 async def test_card_buttons_that_ask_for_text_refuse_and_audit_people_who_may_not(

@@ -20,6 +20,7 @@ from bot.domain.tasks import (
     BoardFilter,
     Report,
     Task,
+    TaskPlace,
     TaskRefused,
     TaskStatus,
     apply_report,
@@ -36,6 +37,7 @@ from bot.domain.tasks import (
     late_agencies,
     listed_groups,
     manage_refusal,
+    my_list_page,
     my_tasks_order,
     on_board,
     overall_progress,
@@ -509,6 +511,29 @@ def test_a_finished_task_sinks_below_even_an_undated_one() -> None:
     cancelled = my_tasks_order(j(1405, 1, 1), CANCELLED, TODAY, 2)
     undated = my_tasks_order(None, TODO, TODAY, 99)
     assert undated < done < cancelled
+
+
+def test_a_page_of_my_list_is_cut_from_the_whole_filtered_and_ordered_list() -> None:
+    # Twenty open tasks of two clusters, due one a day from ten days ago, and two finished.
+    places = [
+        TaskPlace(i, TODAY + datetime.timedelta(days=i - 10), TODO, 1 + i % 2) for i in range(20)
+    ]
+    places += [TaskPlace(90, TODAY, DONE, 1), TaskPlace(91, None, CANCELLED, 2)]
+
+    first = my_list_page(places, "open", 0, TODAY, 0, 8)
+    second = my_list_page(places, "open", 0, TODAY, 1, 8)
+    last = my_list_page(places, "open", 0, TODAY, 99, 8)
+
+    assert (first.total, first.pages, first.page) == (20, 3, 0)
+    assert first.ids == tuple(range(8))  # the most overdue first
+    assert second.ids == tuple(range(8, 16))
+    assert (last.page, last.ids) == (2, tuple(range(16, 20)))  # a page past the end: the last
+    overdue = my_list_page(places, "overdue", 0, TODAY, 0, 8)
+    assert overdue.total == 10 and overdue.ids == tuple(range(8))
+    of_cluster = my_list_page(places, "all", 2, TODAY, 0, 50)
+    assert of_cluster.ids == (*range(1, 20, 2), 91)  # its open tasks, then the cancelled one
+    empty = my_list_page([], "open", 0, TODAY, 3, 8)
+    assert (empty.total, empty.pages, empty.page, empty.ids) == (0, 1, 0, ())
 
 
 # --- plan templates: month windows -------------------------------------------------------------

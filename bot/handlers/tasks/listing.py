@@ -19,7 +19,7 @@ from bot.i18n import Translator
 from bot.services import tasks as service
 from bot.storage.uow import UnitOfWork
 from bot.ui.dashboard import with_dashboard
-from bot.ui.tasks import TaskList, TaskOpen, task_list
+from bot.ui.tasks import PAGE, TaskList, TaskOpen, task_list
 
 router = Router(name="tasks.listing")
 
@@ -82,8 +82,10 @@ async def _list(
 ) -> None:
     if shown.view not in TASK_VIEWS:
         shown = TaskList(view="open", page=shown.page, cluster_id=shown.cluster_id)  # old button
-    tasks = await service.my_task_list(uow, actor, today, shown.view, shown.cluster_id)
-    text, markup = task_list(t, tasks, shown, today)
+    listed = await service.my_task_page(
+        uow, actor, today, shown.view, shown.cluster_id, page=shown.page, size=PAGE
+    )
+    text, markup = task_list(t, listed, shown, today)
     # The whole board and its matrix are a tap away, in private chats where the button works.
     markup = with_dashboard(markup, t, webapp_url, private=message.chat.type == ChatType.PRIVATE)
     if edit:
