@@ -74,6 +74,8 @@ _ONE_TASK = _TASKS.where(_T.c.id == bindparam("task_id"))
 _ONE_TASK_ASSIGNEES = _ASSIGNEES.where(_A.c.task_id == bindparam("task_id"))
 _MEMBER_TASK_IDS = select(_A.c.task_id).where(_A.c.member_id == bindparam("member_id"))
 _MEMBER_TASKS = _TASKS.where(_T.c.id.in_(_MEMBER_TASK_IDS))
+_TASKS_BY_IDS = _TASKS.where(_T.c.id.in_(bindparam("ids", expanding=True))).order_by(_T.c.id)
+_ASSIGNEES_BY_TASK_IDS = _ASSIGNEES.where(_A.c.task_id.in_(bindparam("ids", expanding=True)))
 _MEMBER_TASK_PLACES = select(_T.c.id, _T.c.due_on, _T.c.status, _T.c.cluster_id).where(
     _T.c.id.in_(_MEMBER_TASK_IDS)
 )
@@ -245,9 +247,7 @@ class TaskRepository:
         found: list[Task] = []
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
-            found += await self._load(
-                self._select().where(TaskRow.id.in_(part)).order_by(TaskRow.id)
-            )
+            found += await self._load(_TASKS_BY_IDS, {"ids": part}, _ASSIGNEES_BY_TASK_IDS)
         return found
 
     async def from_template(self, cluster_id: int, template_code: str) -> bool:
