@@ -12,6 +12,7 @@ import datetime
 
 import pytest
 from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.members import MemberStatus, Role
 from bot.domain.tasks import TaskStatus
@@ -56,6 +57,30 @@ async def a_pass(bot: RunningBot, clock: Clock, seen: list[str] | None = None) -
     return queued
 
 
+async def _given_tehran_members(
+    session: AsyncSession, user_ids: list[int], now: datetime.datetime
+) -> tuple[int, int]:
+    """Approved Tehran members with these user ids, inserted at once; returns the highest member
+    and task ids before them (the new members' ids follow the first)."""
+    tehran_group = select(WorkingGroupRow.id).where(WorkingGroupRow.code == "tehran")
+    group_id = (await session.execute(tehran_group)).scalar_one()
+    first_member = (await session.execute(select(func.max(MemberRow.id)))).scalar() or 0
+    first_task = (await session.execute(select(func.max(TaskRow.id)))).scalar() or 0
+    await session.execute(
+        insert(MemberRow),
+        [
+            dict(
+                id=first_member + 1 + i, platform="telegram", user_id=user_id,
+                full_name=f"Member {i}", agency_code="banks", working_group_id=group_id,
+                locale="fa", role=Role.MEMBER.value, status=MemberStatus.APPROVED.value,
+                applied_at=now,
+            )
+            for i, user_id in enumerate(user_ids)
+        ],
+    )  # fmt: skip
+    return first_member, first_task
+
+
 async def given_open_tasks(
     bot: RunningBot, cluster_id: int, count: int, members: int, first_user_id: int = 500_000
 ) -> list[int]:
@@ -65,23 +90,8 @@ async def given_open_tasks(
     now = bot.app.clock()
     async with bot.uow() as uow:
         session = uow.reminders._session
-        tehran_group = select(WorkingGroupRow.id).where(WorkingGroupRow.code == "tehran")
-        group_id = (await session.execute(tehran_group)).scalar_one()
-        first_member = (await session.execute(select(func.max(MemberRow.id)))).scalar() or 0
-        first_task = (await session.execute(select(func.max(TaskRow.id)))).scalar() or 0
         user_ids = [first_user_id + i for i in range(members)]
-        await session.execute(
-            insert(MemberRow),
-            [
-                dict(
-                    id=first_member + 1 + i, platform="telegram", user_id=user_id,
-                    full_name=f"Member {i}", agency_code="banks", working_group_id=group_id,
-                    locale="fa", role=Role.MEMBER.value, status=MemberStatus.APPROVED.value,
-                    applied_at=now,
-                )
-                for i, user_id in enumerate(user_ids)
-            ],
-        )  # fmt: skip
+        first_member, first_task = await _given_tehran_members(session, user_ids, now)
         due_dates = (
             MONDAY - datetime.timedelta(days=10),
             MONDAY + datetime.timedelta(days=1),
@@ -199,23 +209,8 @@ async def given_shared_tasks(bot: RunningBot, cluster_id: int) -> list[int]:
     ]
     async with bot.uow() as uow:
         session = uow.reminders._session
-        tehran_group = select(WorkingGroupRow.id).where(WorkingGroupRow.code == "tehran")
-        group_id = (await session.execute(tehran_group)).scalar_one()
-        first_member = (await session.execute(select(func.max(MemberRow.id)))).scalar() or 0
-        first_task = (await session.execute(select(func.max(TaskRow.id)))).scalar() or 0
         user_ids = [700_000 + i for i in range(6)]
-        await session.execute(
-            insert(MemberRow),
-            [
-                dict(
-                    id=first_member + 1 + i, platform="telegram", user_id=user_id,
-                    full_name=f"Member {i}", agency_code="banks", working_group_id=group_id,
-                    locale="fa", role=Role.MEMBER.value, status=MemberStatus.APPROVED.value,
-                    applied_at=now,
-                )
-                for i, user_id in enumerate(user_ids)
-            ],
-        )  # fmt: skip
+        first_member, first_task = await _given_tehran_members(session, user_ids, now)
         await session.execute(
             insert(TaskRow),
             [
