@@ -90,6 +90,13 @@ LATE_PUT_OFF = datetime.timedelta(seconds=1)
 Sleep = Callable[[float], Awaitable[object]]
 
 
+def _landed_as(message: PendingMessage, result: Message | bool | None) -> int | None:
+    """The message id a sent card became; edits of it made before it landed wait for it."""
+    if message.is_edit or message.card_subject is None or not isinstance(result, Message):
+        return None
+    return result.message_id
+
+
 class _Outcome(enum.Enum):
     SENT = "sent"
     DEFERRED = "deferred"  # to be tried again later, or given up
@@ -460,8 +467,11 @@ class OutboxSender:
             return
         marks, self._unmarked = self._unmarked, []
         try:
+            edits_due = False
             async with UnitOfWork(self._sessions, self._platform) as uow:
-                await uow.outbox.mark_sent_many([(message.id, at) for message, _, at in marks])
+                await uow.outbox.mark_sent_many(
+                    [(message.id, at, _landed_as(message, result)) for message, result, at in marks]
+                )
                 for message, result, _ in marks:
                     # A new card copy is recorded so later decisions can edit it; an edit has
                     # one already.
@@ -478,10 +488,16 @@ class OutboxSender:
                             result.message_id,
                             message.locale,
                         )
+                edits_due = await uow.outbox.edits_wait_for(
+                    [message.id for message, result, _ in marks if _landed_as(message, result)]
+                )
                 await uow.commit()
         except BaseException:
             self._unmarked = marks + self._unmarked
             raise
+        if edits_due:
+            # Edits decided while these cards were on their way are due now.
+            self.wake()
 
     async def _fail_chat(self, chat_id: int, error: str) -> None:
         async with UnitOfWork(self._sessions, self._platform) as uow:

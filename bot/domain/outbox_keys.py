@@ -98,9 +98,9 @@ def application_card(member_id: int, submitted_at: datetime.datetime, chat_id: i
     return f"application:{member_id}:{submitted_at.isoformat()}:{chat_id}"
 
 
-def application_edit(chat_id: int, message_id: int, digest_: str) -> str:
+def application_edit(chat_id: int, copy_ref: str, digest_: str) -> str:
     """Keyed by the card's content: the same card is edited once, a changed one again."""
-    return f"application-edit:{chat_id}:{message_id}:{digest_}"
+    return f"application-edit:{chat_id}:{copy_ref}:{digest_}"
 
 
 def application_decision(member_id: int, decided: str) -> str:
@@ -120,8 +120,8 @@ def agency_change_card(change_id: int, chat_id: int) -> str:
     return f"agency-change:{change_id}:{chat_id}"
 
 
-def agency_change_edit(chat_id: int, message_id: int, digest_: str) -> str:
-    return f"agency-change-edit:{chat_id}:{message_id}:{digest_}"
+def agency_change_edit(chat_id: int, copy_ref: str, digest_: str) -> str:
+    return f"agency-change-edit:{chat_id}:{copy_ref}:{digest_}"
 
 
 def agency_change_decision(change_id: int) -> str:
@@ -141,9 +141,9 @@ def submission_card(submission_id: int, version: int, chat_id: int) -> str:
 
 
 def submission_card_edit(
-    submission_id: int, version: int, round_key: str, chat_id: int, message_id: int
+    submission_id: int, version: int, round_key: str, chat_id: int, copy_ref: str
 ) -> str:
-    return f"edit:{submission_id}:v{version}{round_key}:{chat_id}:{message_id}"
+    return f"edit:{submission_id}:v{version}{round_key}:{chat_id}:{copy_ref}"
 
 
 def submission_author(submission_id: int, version: int, recipient: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -276,6 +277,16 @@ class OutboxRow(Base):
     """
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        # A subject's cards still to be sent (or being sent), for the edits of a decision.
+        Index(
+            "ix_outbox_unsent_cards",
+            "card_subject",
+            "card_subject_id",
+            postgresql_where=text("card_subject IS NOT NULL AND sent_at IS NULL"),
+            sqlite_where=text("card_subject IS NOT NULL AND sent_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -288,6 +299,11 @@ class OutboxRow(Base):
     # For cards: record where the sent copy landed, so later decisions can edit it.
     card_subject: Mapped[str | None] = mapped_column(String(32))
     card_subject_id: Mapped[int | None] = mapped_column(Integer)
+    # An edit of a card that had no message id yet when the edit was queued: the card's row.
+    # It is due once that card is sent, and edits the message the card became.
+    edit_outbox_id: Mapped[int | None] = mapped_column(Integer)
+    # Where a sent card landed.
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     locale: Mapped[str] = mapped_column(String(5))
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     not_before: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), index=True)

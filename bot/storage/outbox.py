@@ -7,16 +7,23 @@ process) stores it once and it is sent at most once.
 Several processes may send from one outbox: a sender first claims due rows for a lease
 (`claim_due`), and only the claimant sends them. Marking a row sent, failed or to retry later
 ends the claim; a crashed sender's claims simply run out.
+
+A decision can come while its card is still on its way (queued, or sent and not marked yet):
+the card has no message id to edit. Its edit then names the card's row (`edit_outbox_id`): a
+card nobody has taken yet is simply rewritten, and otherwise the edit waits until the card is
+sent and then edits the message it became.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.dialects import dialect_of, upsert_insert
 from bot.storage.models import OutboxRow
@@ -40,6 +47,8 @@ class OutgoingMessage:
     reply_markup: dict[str, Any] | None = None
     # Set: edit that message (a card copy) instead of sending a new one.
     edit_message_id: int | None = None
+    # Set instead: edit the card that outbox row sends, which has no message id yet.
+    edit_outbox_id: int | None = None
     # Both set: after a successful send, record a card copy so later decisions can edit it.
     card_subject: str | None = None
     card_subject_id: int | None = None
@@ -49,10 +58,12 @@ class OutgoingMessage:
             raise ValueError(f"outbox key must have 1 to {MAX_KEY_LENGTH} characters")
         if (self.card_subject is None) != (self.card_subject_id is None):
             raise ValueError("card_subject and card_subject_id go together")
+        if self.edit_message_id is not None and self.edit_outbox_id is not None:
+            raise ValueError("an edit names a message or a card on its way, not both")
 
     @property
     def is_edit(self) -> bool:
-        return self.edit_message_id is not None
+        return self.edit_message_id is not None or self.edit_outbox_id is not None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +91,8 @@ class OutboxRepository:
 
         `not_before` holds a message back, e.g. a reminder until the end of quiet hours.
         """
+        if message.edit_outbox_id is not None and await self._rewrite_card(message, now):
+            return True
         statement = (
             self._insert()(OutboxRow)
             .values(
@@ -89,6 +102,7 @@ class OutboxRepository:
                 text=message.text,
                 reply_markup=message.reply_markup,
                 edit_message_id=message.edit_message_id,
+                edit_outbox_id=message.edit_outbox_id,
                 card_subject=message.card_subject,
                 card_subject_id=message.card_subject_id,
                 locale=message.locale,
@@ -103,6 +117,23 @@ class OutboxRepository:
         stored = bool(result.rowcount)  # type: ignore[attr-defined]
         self.queued += stored
         return stored
+
+    async def _rewrite_card(self, edit: OutgoingMessage, now: datetime.datetime) -> bool:
+        """A card no sender has taken yet goes out as the edit would show it: one message, no
+        edit after it. False when it is being sent (or gone): the edit waits for it."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id == edit.edit_outbox_id,
+                OutboxRow.method == "send",
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed_at.is_(None),
+                _unclaimed(now),
+            )
+            .values(text=edit.text, reply_markup=edit.reply_markup, locale=edit.locale)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def enqueue_many(
         self, messages: list[tuple[OutgoingMessage, datetime.datetime]], now: datetime.datetime
@@ -124,6 +155,7 @@ class OutboxRepository:
                 "text": message.text,
                 "reply_markup": message.reply_markup,
                 "edit_message_id": message.edit_message_id,
+                "edit_outbox_id": message.edit_outbox_id,
                 "card_subject": message.card_subject,
                 "card_subject_id": message.card_subject_id,
                 "locale": message.locale,
@@ -156,7 +188,7 @@ class OutboxRepository:
         rows = await self._session.scalars(
             select(OutboxRow).where(*_due(now)).order_by(OutboxRow.id).limit(limit)
         )
-        return [_pending(row) for row in rows.all()]
+        return await self._loaded(rows.all())
 
     async def claim_due(
         self,
@@ -198,7 +230,7 @@ class OutboxRepository:
                 .returning(OutboxRow)
                 .execution_options(synchronize_session=False)
             )
-            return sorted((_pending(row) for row in rows.all()), key=lambda m: m.id)
+            return sorted(await self._loaded(rows.all()), key=lambda m: m.id)
         if dialect == "sqlite":
             # One writer at a time: each UPDATE re-checks its row, so a row another process
             # claimed since the SELECT is not taken. The first UPDATE takes the write lock
@@ -234,8 +266,35 @@ class OutboxRepository:
                 .order_by(OutboxRow.id)
                 .execution_options(populate_existing=True)
             )
-            return [_pending(row) for row in rows.all()]
+            return await self._loaded(rows.all())
         raise NotImplementedError(f"outbox does not support the {dialect} dialect")
+
+    async def _loaded(self, rows: Sequence[OutboxRow]) -> list[PendingMessage]:
+        """The rows as messages; an edit that waited for its card gets the card's message."""
+        waiting = [row.edit_outbox_id for row in rows if row.edit_outbox_id is not None]
+        landed: dict[int, int] = {}
+        if waiting:
+            # At most one claim's worth of ids (`limit`).
+            found = await self._session.execute(
+                select(OutboxRow.id, OutboxRow.sent_message_id).where(OutboxRow.id.in_(waiting))
+            )
+            landed = {card_id: message_id for card_id, message_id in found.all()}
+        return [_pending(row, landed) for row in rows]
+
+    async def edits_wait_for(self, card_ids: list[int]) -> bool:
+        """Whether an edit waits for one of these cards (the ids of one batch of marks)."""
+        if not card_ids:
+            return False
+        found = await self._session.execute(
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.edit_outbox_id.in_(card_ids),
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed_at.is_(None),
+            )
+            .limit(1)
+        )
+        return found.first() is not None
 
     async def release(self, message_ids: list[int], worker: str) -> None:
         """Give up `worker`'s claims on these messages unsent, so any sender may take them."""
@@ -257,17 +316,25 @@ class OutboxRepository:
             update(OutboxRow).where(OutboxRow.id == message_id).values(sent_at=now, **_NO_CLAIM)
         )
 
-    async def mark_sent_many(self, sent: list[tuple[int, datetime.datetime]]) -> None:
-        """Mark these messages sent, each at its own moment, in one executemany: the sender
-        marks what it sent in batches, not with a transaction per message."""
+    async def mark_sent_many(self, sent: list[tuple[int, datetime.datetime, int | None]]) -> None:
+        """Mark these messages sent, each at its own moment and with the message id it got
+        (None for an edit), in one executemany: the sender marks what it sent in batches, not
+        with a transaction per message."""
         if not sent:
             return
         table = OutboxRow.__table__
         await self._session.execute(
             update(table)
-            .where(table.c.id == bindparam("message_id"))
-            .values(sent_at=bindparam("sent_at"), **_NO_CLAIM),
-            [{"message_id": message_id, "sent_at": at} for message_id, at in sent],
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                sent_at=bindparam("sent_at"),
+                sent_message_id=bindparam("landed_as"),
+                **_NO_CLAIM,
+            ),
+            [
+                {"row_id": row_id, "sent_at": at, "landed_as": landed_as}
+                for row_id, at, landed_as in sent
+            ],
         )
 
     async def retry_later(
@@ -291,10 +358,16 @@ class OutboxRepository:
         )
 
     async def mark_failed(self, message_id: int, now: datetime.datetime, error: str) -> None:
-        """Give up: the recipient is unreachable or the message was rejected."""
+        """Give up: the recipient is unreachable or the message was rejected. Edits waiting for
+        it (it was a card) have nothing to edit, and go with it."""
         await self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == message_id)
+            .where(
+                or_(
+                    OutboxRow.id == message_id,
+                    (OutboxRow.edit_outbox_id == message_id) & OutboxRow.sent_at.is_(None),
+                )
+            )
             .values(
                 failed_at=now,
                 last_error=_clip(error),
@@ -370,11 +443,21 @@ class OutboxRepository:
 _NO_CLAIM: dict[str, Any] = {"claimed_until": None, "claimed_by": None}
 
 
+_CARD = aliased(OutboxRow, name="card")
+
+
 def _due(now: datetime.datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         OutboxRow.sent_at.is_(None),
         OutboxRow.failed_at.is_(None),
         OutboxRow.not_before <= now,
+        # An edit of a card on its way waits until the card has landed.
+        or_(
+            OutboxRow.edit_outbox_id.is_(None),
+            exists().where(
+                _CARD.id == OutboxRow.edit_outbox_id, _CARD.sent_message_id.is_not(None)
+            ),
+        ),
     )
 
 
@@ -383,7 +466,7 @@ def _unclaimed(now: datetime.datetime) -> ColumnElement[bool]:
     return or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until <= now)
 
 
-def _pending(row: OutboxRow) -> PendingMessage:
+def _pending(row: OutboxRow, landed: dict[int, int] | None = None) -> PendingMessage:
     return PendingMessage(
         id=row.id,
         attempts=row.attempts,
@@ -392,10 +475,18 @@ def _pending(row: OutboxRow) -> PendingMessage:
         text=row.text,
         locale=row.locale,
         reply_markup=row.reply_markup,
-        edit_message_id=row.edit_message_id if row.method == "edit" else None,
+        edit_message_id=_edited_message(row, landed or {}),
         card_subject=row.card_subject,
         card_subject_id=row.card_subject_id,
     )
+
+
+def _edited_message(row: OutboxRow, landed: dict[int, int]) -> int | None:
+    if row.method != "edit":
+        return None
+    if row.edit_outbox_id is not None:
+        return landed.get(row.edit_outbox_id)
+    return row.edit_message_id
 
 
 def _clip(error: str) -> str:

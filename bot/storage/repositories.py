@@ -18,6 +18,7 @@ from bot.storage.models import (
     CardCopyRow,
     InvitationRow,
     MemberRow,
+    OutboxRow,
     SubstitutionRow,
     WorkingGroupRow,
 )
@@ -41,9 +42,18 @@ class Application:
 
 @dataclass(frozen=True)
 class CardCopy:
+    """Where a card was posted; or, with `outbox_id` and no message id, a card still on its
+    way there (its edits name that outbox row)."""
+
     chat_id: int
-    message_id: int
+    message_id: int | None
     locale: str
+    outbox_id: int | None = None
+
+    @property
+    def ref(self) -> str:
+        """The copy in an edit's outbox key: its message, or the card's outbox row."""
+        return str(self.message_id) if self.message_id is not None else f"q{self.outbox_id}"
 
 
 def _acting_query() -> Any:
@@ -450,12 +460,28 @@ class CardRepository:
         return found
 
     async def copies(self, subject: str, subject_id: int) -> list[CardCopy]:
-        rows = await self._session.execute(
+        """Every copy of the card, the posted ones first, then those still on their way."""
+        posted = await self._session.execute(
             select(CardCopyRow.chat_id, CardCopyRow.message_id, CardCopyRow.locale)
             .where(CardCopyRow.subject == subject, CardCopyRow.subject_id == subject_id)
             .order_by(CardCopyRow.id)
         )
-        return [CardCopy(chat_id=r[0], message_id=r[1], locale=r[2]) for r in rows.all()]
+        # The outbox's partial index of unsent cards answers this.
+        on_their_way = await self._session.execute(
+            select(OutboxRow.id, OutboxRow.chat_id, OutboxRow.locale)
+            .where(
+                OutboxRow.card_subject == subject,
+                OutboxRow.card_subject_id == subject_id,
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed_at.is_(None),
+                OutboxRow.method == "send",
+            )
+            .order_by(OutboxRow.id)
+        )
+        return [CardCopy(chat_id, message_id, locale) for chat_id, message_id, locale in posted] + [
+            CardCopy(chat_id, None, locale, outbox_id=row_id)
+            for row_id, chat_id, locale in on_their_way
+        ]
 
 
 class AuditRepository:

@@ -412,12 +412,13 @@ async def refresh_agency_change_cards(
         digest = hashlib.sha1(text.encode()).hexdigest()[:16]
         await uow.outbox.enqueue(
             OutgoingMessage(
-                key=outbox_keys.agency_change_edit(copy.chat_id, copy.message_id, digest),
+                key=outbox_keys.agency_change_edit(copy.chat_id, copy.ref, digest),
                 chat_id=copy.chat_id,
                 text=text,
                 locale=copy.locale,
                 reply_markup=_markup(agency_change_keyboard(t, change)),
                 edit_message_id=copy.message_id,
+                edit_outbox_id=copy.outbox_id,
             ),
             now,
         )
@@ -494,12 +495,13 @@ async def refresh_cards(
         digest = hashlib.sha1(text.encode()).hexdigest()[:16]
         await uow.outbox.enqueue(
             OutgoingMessage(
-                key=outbox_keys.application_edit(copy.chat_id, copy.message_id, digest),
+                key=outbox_keys.application_edit(copy.chat_id, copy.ref, digest),
                 chat_id=copy.chat_id,
                 text=text,
                 locale=copy.locale,
                 reply_markup=_markup(decision_keyboard(t, member)),
                 edit_message_id=copy.message_id,
+                edit_outbox_id=copy.outbox_id,
             ),
             now,
         )
@@ -526,7 +528,7 @@ async def announce_decision(
 async def confirm_appointment(
     uow: UnitOfWork, t: Translator, chat_id: int, member: Member, now: datetime.datetime
 ) -> None:
-    """"X is now secretary", to whoever appointed them. Through the outbox, so it is sent only
+    """ "X is now secretary", to whoever appointed them. Through the outbox, so it is sent only
     once the role is committed: the new secretary may act the moment the appointer says so."""
     await uow.outbox.enqueue(
         OutgoingMessage(

@@ -668,7 +668,7 @@ class CardPrinter:
                     t, submission, stage_index, may_decide=copy.chat_id in deciders
                 )
                 key = outbox_keys.submission_card_edit(
-                    submission.id, submission.version, round_key, copy.chat_id, copy.message_id
+                    submission.id, submission.version, round_key, copy.chat_id, copy.ref
                 )
                 await self.uow.outbox.enqueue(
                     OutgoingMessage(
@@ -678,6 +678,7 @@ class CardPrinter:
                         locale=copy.locale,
                         reply_markup=markup.model_dump(exclude_none=True),
                         edit_message_id=copy.message_id,
+                        edit_outbox_id=copy.outbox_id,
                     ),
                     self.now,
                 )

@@ -485,6 +485,108 @@ async def test_an_edit_of_a_message_that_is_gone_is_given_up(bot: RunningBot, cl
     assert "message to edit not found" in (row.last_error or "")
 
 
+def decided(copy: CardCopy, key: str) -> OutgoingMessage:
+    """What a decision queues for one copy of the card, as the card refreshers do."""
+    return OutgoingMessage(
+        key=f"{key}:{copy.ref}",
+        chat_id=copy.chat_id,
+        text=f"Decided {key}",
+        locale=copy.locale,
+        edit_message_id=copy.message_id,
+        edit_outbox_id=copy.outbox_id,
+    )
+
+
+async def test_a_card_decided_before_any_sender_took_it_goes_out_once_showing_the_decision(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    card = note(
+        "card:3:1", ALI, reply_markup=keyboard("تأیید"), card_subject=CARD, card_subject_id=3
+    )
+    await enqueue(bot, clock.now, card)
+
+    # The decision comes while the card still waits in the outbox: it is a copy on its way.
+    [copy] = await card_copies(bot, 3)
+    assert copy.message_id is None and copy.outbox_id is not None
+    await enqueue(bot, clock.now, decided(copy, "card:3:2"))
+
+    assert await sender_of(bot).flush() == 1
+    [message] = bot.api.messages_to(ALI.id)[-1:]
+    assert message.plain() == "Decided card:3:2"
+    assert message.buttons() == []
+    assert message.edits == 0
+    assert await card_copies(bot, 3) == [CardCopy(ALI.id, message.message_id, "fa")]
+
+
+async def test_a_card_decided_while_it_is_being_sent_is_edited_as_soon_as_it_lands(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    sending = asyncio.Event()
+    release = asyncio.Event()
+    send_message = bot.api.handlers["sendmessage"]
+
+    async def slow_send(call: CallContext) -> Any:
+        sending.set()
+        await release.wait()
+        return await send_message(call)
+
+    bot.api.register("sendMessage", slow_send)
+    card = note(
+        "card:4:1", ALI, reply_markup=keyboard("تأیید"), card_subject=CARD, card_subject_id=4
+    )
+    await enqueue(bot, clock.now, card)
+    flushing = asyncio.create_task(sender_of(bot).flush())
+    await sending.wait()
+
+    # The card is on the wire: it has no message id yet, so the edit waits for it.
+    [copy] = await card_copies(bot, 4)
+    assert copy.message_id is None
+    await enqueue(bot, clock.now, decided(copy, "card:4:2"))
+    async with bot.uow() as uow:
+        # Only the card itself (claimed, on the wire) is due; its edit is not, yet.
+        assert [m.key for m in await uow.outbox.due(clock.now)] == ["card:4:1"]
+    release.set()
+    await asyncio.wait_for(flushing, 10)
+    await sender_of(bot).idle()
+
+    [message] = bot.api.messages_to(ALI.id)[-1:]
+    assert message.plain() == "Decided card:4:2"
+    assert message.buttons() == []
+    assert message.edits == 1
+    assert await card_copies(bot, 4) == [CardCopy(ALI.id, message.message_id, "fa")]
+    rows = await outbox_rows(bot)
+    assert rows[f"card:4:2:{copy.ref}"].sent_at is not None
+    assert rows["card:4:1"].sent_message_id == message.message_id
+
+
+async def test_edits_waiting_for_a_card_that_cannot_be_delivered_are_given_up_with_it(
+    bot: RunningBot, clock: Clock
+) -> None:
+    await have_started(bot, ALI)
+    await bot.stop()
+    card = note("card:5:1", ALI, card_subject=CARD, card_subject_id=5)
+    await enqueue(bot, clock.now, card)
+    # Another process has taken the card; a decision's edit waits for it.
+    async with bot.uow() as uow:
+        [taken] = await uow.outbox.claim_due(clock.now, "other-1-abc", CLAIM_LEASE, 1)
+        await uow.commit()
+    [copy] = await card_copies(bot, 5)
+    await enqueue(bot, clock.now, decided(copy, "card:5:2"))
+
+    async with bot.uow() as uow:
+        await uow.outbox.mark_failed(taken.id, clock.now, "Forbidden: bot was blocked by the user")
+        await uow.commit()
+
+    rows = await outbox_rows(bot)
+    assert rows["card:5:1"].failed_at == clock.now
+    assert rows[f"card:5:2:{copy.ref}"].failed_at == clock.now
+    assert await card_copies(bot, 5) == []
+    async with bot.uow() as uow:
+        assert await uow.outbox.unsent_count() == 0
+
+
 async def test_overlapping_flushes_send_each_message_once_and_miss_nothing_committed_meanwhile(
     bot: RunningBot, clock: Clock
 ) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from bot.domain.members import MemberStatus, Role
 from tests.conftest import ALI as ALI_USER
 from tests.conftest import (
@@ -15,6 +18,7 @@ from tests.conftest import (
     given_member,
 )
 from tests.e2e.helpers import press, say
+from tests.fakebot import CallContext
 
 
 async def test_a_persian_applicant_is_approved_by_the_secretary_in_the_group_chat(
@@ -81,6 +85,71 @@ async def test_a_persian_applicant_is_approved_by_the_secretary_in_the_group_cha
     assert "/profile" in help_text and "/pending" not in help_text
     assert not bot.api.errors(), bot.api.errors()
     assert not bot.api.unanswered_callbacks()
+
+
+async def test_a_card_approved_while_its_group_copy_is_still_on_its_way_shows_the_decision_there(
+    bot: RunningBot,
+) -> None:
+    # Given Sara, secretary of Tehran, with the group chat linked, and a Bot API that is slow
+    # to answer for the group chat: its copy of a card is posted, but the bot does not know
+    # where yet
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی")
+    await given_linked_chat(bot, TEHRAN_CHAT, "tehran")
+    posted_in_group = asyncio.Event()
+    answer_group = asyncio.Event()
+    send_message = bot.api.handlers["sendmessage"]
+
+    async def slow_for_the_group(call: CallContext) -> Any:
+        sent = await send_message(call)
+        if call.params.get("chat_id") == TEHRAN_CHAT.id:
+            posted_in_group.set()
+            await answer_group.wait()
+        return sent
+
+    bot.api.register("sendMessage", slow_for_the_group)
+
+    # When Ali applies, and Sara approves in the group the moment the card appears there
+    await say(bot, ALI_USER, "/start")
+    await press(bot, ALI_USER, "فارسی")
+    await say(bot, ALI_USER, "علی کریمی")
+    await press(bot, ALI_USER, "اتاق بازرگانی")
+    await press(bot, ALI_USER, "تهران")
+    preview = await say(bot, ALI_USER, "رد شدن")
+    assert "علی کریمی" in preview
+    # Sent without waiting for the bot: the group's copy holds up its outbox until answered.
+    preview_card = bot.api.last_message_to(ALI_USER.id)
+    bot.api.callback(ALI_USER, preview_card, preview_card.button("ارسال"))
+    await asyncio.wait_for(posted_in_group.wait(), 10)
+    group_card = bot.api.last_message_to(TEHRAN_CHAT.id)
+    bot.api.callback(SARA, group_card, group_card.button("تأیید"))
+    await _answered(bot, SARA.id)
+
+    # And only then does the Bot API answer for the group's copy
+    answer_group.set()
+    await bot.api.drain()
+
+    # Then the group's copy shows the decision too, and so does Sara's private one (sent after
+    # the decision), Ali is told once, and nothing failed
+    assert bot.api.callback_answers(SARA.id)[-1]["text"] == "درخواست تأیید شد."
+    private_card = next(m for m in bot.api.messages_to(SARA.id) if "علی کریمی" in m.plain())
+    for card in (group_card, private_card):
+        assert "تأیید شد؛ توسط سارا تهرانی" in card.plain()
+        assert card.buttons() == []
+    told = [
+        m
+        for m in bot.api.messages_to(ALI_USER.id)
+        if "عضویت شما در کارگروه تهران تأیید شد" in m.plain()
+    ]
+    assert len(told) == 1
+    assert not bot.api.errors(), bot.api.errors()
+
+
+async def _answered(bot: RunningBot, user_id: int) -> None:
+    for _ in range(1000):
+        if bot.api.callback_answers(user_id):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the press was not answered")
 
 
 async def test_an_english_applicant_is_rejected_with_a_reason_by_a_secretary_in_private(
