@@ -279,6 +279,7 @@ MENU_COMMANDS = (
     "rules",
     "tasks",
     "overdue",
+    "board",
     "matrix",
     "plan",
     "meeting",
@@ -301,8 +302,8 @@ MEMBER_MENU = VISITOR_MENU | {
     "report", "kpis", "mute", "holidays", "cancel",
 }  # fmt: skip
 SECRETARIAT_MENU = MEMBER_MENU | {
-    "pending", "invite", "invites", "inbox", "rules", "overdue", "plan", "meeting", "reminders",
-    "substitute", "substitutes", "targets",
+    "pending", "invite", "invites", "inbox", "rules", "overdue", "board", "plan", "meeting",
+    "reminders", "substitute", "substitutes", "targets",
 }  # fmt: skip
 # A superuser who is not a member cannot submit, report or have tasks of their own.
 SUPERUSER_MENU = SECRETARIAT_MENU - {"submit", "my", "tasks", "report", "mute"}

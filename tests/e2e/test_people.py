@@ -50,11 +50,11 @@ async def test_strangers_see_the_visitor_menu_and_each_role_gets_its_own_in_its_
     await press(bot, SARA, "تأیید")
     member_menu = bot.api.menu(ALI.id)
     assert {"profile", "submit", "tasks", "members"} <= set(member_menu)
-    assert not {"pending", "invite", "inbox"} & set(member_menu)
+    assert not {"pending", "invite", "inbox", "board"} & set(member_menu)
     assert "مشخصات من" in bot.api.menu_descriptions(ALI.id)
 
     await say(bot, ADMIN, "/appoint @ali_k secretary")
-    assert {"pending", "invite", "invites", "inbox", "submit"} <= set(bot.api.menu(ALI.id))
+    assert {"pending", "invite", "invites", "inbox", "board", "submit"} <= set(bot.api.menu(ALI.id))
 
     await say(bot, ALI, "/language")
     await press(bot, ALI, "English")

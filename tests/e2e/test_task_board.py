@@ -84,3 +84,14 @@ async def test_the_board_pages_through_many_tasks(bot: RunningBot) -> None:
     assert "صفحه ۲ از ۲" in second
     assert sum(f"وظیفه شماره {n:02d}" in first for n in range(1, 11)) == 8
     assert sum(f"وظیفه شماره {n:02d}" in second for n in range(1, 11)) == 2
+
+
+async def test_the_secretariat_finds_the_board_in_its_help_and_a_member_is_refused_it(
+    bot: RunningBot,
+) -> None:
+    await tehran(bot)
+
+    assert "/board — تابلوی وظایف کارگروه" in await say(bot, SARA, "/help")
+    assert "/board" not in await say(bot, ALI, "/help")
+
+    assert "فقط از دبیر کارگروه" in await say(bot, ALI, "/board")
