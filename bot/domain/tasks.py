@@ -52,9 +52,12 @@ __all__ = [
     "NO_AGENCY",
     "PROGRESS_STEP",
     "TASK_VIEWS",
+    "UNASSIGNED_AGENCIES",
     "Assignee",
     "AssigneeState",
     "BoardFilter",
+    "BoardPage",
+    "BoardPlace",
     "ListPage",
     "Report",
     "Task",
@@ -64,6 +67,9 @@ __all__ = [
     "TaskRefused",
     "TaskStatus",
     "apply_report",
+    "board_agencies",
+    "board_agency",
+    "board_page",
     "cancel_refusal",
     "change_window",
     "clean_block_reason",
@@ -407,27 +413,93 @@ class BoardFilter:
     member_id: int = 0
 
 
-def on_board(task: Task, board: BoardFilter, today: datetime.date) -> bool:
+class BoardPlace(NamedTuple):
+    """What the board's filters and order look at, and nothing else: the central secretariat
+    lists the whole country's tasks, and only the page shown is read in full."""
+
+    id: int
+    due_on: datetime.date | None
+    status: TaskStatus
+    cluster_id: int
+    assignee_ids: frozenset[int]
+    # `board_agencies` of its assignees.
+    agencies: frozenset[str]
+
+    @classmethod
+    def of(cls, task: Task) -> BoardPlace:
+        return cls(
+            task.id,
+            task.due_on,
+            task.status,
+            task.cluster_id,
+            frozenset(task.assignee_ids),
+            board_agencies(a.agency_code for a in task.assignees),
+        )
+
+
+def board_agencies(codes: Iterable[str | None]) -> frozenset[str]:
+    """The agencies a task is found under on the board: its assignees' (`board_agency`), and
+    NO_AGENCY alone for a task nobody is assigned."""
+    return frozenset(board_agency(code) for code in codes) or UNASSIGNED_AGENCIES
+
+
+def board_agency(code: str | None) -> str:
+    """An assignee's agency on the board: NO_AGENCY for one without an agency."""
+    return code or NO_AGENCY
+
+
+UNASSIGNED_AGENCIES = frozenset({NO_AGENCY})
+
+
+def on_board(place: BoardPlace, board: BoardFilter, today: datetime.date) -> bool:
     """Whether the task passes every filter of the board."""
     if board.status == "all":
         pass
     elif board.status == "overdue":
-        if not is_overdue(task.due_on, task.status, today):
+        if not is_overdue(place.due_on, place.status, today):
             return False
     elif board.status == "open":
-        if task.status.is_closed:
+        if place.status.is_closed:
             return False
-    elif board.status and task.status.value != board.status:
+    elif board.status and place.status.value != board.status:
         return False
-    if board.cluster_id and task.cluster_id != board.cluster_id:
+    if board.cluster_id and place.cluster_id != board.cluster_id:
         return False
-    if board.member_id and board.member_id not in task.assignee_ids:
+    if board.member_id and board.member_id not in place.assignee_ids:
         return False
-    if board.agency:
-        agencies = {a.agency_code or NO_AGENCY for a in task.assignees} or {NO_AGENCY}
-        if board.agency not in agencies:
-            return False
-    return True
+    return not board.agency or board.agency in place.agencies
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    """The tasks of one page of the board, in order, and where the page stands."""
+
+    ids: tuple[int, ...]
+    total: int
+    offset: int
+
+
+def board_page(
+    places: Iterable[BoardPlace],
+    board: BoardFilter,
+    today: datetime.date,
+    offset: int,
+    limit: int,
+    *,
+    clamp: bool = False,
+) -> BoardPage:
+    """The tasks on the board under its filters, in `my_tasks_order`, from `offset` (at most
+    `limit`). With `clamp`, an offset past the end gives the last page of that size (the
+    chat's paging, where the list may have shrunk since the button was drawn)."""
+    chosen = sorted(
+        (place for place in places if on_board(place, board, today)),
+        key=lambda place: my_tasks_order(place.due_on, place.status, today, place.id),
+    )
+    offset = max(offset, 0)
+    if clamp and chosen and offset >= len(chosen):
+        offset = (len(chosen) - 1) // limit * limit
+    shown = chosen[offset : offset + limit]
+    return BoardPage(tuple(place.id for place in shown), len(chosen), offset)
 
 
 def in_view(

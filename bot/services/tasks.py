@@ -637,10 +637,13 @@ async def template(uow: UnitOfWork, code: str) -> Template | None:
 
 @dataclass(frozen=True)
 class Board:
-    """The tasks the board shows, and what its pickers offer (taken from every task of the
+    """One page of the board, and what its pickers offer (taken from every task of the
     groups, so that a filter never offers a choice that shows nothing in every case)."""
 
     tasks: list[Task]
+    # How many tasks pass the filters, and where this page starts among them.
+    total: int
+    offset: int
     agencies: list[str]
     clusters: list[tuple[int, str]]
     people: list[tuple[int, str]]
@@ -652,11 +655,16 @@ async def board(
     today: datetime.date,
     shown: rules.BoardFilter,
     group: str | None = None,
+    *,
+    offset: int = 0,
+    limit: int,
+    clamp: bool = False,
 ) -> Board | None:
-    """The tasks of the groups this person's secretariat lists (a superuser's and the central
-    secretariat's: all), filtered; None for someone who manages no group. `group` narrows
-    the board to one of those groups (the dashboard's province picker); a group this person
-    does not list gives None, as if they managed none."""
+    """A page of the tasks of the groups this person's secretariat lists (a superuser's and
+    the central secretariat's: all), filtered; None for someone who manages no group. `group`
+    narrows the board to one of those groups (the dashboard's province picker); a group this
+    person does not list gives None, as if they managed none. Every task is read only as its
+    place (`BoardPlace`); the page's tasks in full."""
     groups = rules.listed_groups(actor)
     if groups is not None and not groups:
         return None
@@ -664,12 +672,10 @@ async def board(
         if groups is not None and group not in groups:
             return None
         groups = (group,)
-    every = await uow.tasks.of_groups(groups, None)
-    tasks = sorted(
-        (x for x in every if rules.on_board(x, shown, today)),
-        key=lambda x: rules.my_tasks_order(x.due_on, x.status, today, x.id),
-    )
-    agencies = sorted({a.agency_code or rules.NO_AGENCY for x in every for a in x.assignees})
-    clusters = sorted({(x.cluster_id, x.cluster_name) for x in every}, key=lambda c: c[1])
-    people = sorted({(a.member_id, a.name) for x in every for a in x.assignees}, key=lambda p: p[1])
-    return Board(tasks, agencies, clusters, people)
+    places = await uow.tasks.board_places(groups)
+    page = rules.board_page(places, shown, today, offset, limit, clamp=clamp)
+    by_id = {task.id: task for task in await uow.tasks.by_ids(page.ids)}
+    tasks = [by_id[task_id] for task_id in page.ids if task_id in by_id]
+    agencies = sorted({code for place in places if place.assignee_ids for code in place.agencies})
+    clusters, people = await uow.tasks.board_choices(groups)
+    return Board(tasks, page.total, page.offset, agencies, clusters, people)

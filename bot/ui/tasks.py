@@ -21,7 +21,7 @@ from bot.domain.members import Actor, Member
 from bot.domain.task_table import COLUMNS, TableError
 from bot.domain.tasks import Task, TaskEvent, TaskStatus
 from bot.i18n import Catalogs, Markup, Translator
-from bot.services.tasks import TaskPage
+from bot.services.tasks import Board, TaskPage
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
 from bot.ui.builder import InlineKeyboardBuilder
@@ -338,16 +338,12 @@ def _agency_name(t: Translator, code: str) -> Markup:
 
 
 def board_view(
-    t: Translator,
-    tasks: Sequence[Task],
-    agencies: Sequence[str],
-    clusters: Sequence[tuple[int, str]],
-    people: Sequence[tuple[int, str]],
-    shown: TaskBoard,
-    today: datetime.date,
+    t: Translator, board: Board, shown: TaskBoard, today: datetime.date
 ) -> tuple[Markup, InlineKeyboardMarkup]:
-    """/board: a page of the group's tasks under the filters, with paging, a button per task
-    that opens its card, and a button per filter; or, with `shown.pick`, one filter's choices."""
+    """/board: a page of the group's tasks under the filters (`board` holds that page, of
+    PAGE tasks), with paging, a button per task that opens its card, and a button per filter;
+    or, with `shown.pick`, one filter's choices."""
+    agencies, clusters, people = board.agencies, board.clusters, board.people
     builder = InlineKeyboardBuilder()
     here = shown.model_copy(update={"pick": ""})
     if shown.pick:
@@ -392,9 +388,9 @@ def board_view(
         builder.adjust(2)
         return t(f"task_board.pick_{shown.pick}"), builder.as_markup()
 
-    pages = max(1, -(-len(tasks) // PAGE))
-    page = min(max(shown.page, 0), pages - 1)
-    listed = tasks[page * PAGE : (page + 1) * PAGE]
+    pages = max(1, -(-board.total // PAGE))
+    page = board.offset // PAGE
+    listed = board.tasks
     for task in listed:
         builder.button(
             text=t.plain("tasks.open", code=task_label(t, task), title=task.title[:40]),
@@ -430,7 +426,7 @@ def board_view(
     text = t(
         "task_board.header",
         filters=t.join(filters, t("cards.separator")),
-        count=len(tasks),
+        count=board.total,
         page=page + 1,
         pages=pages,
         lines=t.join([task_line(t, x, today) for x in listed]) if listed else t("task_board.none"),

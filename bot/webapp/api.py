@@ -359,16 +359,17 @@ async def get_board(ctx: Context) -> dict[str, Any]:
         cluster_id=int_arg(ctx, "cluster"),
         member_id=int_arg(ctx, "assignee"),
     )
-    found = await task_service.board(ctx.uow, ctx.actor, ctx.today, shown, group=group_arg(ctx))
-    if found is None:
-        raise ApiError(403, "secretaries_only", ctx.t.plain("errors.secretaries_only"))
     offset = max(0, int_arg(ctx, "offset"))
     limit = min(MAX_PAGE, max(1, int_arg(ctx, "limit", MAX_PAGE)))
-    page = found.tasks[offset : offset + limit]
+    found = await task_service.board(
+        ctx.uow, ctx.actor, ctx.today, shown, group=group_arg(ctx), offset=offset, limit=limit
+    )
+    if found is None:
+        raise ApiError(403, "secretaries_only", ctx.t.plain("errors.secretaries_only"))
     return {
-        "tasks": [views.task(ctx.t, x, ctx.today) for x in page],
+        "tasks": [views.task(ctx.t, x, ctx.today) for x in found.tasks],
         "facets": views.board_facets(ctx.t, found.agencies, found.clusters, found.people),
-        "total": len(found.tasks),
+        "total": found.total,
         "offset": offset,
         "limit": limit,
     }

@@ -18,12 +18,14 @@ from bot.domain.tasks import (
     Assignee,
     AssigneeState,
     BoardFilter,
+    BoardPlace,
     Report,
     Task,
     TaskPlace,
     TaskRefused,
     TaskStatus,
     apply_report,
+    board_page,
     cancel_refusal,
     change_window,
     clean_block_reason,
@@ -814,7 +816,7 @@ def test_the_board_filters_combine_and_a_task_without_agency_is_found_under_none
             needs_assignee=not people, created_at=CREATED, version=1, assignees=people,
         )  # fmt: skip
 
-    late = task(TaskStatus.TODO, ("tpo", None))
+    late = BoardPlace.of(task(TaskStatus.TODO, ("tpo", None)))
     assert on_board(late, BoardFilter("overdue"), today)
     assert on_board(late, BoardFilter("open", agency="tpo", cluster_id=1, member_id=1), today)
     assert on_board(late, BoardFilter("all", agency=NO_AGENCY), today)
@@ -822,7 +824,36 @@ def test_the_board_filters_combine_and_a_task_without_agency_is_found_under_none
     assert not on_board(late, BoardFilter("open", cluster_id=2), today)
     assert not on_board(late, BoardFilter("open", member_id=7), today)
     assert not on_board(late, BoardFilter("blocked"), today)
-    cancelled = task(TaskStatus.CANCELLED, ())
+    cancelled = BoardPlace.of(task(TaskStatus.CANCELLED, ()))
     assert not on_board(cancelled, BoardFilter("overdue"), today)
     assert not on_board(cancelled, BoardFilter("open"), today)
     assert on_board(cancelled, BoardFilter("cancelled", agency=NO_AGENCY), today)
+
+
+def test_the_board_pages_its_tasks_most_urgent_first_and_a_page_past_the_end_is_the_last() -> None:
+    today = from_jalali(1405, 9, 10)
+
+    def place(
+        task_id: int, due_day: int | None, status: TaskStatus = TaskStatus.TODO
+    ) -> BoardPlace:
+        due = from_jalali(1405, 9, due_day) if due_day is not None else None
+        return BoardPlace(task_id, due, status, 1, frozenset({7}), frozenset({"tpo"}))
+
+    places = [
+        place(1, 20),
+        place(2, 2),  # overdue
+        place(3, None),
+        place(4, 5, TaskStatus.DONE),
+        place(5, 12),
+        place(6, 1),  # the most overdue
+    ]
+    first = board_page(places, BoardFilter("open"), today, 0, 2)
+    assert first.ids == (6, 2) and first.total == 5 and first.offset == 0
+    assert board_page(places, BoardFilter("open"), today, 4, 2).ids == (3,)
+    assert board_page(places, BoardFilter("all"), today, 4, 2).ids == (3, 4)
+
+    # The list shrank since the button was drawn: the chat shows its last page, the API nothing.
+    assert board_page(places, BoardFilter("open"), today, 8, 2, clamp=True).ids == (3,)
+    assert board_page(places, BoardFilter("open"), today, 8, 2, clamp=True).offset == 4
+    assert board_page(places, BoardFilter("open"), today, 8, 2).ids == ()
+    assert board_page(places, BoardFilter("open", member_id=8), today, 0, 2, clamp=True).ids == ()

@@ -18,7 +18,7 @@ from bot.handlers.shared import callback_message
 from bot.i18n import Translator
 from bot.services import tasks as service
 from bot.storage.uow import UnitOfWork
-from bot.ui.tasks import TaskBoard, board_view
+from bot.ui.tasks import PAGE, TaskBoard, board_view
 
 router = Router(name="tasks.board")
 _PICKS = frozenset({"", "status", "agency", "cluster", "member"})
@@ -57,13 +57,13 @@ async def _show(
     *,
     edit: bool,
 ) -> None:
-    found = await service.board(uow, actor, today, shown.board_filter)
+    found = await service.board(
+        uow, actor, today, shown.board_filter, offset=shown.page * PAGE, limit=PAGE, clamp=True
+    )
     if found is None:
         await message.answer(t("errors.secretaries_only"))
         return
-    text, markup = board_view(
-        t, found.tasks, found.agencies, found.clusters, found.people, shown, today
-    )
+    text, markup = board_view(t, found, shown, today)
     if edit:
         try:
             await message.edit_text(text, reply_markup=markup)
