@@ -58,6 +58,8 @@ __all__ = [
     "BoardFilter",
     "BoardPage",
     "BoardPlace",
+    "LateByAgency",
+    "LateTask",
     "ListPage",
     "Report",
     "Task",
@@ -88,6 +90,7 @@ __all__ = [
     "on_board",
     "overall_progress",
     "overall_status",
+    "overdue_by_agency",
     "parse_due_date",
     "phase_window",
     "reassigned_shares",
@@ -567,6 +570,40 @@ def late_agencies(shares: Iterable[tuple[str | None, TaskStatus]]) -> list[str]:
     the secretariat holds. Given each assignee's (agency code, status)."""
     late = {agency or "" for agency, status in shares if status is not TaskStatus.DONE}
     return sorted(late) if late else [""]
+
+
+class LateTask(NamedTuple):
+    """An overdue task as /overdue counts it: when it was due, and the agencies it is late
+    for (`late_agencies`)."""
+
+    id: int
+    due_on: datetime.date
+    agencies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LateByAgency:
+    """One agency's part of /overdue: how many tasks it is late on, and the oldest few."""
+
+    agency: str
+    count: int
+    shown: tuple[int, ...]
+
+
+def overdue_by_agency(late: Iterable[LateTask], shown: int) -> list[LateByAgency]:
+    """The late tasks under each agency they are late for, oldest due date first, at most
+    `shown` of them named per agency: the whole country is tens of thousands of late tasks,
+    and a chat can take a few messages, not hundreds. Agencies come in the order of their
+    oldest late task."""
+    counts: dict[str, int] = {}
+    oldest: dict[str, list[int]] = {}
+    for task in sorted(late, key=lambda x: (x.due_on, x.id)):
+        for agency in task.agencies:
+            counts[agency] = counts.get(agency, 0) + 1
+            named = oldest.setdefault(agency, [])
+            if len(named) < shown:
+                named.append(task.id)
+    return [LateByAgency(agency, count, tuple(oldest[agency])) for agency, count in counts.items()]
 
 
 def is_overdue(due_on: datetime.date | None, status: TaskStatus, today: datetime.date) -> bool:

@@ -477,6 +477,10 @@ async def my_tasks(uow: UnitOfWork, actor: Actor, today: datetime.date) -> list[
     return sorted(tasks, key=lambda t: rules.my_tasks_order(t.due_on, t.status, today, t.id))
 
 
+# The late tasks /overdue names under each agency; the rest are counted.
+OVERDUE_SHOWN = 5
+
+
 async def overdue(
     uow: UnitOfWork,
     groups: tuple[str, ...] | None,
@@ -492,6 +496,21 @@ async def overdue(
     ]
 
 
+@dataclass(frozen=True)
+class OverdueReport:
+    """/overdue: how many tasks are late, each agency's count, and the oldest few of each
+    (`tasks` holds those, by id)."""
+
+    total: int
+    agencies: list[rules.LateByAgency]
+    tasks: dict[int, Task]
+
+    def shown(self) -> list[Task]:
+        """The tasks named, each once, in the order they first appear."""
+        ids = dict.fromkeys(i for part in self.agencies for i in part.shown)
+        return [self.tasks[i] for i in ids if i in self.tasks]
+
+
 async def overdue_of(
     uow: UnitOfWork,
     actor: Actor,
@@ -499,13 +518,23 @@ async def overdue_of(
     *,
     cluster_query: str | None = None,
     phase: int | None = None,
-) -> list[Task]:
+    shown_per_agency: int = OVERDUE_SHOWN,
+) -> OverdueReport:
     """/overdue: the late tasks of the groups this person's secretariat lists, optionally of
-    the clusters whose name matches and of one plan phase."""
-    late = await overdue(uow, rules.listed_groups(actor), today, phase=phase)
-    if cluster_query:
-        late = [x for x in late if name_matches(x.cluster_name, cluster_query)]
-    return late
+    the clusters whose name matches and of one plan phase, counted per agency; only the few
+    named are read in full."""
+    candidates = await uow.tasks.late_candidates(rules.listed_groups(actor), today, phase)
+    late = [
+        rules.LateTask(x.id, x.due_on, tuple(rules.late_agencies(x.shares)))
+        for x in candidates
+        if x.due_on is not None
+        and rules.is_overdue(x.due_on, x.status, today)
+        and (not cluster_query or name_matches(x.cluster_name, cluster_query))
+    ]
+    agencies = rules.overdue_by_agency(late, shown_per_agency)
+    named = {i for part in agencies for i in part.shown}
+    tasks = {task.id: task for task in await uow.tasks.by_ids(named)}
+    return OverdueReport(len(late), agencies, tasks)
 
 
 # --- what the card and the lists show ----------------------------------------------------------

@@ -6,12 +6,13 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.tasks import (
+    CLOSED_STATUSES,
     UNASSIGNED_AGENCIES,
     Assignee,
     AssigneeState,
@@ -49,6 +50,17 @@ class NewTask:
     start_on: datetime.date | None = None
     due_on: datetime.date | None = None
     needs_assignee: bool = False
+
+
+class LateCandidate(NamedTuple):
+    """A task that may be late (open, due before a day), as /overdue reads it."""
+
+    id: int
+    due_on: datetime.date | None
+    status: TaskStatus
+    cluster_name: str
+    # Each assignee's (agency code, status).
+    shares: list[tuple[str | None, TaskStatus]]
 
 
 _T = TaskRow.__table__
@@ -269,6 +281,34 @@ class TaskRepository:
             )
             for task_id, due_on, status, cluster_id in tasks.all()
         ]
+
+    async def late_candidates(
+        self, groups: tuple[str, ...] | None, today: datetime.date, phase: int | None
+    ) -> list[LateCandidate]:
+        """The open tasks of these groups (None: every group) due before `today`, narrowly:
+        id, due date, status, cluster name and each assignee's (agency, status). The caller
+        decides which are late (`is_overdue`); this only keeps the rest out of the read."""
+        conditions = [
+            _T.c.due_on < today,
+            _T.c.status.not_in([s.value for s in CLOSED_STATUSES]),
+        ]
+        if groups is not None:
+            conditions.append(_G.c.code.in_(groups))
+        if phase is not None:
+            conditions.append(_T.c.phase == phase)
+        rows = await self._session.execute(
+            select(_T.c.id, _T.c.due_on, _T.c.status, _C.c.name, _A.c.agency_code, _A.c.status)
+            .select_from(_BOARD_SCOPE.outerjoin(_A, _A.c.task_id == _T.c.id))
+            .where(*conditions)
+            .order_by(_T.c.id, _A.c.id)
+        )
+        found: list[LateCandidate] = []
+        for task_id, due_on, status, cluster, agency, share in rows.all():
+            if not found or found[-1].id != task_id:
+                found.append(LateCandidate(task_id, due_on, _STATUS[status], cluster, []))
+            if share is not None:
+                found[-1].shares.append((agency, _STATUS[share]))
+        return found
 
     async def board_choices(
         self, groups: tuple[str, ...] | None

@@ -21,7 +21,7 @@ from bot.domain.members import Actor, Member
 from bot.domain.task_table import COLUMNS, TableError
 from bot.domain.tasks import Task, TaskEvent, TaskStatus
 from bot.i18n import Catalogs, Markup, Translator
-from bot.services.tasks import Board, TaskPage
+from bot.services.tasks import Board, OverdueReport, TaskPage
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.uow import UnitOfWork
 from bot.ui.builder import InlineKeyboardBuilder
@@ -434,19 +434,21 @@ def board_view(
     return text, builder.as_markup()
 
 
-def overdue_text(t: Translator, late: Iterable[Task], today: datetime.date) -> Markup:
-    """/overdue: the late tasks under each agency they are late for, oldest due date first."""
-    late = list(late)
-    by_agency: dict[str, list[str]] = {}
-    for task in sorted(late, key=lambda x: (x.due_on or today, x.id)):
-        for agency in rules.late_agencies((a.agency_code, a.status) for a in task.assignees):
-            label = t(f"agencies.{agency}") if agency else t("tasks.no_agency")
-            by_agency.setdefault(label, []).append(task_line(t, task, today))
+def overdue_text(t: Translator, report: OverdueReport, today: datetime.date) -> Markup:
+    """/overdue: under each agency, how many tasks it is late on and the oldest of them; where
+    there are more, how many, and where to find them all."""
     lines = []
-    for label, entries in by_agency.items():
-        lines.append(t("tasks.agency_header", agency=label, count=len(entries)))
-        lines.extend(entries)
-    return t("tasks.overdue_header", count=len(late), lines=t.join(lines))
+    cut = False
+    for part in report.agencies:
+        label = t(f"agencies.{part.agency}") if part.agency else t("tasks.no_agency")
+        lines.append(t("tasks.agency_header", agency=label, count=part.count))
+        lines.extend(task_line(t, report.tasks[i], today) for i in part.shown if i in report.tasks)
+        if part.count > len(part.shown):
+            cut = True
+            lines.append(t("tasks.overdue_more", count=part.count - len(part.shown)))
+    if cut:
+        lines.append(t("tasks.overdue_all_on_board"))
+    return t("tasks.overdue_header", count=report.total, lines=t.join(lines))
 
 
 # --- pickers ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ agency, cluster and assignee with buttons, pages through, and opens a card to ac
 
 from __future__ import annotations
 
+from bot.domain.jalali import from_jalali
 from bot.domain.tasks import TaskStatus
 from tests.conftest import ALI, MINA, SARA, RunningBot, given_member
 from tests.e2e.helpers import given_cluster, press, say
@@ -95,3 +96,27 @@ async def test_the_secretariat_finds_the_board_in_its_help_and_a_member_is_refus
     assert "/board" not in await say(bot, ALI, "/help")
 
     assert "فقط از دبیر کارگروه" in await say(bot, ALI, "/board")
+
+
+async def test_overdue_names_the_oldest_five_per_agency_and_counts_the_rest(
+    bot: RunningBot,
+) -> None:
+    # Given seven late tasks of Ali's agency (TPO) and one of Leila's (banks)
+    ali, leila, furniture = await tehran(bot)
+    for day in range(1, 8):
+        await given_task(bot, furniture, f"کار دیرکرده {day}", ali, due=from_jalali(1405, 8, day))
+    await given_task(bot, furniture, "کار بانکی", leila, due=PAST)
+    await given_task(bot, furniture, "کار آینده", ali, due=LATER)
+
+    # When Sara asks for the overdue tasks
+    text = await say(bot, SARA, "/overdue")
+
+    # Then each agency shows its count, TPO its five oldest and how many more, and the board
+    assert "وظایف معوق (۸)" in text
+    assert "سازمان توسعه تجارت ایران (۷)" in text and "بانک‌ها و مؤسسات مالی (۱)" in text
+    for day in range(1, 6):
+        assert f"کار دیرکرده {day}" in text
+    assert "کار دیرکرده ۶" not in text and "کار دیرکرده 6" not in text
+    assert "… و ۲ وظیفه دیگر" in text
+    assert "کار بانکی" in text and "کار آینده" not in text
+    assert "فهرست کامل: /board" in text

@@ -19,6 +19,7 @@ from bot.domain.tasks import (
     AssigneeState,
     BoardFilter,
     BoardPlace,
+    LateTask,
     Report,
     Task,
     TaskPlace,
@@ -44,6 +45,7 @@ from bot.domain.tasks import (
     on_board,
     overall_progress,
     overall_status,
+    overdue_by_agency,
     parse_due_date,
     phase_window,
     reassigned_shares,
@@ -857,3 +859,21 @@ def test_the_board_pages_its_tasks_most_urgent_first_and_a_page_past_the_end_is_
     assert board_page(places, BoardFilter("open"), today, 8, 2, clamp=True).offset == 4
     assert board_page(places, BoardFilter("open"), today, 8, 2).ids == ()
     assert board_page(places, BoardFilter("open", member_id=8), today, 0, 2, clamp=True).ids == ()
+
+
+def test_overdue_counts_every_late_task_per_agency_and_names_only_the_oldest() -> None:
+    day = datetime.date(2026, 11, 1)
+    late = [
+        LateTask(4, day + datetime.timedelta(days=3), ("tpo",)),
+        LateTask(1, day + datetime.timedelta(days=5), ("banks", "tpo")),
+        LateTask(2, day, ("banks",)),
+        LateTask(3, day + datetime.timedelta(days=3), ("",)),
+    ]
+    parts = overdue_by_agency(late, shown=1)
+    # Agencies in the order of their oldest late task; a task late for two counts for both.
+    assert [(p.agency, p.count, p.shown) for p in parts] == [
+        ("banks", 2, (2,)),
+        ("", 1, (3,)),
+        ("tpo", 2, (4,)),
+    ]
+    assert overdue_by_agency([], shown=5) == []

@@ -44,8 +44,8 @@ async def overdue(
         return
     query, phase = _read_args(command.args)
     today = t.today(now)
-    late = await service.overdue_of(uow, actor, today, cluster_query=query, phase=phase)
-    if not late:
+    report = await service.overdue_of(uow, actor, today, cluster_query=query, phase=phase)
+    if not report.total:
         await message.answer(t("tasks.no_overdue"))
         return
-    await answer_long(message, overdue_text(t, late, today))
+    await answer_long(message, overdue_text(t, report, today))
