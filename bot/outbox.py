@@ -265,7 +265,8 @@ class OutboxSender:
             if await self._limiter.paused_for(None, now) > datetime.timedelta(0):
                 return sent
             batch = await self._claim(now)
-            # Back again in the same pass (its retry came due meanwhile): the next pass sends it.
+            # Back again in the same pass (its retry came due meanwhile): the next pass sends it,
+            # and starts as soon as this batch is done.
             pending = deque(message for message in batch if message.id not in seen)
             stale = [message.id for message in batch if message.id in seen]
             renew = False
@@ -323,7 +324,12 @@ class OutboxSender:
                     await self._write_marks()
                 finally:
                     await self._release(stale + [message.id for message in pending])
-            if not renew and (len(stale) == len(batch) or len(batch) < BATCH_SIZE):
+            if stale:
+                # Put off earlier in this pass and due again: a fresh pass, at once, sends it
+                # now, where this one would have left it until all its backlog was sent.
+                self.wake()
+                return sent
+            if not renew and len(batch) < BATCH_SIZE:
                 return sent
 
     async def _answered(self, call: _Call) -> bool:

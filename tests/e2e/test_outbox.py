@@ -820,6 +820,42 @@ async def test_messages_to_one_person_go_out_a_second_apart_without_holding_up_o
     }
 
 
+class BusyMachineSleep(FakeSleep):
+    """The first pause oversleeps by two seconds, as on a busy machine."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(clock)
+        self.overslept = False
+
+    async def __call__(self, seconds: float) -> None:
+        await super().__call__(seconds)
+        if not self.overslept:
+            self.overslept = True
+            self.clock.now += datetime.timedelta(seconds=2)
+
+
+async def test_a_message_put_off_during_a_backlog_goes_out_when_due_not_after_the_backlog(
+    bot: RunningBot, clock: Clock
+) -> None:
+    # Given two messages to Ali and a backlog of reminders to 150 other people
+    people = [FakeUser(id=7000 + i, first_name=f"Person{i}") for i in range(150)]
+    await have_started(bot, ALI)
+    bot.api.users_started(p.id for p in people)
+    await bot.stop()
+    backlog = [note(f"b:{i}", p) for i, p in enumerate(people)]
+    await enqueue(bot, clock.now, note("n:1", ALI), note("n:2", ALI), *backlog)
+
+    # When the sender wakes two seconds late for Ali's second slot (so it puts that one off
+    # by a second rather than send it late), and then works through the backlog
+    sleep = BusyMachineSleep(clock)
+    assert await own_sender(bot, clock, sleep=sleep).flush() == 152
+
+    # Then Ali's second message goes out once due, among the backlog, not after all of it
+    order = [m.plain().rsplit(" ", 1)[-1] for m in bot.api.all_messages()]
+    assert order.index("n:2") < order.index("b:149")
+    assert order.count("n:2") == 1
+
+
 async def test_a_group_gets_twenty_messages_a_minute_and_the_rest_wait_in_order(
     bot: RunningBot, clock: Clock
 ) -> None:
