@@ -264,11 +264,12 @@ class TaskRepository:
         in_groups = [] if groups is None else [_G.c.code.in_(groups)]
         tasks = await self._session.execute(_BOARD_TASKS.where(*in_groups).order_by(_T.c.id))
         shares = await self._session.execute(_BOARD_ASSIGNEES.where(*in_groups))
-        members: dict[int, set[int]] = defaultdict(set)
-        agencies: dict[int, set[str]] = defaultdict(set)
-        for task_id, member_id, agency in shares.all():
-            members[task_id].add(member_id)
-            agencies[task_id].add(board_agency(agency))
+        # Lists while reading (a set per task of the whole country is tens of MB more).
+        members: dict[int, list[int]] = defaultdict(list)
+        agencies: dict[int, list[str]] = defaultdict(list)
+        for task_id, member_id, agency in shares:
+            members[task_id].append(member_id)
+            agencies[task_id].append(board_agency(agency))
         nobody: frozenset[int] = frozenset()
         return [
             BoardPlace(
@@ -279,7 +280,7 @@ class TaskRepository:
                 frozenset(members[task_id]) if task_id in members else nobody,
                 frozenset(agencies[task_id]) if task_id in agencies else UNASSIGNED_AGENCIES,
             )
-            for task_id, due_on, status, cluster_id in tasks.all()
+            for task_id, due_on, status, cluster_id in tasks
         ]
 
     async def late_candidates(
