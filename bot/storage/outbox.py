@@ -121,16 +121,21 @@ class OutboxRepository:
     async def _rewrite_card(self, edit: OutgoingMessage, now: datetime.datetime) -> bool:
         """A card no sender has taken yet goes out as the edit would show it: one message, no
         edit after it. False when it is being sent (or gone): the edit waits for it."""
+        return await self._rewrite_if_untaken(
+            edit, now, OutboxRow.id == edit.edit_outbox_id, OutboxRow.method == "send"
+        )
+
+    async def _rewrite_if_untaken(
+        self, message: OutgoingMessage, now: datetime.datetime, *which: ColumnElement[bool]
+    ) -> bool:
+        """The rows `which` names take the message's text and keyboard, while unsent and
+        unclaimed; whether one did."""
         result = await self._session.execute(
             update(OutboxRow)
             .where(
-                OutboxRow.id == edit.edit_outbox_id,
-                OutboxRow.method == "send",
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.failed_at.is_(None),
-                _unclaimed(now),
+                *which, OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None), _unclaimed(now)
             )
-            .values(text=edit.text, reply_markup=edit.reply_markup, locale=edit.locale)
+            .values(text=message.text, reply_markup=message.reply_markup, locale=message.locale)
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -392,18 +397,7 @@ class OutboxRepository:
     async def rewrite_unsent(self, message: OutgoingMessage, now: datetime.datetime) -> bool:
         """Give a queued message new text and keyboard while no sender has it yet; False once
         it is sent, failed or being sent. Lets several changes fold into one notice."""
-        result = await self._session.execute(
-            update(OutboxRow)
-            .where(
-                OutboxRow.dedupe_key == message.key,
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.failed_at.is_(None),
-                _unclaimed(now),
-            )
-            .values(text=message.text, reply_markup=message.reply_markup, locale=message.locale)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return await self._rewrite_if_untaken(message, now, OutboxRow.dedupe_key == message.key)
 
     async def has_prefix(self, prefix: str) -> bool:
         """Whether any message whose key starts so was ever queued."""

@@ -97,6 +97,11 @@ _MEMBER_TASK_PLACES = select(_T.c.id, _T.c.due_on, _T.c.status, _T.c.cluster_id)
 _MEMBER_TASK_ASSIGNEES = _ASSIGNEES.where(_A.c.task_id.in_(_MEMBER_TASK_IDS))
 
 
+def _in_groups(groups: tuple[str, ...] | None) -> list[Any]:
+    """The condition on a task's group (at most the 32 groups); none for every group."""
+    return [] if groups is None else [_G.c.code.in_(groups)]
+
+
 def _by_name(rows: Iterable[Any]) -> list[tuple[int, str]]:
     return sorted(((i, name) for i, name in rows), key=lambda row: (row[1], row[0]))
 
@@ -261,7 +266,7 @@ class TaskRepository:
         """Where each task of these groups (None: every group) stands on the board: two
         narrow reads, tasks and their assignees, joined by the same group condition. The
         whole country is 100,000 tasks: plain loops, no generator per task."""
-        in_groups = [] if groups is None else [_G.c.code.in_(groups)]
+        in_groups = _in_groups(groups)
         tasks = await self._session.execute(_BOARD_TASKS.where(*in_groups).order_by(_T.c.id))
         shares = await self._session.execute(_BOARD_ASSIGNEES.where(*in_groups))
         # Lists while reading (a set per task of the whole country is tens of MB more).
@@ -292,9 +297,8 @@ class TaskRepository:
         conditions = [
             _T.c.due_on < today,
             _T.c.status.not_in([s.value for s in CLOSED_STATUSES]),
+            *_in_groups(groups),
         ]
-        if groups is not None:
-            conditions.append(_G.c.code.in_(groups))
         if phase is not None:
             conditions.append(_T.c.phase == phase)
         rows = await self._session.execute(
@@ -316,7 +320,7 @@ class TaskRepository:
     ) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
         """The clusters that have tasks in these groups, and the people assigned any, by name:
         what the board's pickers offer."""
-        in_groups = [] if groups is None else [_G.c.code.in_(groups)]
+        in_groups = _in_groups(groups)
         clusters = await self._session.execute(
             select(_C.c.id, _C.c.name)
             .select_from(_C.join(_G, _C.c.working_group_id == _G.c.id))
