@@ -130,15 +130,15 @@ class App:
 
     async def prepare(self) -> None:
         """Schema up to date, webhook off when we poll (run_webhook sets it once the server
-        listens), command menu set where supported, and what a previous run committed but did
-        not get to send, sent."""
+        listens), command menu set where supported. What a previous run committed but did not
+        get to send is left to the sender task, which starts with the updates: sent here, a
+        restart in the middle of a morning's backlog would answer nobody for minutes."""
         await db.upgrade(self.engine)
         await db.sync_shipped_templates(self.engine)
         sessions = db.session_factory(self.engine)
         async with UnitOfWork(sessions, self.settings.bot_platform.value, today=self.today) as uow:
             await fold_stale_reminders(uow, self.catalogs, self.settings, self.clock())
             await uow.commit()
-        await self.outbox.flush()
         # Pending updates are kept, not dropped: messages sent while the bot was down count.
         if self.settings.bot_mode is BotMode.POLLING:
             await self.bot.delete_webhook(drop_pending_updates=False)
@@ -156,7 +156,6 @@ class App:
             for user_id in sorted(self.settings.admin_ids):
                 await self.menus.set_for(user_id, await uow.members.by_user(user_id))
             await uow.commit()
-        await self.outbox.flush()
         me = await self.bot.me()
         # What an operator checks first: which bot, where, on what. Never the URLs themselves:
         # a database URL may carry a password, a Bot API URL the token.

@@ -160,7 +160,9 @@ class OutboxSender:
         # pass, which starts after the request and therefore sees what was just committed.
         self._lock = asyncio.Lock()
         self._pass_done = asyncio.Condition()
-        self._requested = 0
+        # A pass is owed from the start: what a previous run committed and did not send (the
+        # start does not send it, App.prepare), so `idle` waits for it too.
+        self._requested = 1
         self._served = 0
         self._wake = asyncio.Event()
         self._running = False

@@ -21,6 +21,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, TelegramOb
 from sqlalchemy import select
 
 import bot.outbox as outbox_module
+from bot.app import create_app
 from bot.config import Settings
 from bot.middlewares import UnitOfWorkMiddleware
 from bot.outbox import CLAIM_LEASE, MAX_ATTEMPTS, OutboxSender, backoff, default_worker_id
@@ -283,13 +284,56 @@ async def test_a_message_committed_just_before_a_crash_is_sent_once_after_the_re
 
     running = await start_bot(settings, fake_api, clock)
     try:
+        await have_started(running, JOHN)  # the restarted bot answers, and sends beside it
         assert len(received(fake_api, ALI, "approved:3")) == 1
-        await have_started(running, JOHN)
         assert await sender_of(running).flush() == 0
         assert len(received(fake_api, ALI, "approved:3")) == 1
     finally:
         await running.stop()
         await running.app.close()
+
+
+async def test_a_restart_does_not_sit_out_the_previous_runs_backlog_before_answering(
+    make_settings: Callable[..., Settings], fake_api: FakeBotAPI, clock: Clock
+) -> None:
+    settings = make_settings()
+    running = await start_bot(settings, fake_api, clock)
+    await have_started(running, ALI, SARA, MINA)
+    await running.stop()
+    await running.app.close()
+    # A morning's reminders the previous process committed and never sent.
+    backlog = [
+        note(f"morning:{user.id}:{day}", user) for user in (ALI, SARA, MINA) for day in (1, 2)
+    ]
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with UnitOfWork(db.session_factory(engine), settings.bot_platform.value) as uow:
+            for message in backlog:
+                await uow.outbox.enqueue(message, clock.now)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+    app = create_app(settings, clock=clock, sleep=dont_sleep)
+    await app.prepare()
+    # Ready to poll, and nothing of the backlog sent yet: the start did not wait for it (at
+    # 28 messages a second, a morning's 5,000 would keep everyone waiting for three minutes).
+    assert [m for m in fake_api.messages_to(ALI.id) if "morning:" in m.plain()] == []
+    task = asyncio.create_task(
+        app.run_polling(handle_as_tasks=False, handle_signals=False, with_scheduler=False)
+    )
+    fake_api.drain_hooks.append(app.outbox.idle)
+    running = RunningBot(app, fake_api, task)
+    try:
+        await have_started(running, JOHN)
+        assert "/start" in fake_api.last_message_to(JOHN.id).plain()
+        # The sender task, started with the updates, sent the backlog, each message once.
+        for message in backlog:
+            user = next(u for u in (ALI, SARA, MINA) if u.id == message.chat_id)
+            assert len(received(fake_api, user, message.key)) == 1
+    finally:
+        await running.stop()
+        await app.close()
 
 
 async def test_flood_control_holds_every_message_until_the_named_time_and_loses_none(

@@ -307,6 +307,7 @@ async def test_after_downtime_stale_reminders_are_folded_into_one_catch_up_messa
             await uow.commit()
 
         bot = await start_bot(settings, fake_api, clock)
+        await fake_api.drain()  # the sender's first pass, beside the updates
         texts = [m.plain() for m in fake_api.messages_to(ALI.id)]
         assert not any(text.startswith("old ") for text in texts)
         assert "fresh reminder" in texts
