@@ -437,6 +437,13 @@ async def delivery(api: FakeBotAPI, url: str, seeded: Seeded, count: int) -> dic
         result["all_sends_per_s"] = round((len(counted) - 1) / (times[-1] - times[0]), 1)
         gaps = [b - a for a, b in itertools.pairwise(times)]
         result["longest_gap_ms"] = round(max(gaps) * 1000, 1)
+        # Where the sender stood still (seconds from the first message, and for how long):
+        # slots a steady 28 a second would have used.
+        result["stalls_over_300ms"] = [
+            [round(a - times[0], 1), round((b - a) * 1000)]
+            for a, b in itertools.pairwise(times)
+            if b - a > 0.3
+        ][:20]
     await bot.stop()
     api.allow_any_rate()
     return result

@@ -12,7 +12,9 @@ missed days are not sent one by one; today's combined message already says what 
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -71,12 +73,19 @@ from bot.ui.tasks import TaskLines, TaskOpen, open_data, task_label, task_line
 MAX_LISTED = 15
 # Open buttons in a combined reminder.
 MAX_TASK_BUTTONS = 8
-# The morning pass reads, renders and queues the reminders of members holding about this
-# many task shares together (a few hundred members at 100,000 tasks): what the pass holds at
-# once, one read and one insert per batch.
+# The morning pass reads and renders the reminders of members holding about this many task
+# shares together (a few hundred members at 100,000 tasks): the shares the pass holds at
+# once, one read per batch.
 _SHARE_BATCH = 15_000
 # Not yet looked up (None is a found answer: nothing to remind).
 _UNKNOWN = object()
+# The pass shares the event loop with the outbox sender and with every person's update. Its
+# CPU work (a morning renders thousands of reminders, some two seconds in all) goes in slices
+# of about this many seconds, with the loop let run between them: a reminder's slot or a
+# reply waits for a slice, never for the whole pass.
+_SLICE = 0.01
+# The morning's reminders are written in statements of this many rows (a slice each).
+_WRITE_ROWS = 500
 
 
 async def _in_chunks(ids: list[int]) -> AsyncIterator[list[int]]:
@@ -190,6 +199,10 @@ class ReminderRun:
         self._reminder_parts: dict[str, _ReminderParts] = {}
         # What a task due on a day of a group is reminded as today (None: nothing).
         self._task_kinds: dict[tuple[str, datetime.date], ReminderKind | None] = {}
+        # The members' reminders built so far, written once they are all built (see
+        # `_plan_tasks`): at most one per member, whatever the number of tasks.
+        self._reminders: list[tuple[OutgoingMessage, datetime.datetime]] = []
+        self._slice_from = time.perf_counter()
         self.queued = 0
 
     @property
@@ -198,6 +211,12 @@ class ReminderRun:
 
     def calendar_of(self, working_group: str | None) -> HolidayCalendar:
         return self._calendars.of(working_group)
+
+    async def _breathe(self) -> None:
+        """Let the event loop run if this pass has held it for a slice (see `_SLICE`)."""
+        if time.perf_counter() - self._slice_from >= _SLICE:
+            await asyncio.sleep(0)
+            self._slice_from = time.perf_counter()
 
     async def schedule(self, working_group: str) -> GroupSchedule:
         if working_group not in self._schedules:
@@ -310,10 +329,14 @@ class ReminderRun:
         of `member_ids` when given, and only those without one yet today).
 
         Member range by member range (about `_SHARE_BATCH` shares each), or a chunk of
-        `member_ids` at a time: each batch's due shares are read, rendered and queued, and
-        dropped before the next, so the pass holds one batch whatever the number of tasks.
-        A member's shares all come in their batch, so their one reminder still lists every
-        due task."""
+        `member_ids` at a time: each batch's due shares are read and rendered, and dropped
+        before the next, so the pass holds one batch whatever the number of tasks. A member's
+        shares all come in their batch, so their one reminder still lists every due task.
+
+        The reminders are written once all are built. On SQLite the first write takes the
+        database's one write lock until the pass commits, and the sender must write to send
+        (its claims and marks): written batch by batch, the lock would be held through all
+        the rendering, and the sender would stand still for it."""
         # Groups with the same calendar and lead days share due dates: one condition each.
         dated: dict[frozenset[datetime.date], list[str]] = defaultdict(list)
         for group in groups:
@@ -336,7 +359,7 @@ class ReminderRun:
             batches = _in_chunks(sorted(member_ids))
         async for batch in batches:
             found = await self.planner.due_assignments(buckets, self.today, batch, held)
-            entries = self._member_dues(found, bucket_of)
+            entries = await self._member_dues(found, bucket_of)
             if member_ids is not None and entries:
                 queued = await self.planner.queued_keys(
                     outbox_keys.task_reminders(e.user_id, self.today) for e in entries
@@ -349,15 +372,23 @@ class ReminderRun:
             for parts in self._reminder_parts.values():
                 parts.forget_tasks()
             await self._remind_members(entries)
+            await self._breathe()
+        reminders, self._reminders = self._reminders, []
+        for start in range(0, len(reminders), _WRITE_ROWS):
+            part = reminders[start : start + _WRITE_ROWS]
+            self.queued += await self.uow.outbox.enqueue_many(part, self.now)
+            await self._breathe()
 
-    def _member_dues(
+    async def _member_dues(
         self, found: list[DueAssignment], bucket_of: dict[str, int]
     ) -> list[_MemberDues]:
         """The batch's shares gathered by member, each with what it is reminded as today."""
         kinds = self._task_kinds
         members: dict[int, _MemberDues] = {}
         mixed: set[int] = set()
-        for row in found:
+        for number, row in enumerate(found):
+            if number % 512 == 0:
+                await self._breathe()
             key = (row.working_group, row.due_on)
             kind = kinds.get(key, _UNKNOWN)
             if kind is _UNKNOWN:
@@ -428,12 +459,12 @@ class ReminderRun:
         return parts
 
     async def _remind_members(self, entries: list[_MemberDues]) -> None:
-        """Queue the members' reminders in a few statements, each for the first moment its
-        group may be messaged today (none for a group that cannot be messaged today)."""
+        """Build the members' reminders, each for the first moment its group may be
+        messaged today (none for a group that cannot be messaged today)."""
         zone = self.settings.zone
         moments: dict[str, datetime.datetime | None] = {}
-        batch: list[tuple[OutgoingMessage, datetime.datetime]] = []
         for entry in entries:
+            await self._breathe()
             group = entry.working_group
             if group not in moments:
                 schedule = await self.schedule(group)
@@ -443,8 +474,7 @@ class ReminderRun:
                 moments[group] = moment if due and today else None
             not_before = moments[group]
             if not_before is not None:
-                batch.append((self._member_reminder(entry), not_before))
-        self.queued += await self.uow.outbox.enqueue_many(batch, self.now)
+                self._reminders.append((self._member_reminder(entry), not_before))
 
     async def _escalate(self, group: str) -> None:
         """Weekly, the secretary and the chair hear what is overdue in their group."""

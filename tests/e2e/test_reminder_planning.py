@@ -8,6 +8,7 @@ directly (as the scheduler's job does), so nothing sleeps.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 
 import pytest
@@ -24,6 +25,7 @@ from bot.storage.models import (
     TaskRow,
     WorkingGroupRow,
 )
+from bot.storage.outbox import OutgoingMessage
 from bot.storage.reminder_queries import MemberRange, ReminderQueries
 from scheduler import reminders
 from scheduler.reminders import run_reminders
@@ -311,3 +313,39 @@ async def test_a_morning_planned_a_few_shares_at_a_time_queues_what_one_batch_wo
     text, markup = in_batches[users[4]]
     assert "(۱۸ مورد)" in text and "… و ۳ مورد دیگر" in text
     assert len(markup["inline_keyboard"]) == 8 + 1  # eight Open buttons and the snooze row
+
+
+async def test_the_sender_writes_while_the_morning_is_rendered_not_after_it(
+    bot: RunningBot, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pass hands the event loop back between slices of its work, and writes its
+    reminders only once they are all built: on SQLite the first write holds the database's
+    one write lock until the pass commits, and the sender writes to send (claims, marks)."""
+    cluster = await given_cluster(bot, "خوشه مبلمان تهران")
+    await given_open_tasks(bot, cluster.id, 310, 31)
+    reads = [0]
+    read = ReminderQueries.due_assignments
+
+    async def counting(self: ReminderQueries, buckets, today, members, held=frozenset()):  # type: ignore[no-untyped-def]
+        reads[0] += 1
+        return await read(self, buckets, today, members, held)
+
+    monkeypatch.setattr(ReminderQueries, "due_assignments", counting)
+    # A few members per batch, and the loop handed back at every chance.
+    monkeypatch.setattr(reminders, "_SHARE_BATCH", 20)
+    monkeypatch.setattr(reminders, "_SLICE", 0.0)
+    tehran(clock, 2, 9, 5)
+    the_pass = asyncio.ensure_future(a_pass(bot, clock))
+    # The sender's kind of write, once the pass has rendered its first batches.
+    while not the_pass.done() and reads[0] < 3:
+        await asyncio.sleep(0)
+    assert not the_pass.done()
+    async with bot.uow() as uow:
+        await uow.outbox.enqueue(
+            OutgoingMessage(key="sender-write", chat_id=ALI.id, text="x", locale="fa"), clock()
+        )
+        await uow.commit()
+    written_during_the_pass = not the_pass.done()
+
+    assert await the_pass == 31  # one combined reminder per member, as ever
+    assert written_during_the_pass
