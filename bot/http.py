@@ -7,19 +7,34 @@ in Persian is some 2,500 bytes, each quoted by a dictionary look-up in a list co
 Here the same application/x-www-form-urlencoded body (byte for byte what FormData sends) is
 written directly, each character quoted by `str.translate` from a table of quoted
 characters. A call with a file is left to aiogram's multipart form, as before.
+
+A keyboard goes into the body as pydantic's own JSON of the markup, where aiogram walks it
+field by field in Python (a /tasks list's eleven buttons are some 200 steps) before
+json.dumps. And an answer that returns the message just sent is read without its
+`reply_markup`: Telegram echoes the keyboard back, aiogram would build a model of every
+button again, and nothing the bot does reads the keyboard of a message it sent.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote_plus
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.methods import TelegramMethod
+from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from aiohttp import FormData
 from aiohttp.payload import BytesPayload
+from pydantic import ValidationError
 
 __all__ = ["FormSession", "form_body", "form_quote"]
 
@@ -39,6 +54,11 @@ class _QuotedCharacters(dict[int, str]):
 
 _QUOTED = _QuotedCharacters()
 
+# Markups hold neither files nor aiogram's Default values: their JSON is pydantic's, as is.
+_MARKUPS = (InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, ForceReply)
+# What sending and editing return: the message, or True for an inline message's edit.
+_MESSAGE_RESULTS = (Message, Message | bool)
+
 
 def form_quote(text: str) -> str:
     """`urllib.parse.quote_plus(text)`: UTF-8 is encoded a character at a time, so quoting
@@ -57,7 +77,10 @@ class FormSession(AiohttpSession):
     ) -> FormData | BytesPayload:
         files: dict[str, Any] = {}
         fields: list[tuple[str, str]] = []
-        for key, value in method.model_dump(warnings=False).items():
+        markup = getattr(method, "reply_markup", None)
+        lean_markup = isinstance(markup, _MARKUPS)
+        left_out = {"reply_markup"} if lean_markup else None
+        for key, value in method.model_dump(warnings=False, exclude=left_out).items():
             prepared = self.prepare_value(value, bot=bot, files=files)
             if not prepared:
                 continue
@@ -67,4 +90,28 @@ class FormSession(AiohttpSession):
             # A document or a photo: aiogram's multipart form (it prepares the values again,
             # with the files' attach:// names).
             return super().build_form_data(bot, method)
+        if lean_markup:
+            fields.append(("reply_markup", markup.model_dump_json(exclude_none=True)))
         return BytesPayload(form_body(fields), content_type="application/x-www-form-urlencoded")
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        if method.__returning__ not in _MESSAGE_RESULTS or not (
+            HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED
+        ):
+            return super().check_response(bot, method, status_code, content)
+        try:
+            data = self.json_loads(content)
+            result = data["result"]
+            if data.get("ok") is not True or not isinstance(result, dict):
+                raise ValueError
+        except (ValueError, TypeError, KeyError):
+            # Not a plain message: aiogram reads it and raises what it should.
+            return super().check_response(bot, method, status_code, content)
+        result.pop("reply_markup", None)
+        try:
+            response_type = Response[method.__returning__]  # type: ignore[name-defined]
+            return response_type.model_validate(data, context={"bot": bot})  # type: ignore[no-any-return]
+        except ValidationError:
+            return super().check_response(bot, method, status_code, content)
