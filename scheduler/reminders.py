@@ -358,7 +358,9 @@ class ReminderRun:
         else:
             batches = _in_chunks(sorted(member_ids))
         async for batch in batches:
-            found = await self.planner.due_assignments(buckets, self.today, batch, held)
+            found = await self.planner.due_assignments(
+                buckets, self.today, batch, held, between_parts=self._breathe
+            )
             entries = await self._member_dues(found, bucket_of)
             if member_ids is not None and entries:
                 queued = await self.planner.queued_keys(

@@ -261,8 +261,8 @@ async def test_a_morning_planned_a_few_shares_at_a_time_queues_what_one_batch_wo
     asked: list[tuple[MemberRange, set[int]]] = []
     read = ReminderQueries.due_assignments
 
-    async def recording(self: ReminderQueries, buckets, today, members, held=frozenset()):  # type: ignore[no-untyped-def]
-        found = await read(self, buckets, today, members, held)
+    async def recording(self: ReminderQueries, buckets, today, members, held=(), **options):  # type: ignore[no-untyped-def]
+        found = await read(self, buckets, today, members, held, **options)
         asked.append((members, {row.member_id for row in found}))
         return found
 
@@ -326,9 +326,9 @@ async def test_the_sender_writes_while_the_morning_is_rendered_not_after_it(
     reads = [0]
     read = ReminderQueries.due_assignments
 
-    async def counting(self: ReminderQueries, buckets, today, members, held=frozenset()):  # type: ignore[no-untyped-def]
+    async def counting(self: ReminderQueries, buckets, today, members, held=(), **options):  # type: ignore[no-untyped-def]
         reads[0] += 1
-        return await read(self, buckets, today, members, held)
+        return await read(self, buckets, today, members, held, **options)
 
     monkeypatch.setattr(ReminderQueries, "due_assignments", counting)
     # A few members per batch, and the loop handed back at every chance.
