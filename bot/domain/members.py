@@ -393,6 +393,10 @@ def agency_change_refusal(actor: Actor, member: Member | None, still_pending: bo
         return "application_gone"
     if not can_manage_group(actor, member.working_group):
         return "not_your_group"
+    # Whom a member represents is vouched for by someone else: a secretary's or a chair's own
+    # change waits for another reviewer (a superuser answers for the whole system).
+    if member.user_id == actor.user_id and not actor.is_superuser:
+        return "own_change"
     if not still_pending:
         return "already_decided"
     return None

@@ -70,11 +70,19 @@ async def submit_application(
 
 
 async def review_chats(
-    uow: UnitOfWork, working_group: str, superusers: frozenset[int]
+    uow: UnitOfWork,
+    working_group: str,
+    superusers: frozenset[int],
+    *,
+    not_to: int | None = None,
 ) -> list[tuple[int, str | None]]:
-    """The group's linked chat (in the default language) and its reviewers privately."""
+    """The group's linked chat (in the default language) and its reviewers privately; `not_to`:
+    a secretary who may not review this one (their own request), the superusers when nobody
+    else would."""
     group_chat = await uow.working_groups.chat_of(working_group)
-    secretaries = await uow.members.with_role(working_group, Role.SECRETARY)
+    secretaries = [
+        s for s in await uow.members.with_role(working_group, Role.SECRETARY) if s.user_id != not_to
+    ]
     locales: dict[int, str | None] = {s.user_id: s.locale for s in secretaries}
     chats: list[tuple[int, str | None]] = [(group_chat, None)] if group_chat is not None else []
     for user_id in review_recipients(list(locales), superusers, group_chat):
@@ -231,7 +239,8 @@ async def open_invitation(uow: UnitOfWork, start_parameter: str) -> InvitationOu
 
 @dataclass(frozen=True)
 class AgencyChangeOutcome:
-    # "requested", "decided", or why not: "already_decided", "not_your_group", "application_gone".
+    # "requested", "decided", or why not: "already_decided", "not_your_group", "application_gone",
+    # "own_change".
     result: str
     change: AgencyChange | None
     member: Member | None
@@ -254,7 +263,7 @@ async def request_agency_change(
     await uow.audit.record(
         member.user_id, "agency_change.request", "submitted", "agency_change", change.id, at=now
     )
-    chats = await review_chats(uow, member.working_group, superusers)
+    chats = await review_chats(uow, member.working_group, superusers, not_to=member.user_id)
     superseded = [await uow.agency_changes.get(c.id) for c in earlier]
     return AgencyChangeOutcome(
         "requested", change, member, chats, tuple(c for c in superseded if c is not None)

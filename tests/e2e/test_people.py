@@ -305,6 +305,34 @@ async def test_an_agency_change_waits_for_the_secretariat_who_approve_it_once(
     assert len(bot.api.messages_to(ALI.id)) == told
 
 
+async def test_a_secretarys_own_change_of_agency_waits_for_someone_else(bot: RunningBot) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی", agency="tpo")
+    await say(bot, ADMIN, "/date")  # the superuser has written to the bot
+
+    await say(bot, SARA, "/profile")
+    await press(bot, SARA, "✏️ دستگاه")
+    await press(bot, SARA, "اتاق بازرگانی")
+
+    # Sara is the group's only secretary: the card goes to the superuser, not to her.
+    labels = [label for m in bot.api.messages_to(SARA.id) for label, _ in m.buttons()]
+    assert not any("تأیید" in label for label in labels)
+    card = with_button(bot, ADMIN.id, "تأیید")
+    assert "سارا تهرانی" in card.plain()
+    # Pressed by Sara herself (a forwarded card, a linked chat), it decides nothing.
+    bot.api.callback(SARA, card, card.button("تأیید"))
+    await bot.api.drain()
+    assert "دبیر یا رئیس دیگری" in last_answer(bot, SARA)
+    async with bot.uow() as uow:
+        sara = await uow.members.by_user(SARA.id)
+    assert sara is not None and sara.agency_code == "tpo"
+
+    await press(bot, ADMIN, "تأیید")
+    assert last_answer(bot, ADMIN) == "تغییر دستگاه تأیید شد."
+    async with bot.uow() as uow:
+        sara = await uow.members.by_user(SARA.id)
+    assert sara is not None and sara.agency_code == "chamber_commerce"
+
+
 async def test_a_rejected_agency_change_leaves_the_agency_as_it_was(bot: RunningBot) -> None:
     await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
     await given_member(bot, ALI, "tehran", agency="tpo")

@@ -112,6 +112,17 @@ def test_a_change_of_agency_is_decided_once_by_the_members_own_secretariat() -> 
     assert agency_change_refusal(secretary_of("tehran"), None, True) == "application_gone"
 
 
+def test_a_secretarys_or_chairs_own_change_of_agency_is_decided_by_someone_else() -> None:
+    sara = a_member("tehran", role=Role.SECRETARY, user_id=2001)
+    assert agency_change_refusal(someone(sara), sara, True) == "own_change"
+    chair = a_member("tehran", role=Role.CHAIR, user_id=2002, member_id=2)
+    assert agency_change_refusal(someone(chair), chair, True) == "own_change"
+    assert agency_change_refusal(someone(chair), sara, True) is None
+    # A superuser who is also a member answers for the whole system, their own change too.
+    admin = a_member("tehran", user_id=1001, member_id=3)
+    assert agency_change_refusal(someone(admin, superuser=True), admin, True) is None
+
+
 def test_the_invitation_link_follows_the_platform() -> None:
     assert (
         invitation_link(Platform.TELEGRAM, "cluster_bot", "inv_abc123xyz")
