@@ -248,15 +248,21 @@ def clean_reason(text: str) -> str:
 
 
 def review_recipients(
-    secretary_ids: list[int], superuser_ids: frozenset[int], linked_chat: int | None
+    secretary_ids: list[int],
+    superuser_ids: frozenset[int],
+    linked_chat: int | None,
+    requester: int | None = None,
 ) -> list[int]:
     """Private chats that get a card about a new application.
 
     The group's secretaries always do; when the group has neither a secretary nor a linked
-    chat, the superusers do, so that no application waits where nobody can see it.
+    chat, the superusers do, so that no application waits where nobody can see it. A request
+    of a secretary's own (`requester`) goes to the other secretaries; with none, to the
+    superusers, linked chat or not: who there could decide it is not known.
     """
-    if secretary_ids or linked_chat is not None:
-        return list(dict.fromkeys(secretary_ids))
+    others = [i for i in dict.fromkeys(secretary_ids) if i != requester]
+    if others or (linked_chat is not None and requester not in secretary_ids):
+        return others
     return sorted(superuser_ids)
 
 

@@ -77,15 +77,12 @@ async def review_chats(
     not_to: int | None = None,
 ) -> list[tuple[int, str | None]]:
     """The group's linked chat (in the default language) and its reviewers privately; `not_to`:
-    a secretary who may not review this one (their own request), the superusers when nobody
-    else would."""
+    who made the request, never its reviewer (see `review_recipients`)."""
     group_chat = await uow.working_groups.chat_of(working_group)
-    secretaries = [
-        s for s in await uow.members.with_role(working_group, Role.SECRETARY) if s.user_id != not_to
-    ]
+    secretaries = await uow.members.with_role(working_group, Role.SECRETARY)
     locales: dict[int, str | None] = {s.user_id: s.locale for s in secretaries}
     chats: list[tuple[int, str | None]] = [(group_chat, None)] if group_chat is not None else []
-    for user_id in review_recipients(list(locales), superusers, group_chat):
+    for user_id in review_recipients(list(locales), superusers, group_chat, requester=not_to):
         if user_id not in locales:  # a superuser standing in; may or may not be a member
             superuser = await uow.members.by_user(user_id)
             locales[user_id] = superuser.locale if superuser else None

@@ -423,6 +423,20 @@ def test_nobody_is_told_privately_when_only_the_linked_chat_will_see_the_card() 
     assert review_recipients([], frozenset({1001}), -100500) == []
 
 
+def test_a_secretarys_own_request_goes_to_the_other_secretaries() -> None:
+    assert review_recipients([2001, 2002], frozenset({1001}), -100500, requester=2001) == [2002]
+
+
+def test_the_only_secretarys_own_request_goes_to_the_superusers_even_with_a_linked_chat() -> None:
+    assert review_recipients([2001], frozenset({1001}), -100500, requester=2001) == [1001]
+    assert review_recipients([2001], frozenset({1001}), None, requester=2001) == [1001]
+
+
+def test_a_members_request_goes_where_an_application_would() -> None:
+    assert review_recipients([2001], frozenset({1001}), None, requester=3001) == [2001]
+    assert review_recipients([], frozenset({1001}), -100500, requester=3001) == []
+
+
 def test_a_secretary_listed_twice_gets_one_card_in_the_original_order() -> None:
     assert review_recipients([2002, 2001, 2002], frozenset(), None) == [2002, 2001]
 
