@@ -30,6 +30,13 @@ from bot.domain.digits import strip_invisible, to_latin_digits, to_persian_digit
 LOCALES_DIR: Traversable = files("bot") / "locales"
 LOCALES = ("fa", "en")
 
+
+def client_locale(language_code: str | None, default: str) -> str:
+    """The language a person's app reports ("en-US" is "en"), when the bot speaks it."""
+    code = (language_code or "").split("-")[0].lower()
+    return code if code in LOCALES else default
+
+
 _TAG = re.compile(r"</?(?:b|i|u|code)>")
 # Zero-width non-joiner: invisible next to punctuation, and a character Persian text already
 # uses, so it survives copy and paste without surprising anyone.

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.domain import jalali
+from bot.domain.flood import FloodGate
 from bot.domain.members import Actor, MemberStatus
 from bot.domain.text import is_id
-from bot.i18n import LOCALES, Catalogs
+from bot.i18n import Catalogs, client_locale
 from bot.storage.uow import UnitOfWork
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -170,9 +170,7 @@ def _transient(error: BaseException) -> bool:
 
 def _locale_of(user: User | None, default: str) -> str:
     """The person's language as their app reports it: no database needed."""
-    code = (user.language_code or "") if user is not None else ""
-    code = code.split("-")[0].lower()
-    return code if code in LOCALES else default
+    return client_locale(user.language_code if user is not None else None, default)
 
 
 def forged_button(data: str | None) -> bool:
@@ -217,7 +215,8 @@ class FloodControlMiddleware(BaseMiddleware):
     and drop the rest: Telegram would refuse most replies anyway, and one person must not
     slow the bot down for everyone else. Runs before any database work.
 
-    A token bucket per person: `burst` updates at once, then `rate` a second. Callback queries
+    A token bucket per person (bot/domain/flood.py): `burst` updates at once, then `rate` a
+    second. Callback queries
     dropped are still answered (a quiet toast), so the person's app stops its spinner.
     """
 
@@ -231,32 +230,14 @@ class FloodControlMiddleware(BaseMiddleware):
         burst: int = 6,
         remembered: int = 10_000,
     ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("flood control needs a positive rate and burst")
+        self._gate = FloodGate(rate=rate, burst=burst, remembered=remembered)
         self._catalogs = catalogs
         self._default_locale = settings.default_locale
         self._clock = clock
-        self._rate = rate
-        self._burst = float(burst)
-        self._remembered = remembered
-        # user id -> (tokens left, when counted, warned in this flood): oldest first, bounded.
-        self._people: OrderedDict[int, tuple[float, datetime.datetime, bool]] = OrderedDict()
 
     def allow(self, user_id: int) -> tuple[bool, bool]:
         """(handle it, warn now): the bookkeeping alone, for tests and the middleware."""
-        now = self._clock()
-        tokens, counted, warned = self._people.pop(user_id, (self._burst, now, False))
-        elapsed = max((now - counted).total_seconds(), 0.0)
-        tokens = min(self._burst, tokens + elapsed * self._rate)
-        if tokens >= 1.0:
-            self._people[user_id] = (tokens - 1.0, now, False)
-            allowed, warn = True, False
-        else:
-            self._people[user_id] = (tokens, now, True)
-            allowed, warn = False, not warned
-        while len(self._people) > self._remembered:
-            self._people.popitem(last=False)
-        return allowed, warn
+        return self._gate.allow(user_id, self._clock())
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
@@ -318,7 +299,4 @@ class ActorMiddleware(BaseMiddleware):
             if chosen:
                 return str(chosen)
         # Until then, the language their client is set to, when the bot speaks it.
-        client = (user.language_code or "").split("-")[0].lower() if user is not None else ""
-        if client in LOCALES:
-            return client
-        return self._settings.default_locale
+        return _locale_of(user, self._settings.default_locale)

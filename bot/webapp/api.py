@@ -22,6 +22,7 @@ from bot.domain import submissions as submission_rules
 from bot.domain import tasks as rules
 from bot.domain.clusters import visible_groups
 from bot.domain.digits import to_latin_digits
+from bot.domain.flood import FloodGate
 from bot.domain.members import (
     Actor,
     MemberStatus,
@@ -36,7 +37,7 @@ from bot.domain.submissions import Decision, SubmissionRefusal
 from bot.domain.tasks import Report, Task
 from bot.domain.text import InvalidInput
 from bot.domain.working_groups import WORKING_GROUPS
-from bot.i18n import Translator
+from bot.i18n import Translator, client_locale
 from bot.services import calendar as calendar_service
 from bot.services import members as member_service
 from bot.services import reports as report_service
@@ -56,6 +57,12 @@ if TYPE_CHECKING:
     from bot.app import App
 
 log = logging.getLogger(__name__)
+
+# What one person's dashboard may ask: opening a page makes a handful of calls, a secretary
+# working the board a few a second; a script (or a stuck page) beyond that is refused before
+# any database work, with 429 and the time to wait.
+API_BURST = 30
+API_RATE = 5.0
 
 
 @dataclass
@@ -103,6 +110,7 @@ class Api:
     def __init__(self, app: App) -> None:
         self.app = app
         self._sessions = db.session_factory(app.engine)
+        self._gate = FloodGate(rate=API_RATE, burst=API_BURST)
 
     def launch_of(self, request: web.Request) -> Launch:
         settings = self.app.settings
@@ -122,6 +130,10 @@ class Api:
                 launch = self.launch_of(request)
             except LaunchRejected as rejected:
                 return unauthorized(rejected.reason)
+            now = self.app.clock()
+            allowed, _ = self._gate.allow(launch.user_id, now)
+            if not allowed:
+                return self._too_fast(launch, self._gate.wait(launch.user_id, now))
             try:
                 response = await self._serve(request, launch, handler)
             except Exception:
@@ -133,6 +145,17 @@ class Api:
             return response
 
         return serve
+
+    def _too_fast(self, launch: Launch, wait: datetime.timedelta) -> web.Response:
+        log.info("dashboard: too many requests from %s", launch.user_id)
+        # The launch's language: a refused call costs no database read.
+        locale = client_locale(launch.language_code, self.app.settings.default_locale)
+        t = self.app.catalogs.translator(locale)
+        return web.json_response(
+            {"error": "too_fast", "message": t.plain("webapp_api.too_fast")},
+            status=429,
+            headers={"Retry-After": str(max(1, int(wait.total_seconds() + 0.999)))},
+        )
 
     async def _serve(
         self, request: web.Request, launch: Launch, handler: Handler

@@ -6,8 +6,11 @@ import asyncio
 import datetime
 from collections.abc import Callable
 
+import aiohttp
+
 from bot.config import Settings
 from bot.domain.members import MemberStatus, Role
+from bot.webapp.api import API_BURST, API_RATE
 from tests.conftest import ALI, JOHN, SARA, Clock, RunningBot, given_member
 from tests.e2e.test_webhook import local, webhook_bot, webhook_settings
 from tests.fakebot import FakeBotAPI
@@ -122,3 +125,30 @@ async def test_in_webhook_mode_the_same_server_answers_the_dashboard(
         status, body = await dashboard.get("/api/me", ALI.id)
 
     assert status == 200 and body["full_name"] == "علی کریمی"
+
+
+async def test_a_flood_of_calls_from_one_page_is_refused_while_others_are_answered(
+    webapp: WebApp,
+) -> None:
+    await given_member(webapp.bot, SARA, "tehran", role=Role.SECRETARY)
+    await given_member(webapp.bot, ALI, "tehran")
+
+    # A stuck page (or a script) asks again and again, with the clock standing still.
+    statuses = [(await webapp.get("/api/me", SARA.id))[0] for _ in range(API_BURST)]
+    assert statuses == [200] * API_BURST
+    status, body = await webapp.get("/api/me", SARA.id)
+    assert status == 429
+    assert body == {
+        "error": "too_fast",
+        "message": "درخواست‌ها خیلی تند پشت سر هم رسید. لحظه‌ای صبر کنید و دوباره امتحان کنید.",
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(webapp.base_url + "/api/me", headers=webapp.headers(SARA.id)) as reply,
+    ):
+        assert reply.status == 429 and reply.headers["Retry-After"] == "1"
+
+    # Someone else is answered meanwhile, and Sara again once the moment has passed.
+    assert (await webapp.get("/api/me", ALI.id))[0] == 200
+    webapp.clock.now += datetime.timedelta(seconds=1 / API_RATE)
+    assert (await webapp.get("/api/me", SARA.id))[0] == 200
