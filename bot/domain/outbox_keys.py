@@ -120,6 +120,12 @@ def agency_change_card(change_id: int, chat_id: int) -> str:
     return f"agency-change:{change_id}:{chat_id}"
 
 
+def waiting_agency_change(change_id: int, chat_id: int) -> str:
+    """The card of a change that reached nobody (its first card to this chat was refused),
+    delivered once to each reviewer who turns up."""
+    return f"agency-change-waited:{change_id}:{chat_id}"
+
+
 def agency_change_edit(chat_id: int, copy_ref: str, digest_: str) -> str:
     return f"agency-change-edit:{chat_id}:{copy_ref}:{digest_}"
 

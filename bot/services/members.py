@@ -174,6 +174,19 @@ async def waiting_for(uow: UnitOfWork, actor: Actor, card_subject: str) -> list[
     return [m for m in waiting if can_manage_group(actor, m.working_group)]
 
 
+async def waiting_agency_changes(
+    uow: UnitOfWork, actor: Actor, card_subject: str
+) -> list[tuple[Member, AgencyChange]]:
+    """Changes of agency whose card reached nobody and that this actor may decide on."""
+    waiting: list[tuple[Member, AgencyChange]] = []
+    # Few at any time (one per member at most, and only while nobody can see them).
+    for change in await uow.agency_changes.pending_without_card(card_subject):
+        member = await uow.members.get(change.member_id)
+        if member is not None and agency_change_refusal(actor, member, True) is None:
+            waiting.append((member, change))
+    return waiting
+
+
 # --- invitation links ------------------------------------------------------------------------
 
 

@@ -692,6 +692,18 @@ class AgencyChangeRepository:
         ).scalar_one_or_none()
         return self._change(row) if row else None
 
+    async def pending_without_card(self, card_subject: str) -> list[AgencyChange]:
+        """Changes still waiting whose card reached nobody yet (no copy was ever posted)."""
+        delivered = exists().where(
+            CardCopyRow.subject == card_subject, CardCopyRow.subject_id == AgencyChangeRow.id
+        )
+        rows = await self._session.execute(
+            select(AgencyChangeRow)
+            .where(AgencyChangeRow.status == MemberStatus.PENDING.value, ~delivered)
+            .order_by(AgencyChangeRow.id)
+        )
+        return [self._change(row) for row in rows.scalars().all()]
+
     async def all_pending_for(self, member_id: int) -> list[AgencyChange]:
         rows = await self._session.execute(
             select(AgencyChangeRow)

@@ -27,7 +27,7 @@ from bot.config import Platform
 from bot.domain import outbox_keys
 from bot.domain.members import Actor, Member, MemberStatus, Role, help_topics
 from bot.i18n import Catalogs, Markup, Translator
-from bot.services.members import DecisionOutcome, waiting_for
+from bot.services.members import DecisionOutcome, waiting_agency_changes, waiting_for
 from bot.storage.outbox import OutgoingMessage
 from bot.storage.repositories import AgencyChange, Application, Invitation
 from bot.storage.uow import UnitOfWork
@@ -357,12 +357,20 @@ async def post_agency_change_cards(
     change: AgencyChange,
     chats: list[tuple[int, str]],
     now: datetime.datetime,
+    *,
+    waited: bool = False,
 ) -> None:
+    """`waited`: the card of a change that reached nobody, now delivered once per reviewer."""
     for chat_id, locale in chats:
         t = catalogs.translator(locale)
+        key = (
+            outbox_keys.waiting_agency_change(change.id, chat_id)
+            if waited
+            else outbox_keys.agency_change_card(change.id, chat_id)
+        )
         await uow.outbox.enqueue(
             OutgoingMessage(
-                key=outbox_keys.agency_change_card(change.id, chat_id),
+                key=key,
                 chat_id=chat_id,
                 text=agency_change_card(t, member, change),
                 locale=t.locale,
@@ -574,8 +582,8 @@ async def deliver_waiting(
     now: datetime.datetime,
     working_group: str | None = None,
 ) -> int:
-    """Applications that reached nobody go to this reviewer (or, for a linked group chat, to
-    that group's chat) now; returns how many."""
+    """Applications and changes of agency that reached nobody go to this reviewer (or, for a
+    linked group chat, to that group's chat) now; returns how many."""
     waiting = [
         m
         for m in await waiting_for(uow, reviewer, CARD_SUBJECT)
@@ -584,7 +592,16 @@ async def deliver_waiting(
     for member in waiting:
         await post_cards(uow, catalogs, member, [(chat_id, locale)], now, waited=True)
         await tell_applicant_delivered(uow, catalogs, member, now)
-    return len(waiting)
+    changes = [
+        (member, change)
+        for member, change in await waiting_agency_changes(uow, reviewer, AGENCY_CHANGE_SUBJECT)
+        if working_group is None or member.working_group == working_group
+    ]
+    for member, change in changes:
+        await post_agency_change_cards(
+            uow, catalogs, member, change, [(chat_id, locale)], now, waited=True
+        )
+    return len(waiting) + len(changes)
 
 
 async def tell_applicant_delivered(
@@ -619,7 +636,8 @@ async def check_reviewers_at_start(
             "linked group wait until a secretary is appointed or a group is linked"
         )
     waiting = await uow.members.pending_without_card(CARD_SUBJECT)
-    if not waiting:
+    changes = await uow.agency_changes.pending_without_card(AGENCY_CHANGE_SUBJECT)
+    if not waiting and not changes:
         return []
     reached = await reachable(bot, sorted(superusers))
     for user_id in sorted(superusers - set(reached)):
@@ -629,9 +647,12 @@ async def check_reviewers_at_start(
             user_id,
         )
     if not reached:
-        log.warning(
-            "%d application(s) wait: nobody who can review them can be reached", len(waiting)
-        )
+        for count, what in (
+            (len(waiting), "application(s)"),
+            (len(changes), "change(s) of agency"),
+        ):
+            if count:
+                log.warning("%d %s wait: nobody who can review them can be reached", count, what)
     for user_id in reached:
         superuser = await uow.members.by_user(user_id)
         actor = Actor(user_id, superuser.full_name if superuser else "", superuser, True)

@@ -333,6 +333,28 @@ async def test_a_secretarys_own_change_of_agency_waits_for_someone_else(bot: Run
     assert sara is not None and sara.agency_code == "chamber_commerce"
 
 
+async def test_a_change_nobody_could_see_reaches_a_superuser_when_he_starts_the_bot(
+    bot: RunningBot,
+) -> None:
+    await given_member(bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی", agency="tpo")
+    await say(bot, SARA, "/profile")
+    await press(bot, SARA, "✏️ دستگاه")
+    await press(bot, SARA, "اتاق بازرگانی")
+    # The superuser has never written to the bot: Telegram refuses the card.
+    assert bot.api.messages_to(ADMIN.id) == []
+
+    await say(bot, ADMIN, "/start")
+
+    card = with_button(bot, ADMIN.id, "تأیید")
+    assert "درخواست تغییر دستگاه" in card.plain() and "سارا تهرانی" in card.plain()
+    await press(bot, ADMIN, "تأیید")
+    assert last_answer(bot, ADMIN) == "تغییر دستگاه تأیید شد."
+    # Once delivered, it is not delivered again.
+    await say(bot, ADMIN, "/start")
+    cards = [m for m in bot.api.messages_to(ADMIN.id) if "درخواست تغییر دستگاه" in m.plain()]
+    assert len(cards) == 1
+
+
 async def test_a_rejected_agency_change_leaves_the_agency_as_it_was(bot: RunningBot) -> None:
     await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
     await given_member(bot, ALI, "tehran", agency="tpo")
