@@ -7,19 +7,30 @@ remembered on the update's session (its `info`) for as long as its transaction l
 rollback forgets it), and writes keep that copy current; the update holds its chat's lock
 (bot/middlewares.py, ChatIsolationMiddleware), so nobody else changes the row meanwhile.
 Plain Core statements: one small row needs no ORM bookkeeping.
+
+What was committed is also known to the process, so an update reads nothing: this storage
+serves one process only (its chat locks are in-process, `SimpleEventIsolation`; several
+processes keep dialogs in Redis), so no one else writes these rows. The first read loads every
+row (a row lives only while its dialog does, so they are few); from then on a key the process
+does not know has no row. A value enters that memory when the transaction that wrote it has
+committed; a rollback leaves it as it was. Should the rows ever outnumber `remembered`, the
+process keeps the most recently used and reads the others one by one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.storage.models import FsmStateRow, utcnow
 from bot.storage.uow import current_session
@@ -28,18 +39,33 @@ from bot.storage.uow import current_session
 Stored = tuple[str | None, dict[str, Any]] | None
 
 _CACHE = "fsm_rows"
+# The keys a transaction wrote, and the storage that keeps them once it commits.
+_WRITTEN = "fsm_written"
+# Keys the process remembers (a key is some 60 bytes, a dialog's data a few hundred).
+REMEMBERED = 20_000
 _TABLE = FsmStateRow.__table__
 # Built once: read on every update, and building a statement costs more than running it.
 _READ = select(_TABLE.c.state, _TABLE.c.data).where(_TABLE.c.key == bindparam("fsm_key"))
+_ALL = select(_TABLE.c.key, _TABLE.c.state, _TABLE.c.data)
 _INSERT = insert(_TABLE)
 _UPDATE = update(_TABLE).where(_TABLE.c.key == bindparam("fsm_key"))
 _DELETE = delete(_TABLE).where(_TABLE.c.key == bindparam("fsm_key"))
 
 
 class DatabaseStorage(BaseStorage):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], remembered: int = REMEMBERED
+    ) -> None:
         self._sessions = sessions
         self._keys = DefaultKeyBuilder(with_destiny=True)
+        # Committed values, most recently used last.
+        self._committed: OrderedDict[str, Stored] = OrderedDict()
+        self._remembered = remembered
+        # Whether `_committed` holds every row (None: not loaded yet).
+        self._complete: bool | None = None
+        self._loading = asyncio.Lock()
+        # While the rows load: keys committed meanwhile, newer than what the load reads.
+        self._changed: set[str] | None = None
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
@@ -65,11 +91,70 @@ class DatabaseStorage(BaseStorage):
         cache = self._cache(session)
         if name in cache:
             return cache[name]
-        found = (await session.execute(_READ, {"fsm_key": name})).first()
-        stored: Stored = None if found is None else (found.state, dict(found.data or {}))
+        if self._complete is None:
+            await self._load(session)
+        if name in self._committed:
+            self._committed.move_to_end(name)
+            known = self._committed[name]
+            stored: Stored = None if known is None else (known[0], copy.deepcopy(known[1]))
+        elif self._complete:
+            stored = None
+        else:
+            found = (await session.execute(_READ, {"fsm_key": name})).first()
+            stored = None if found is None else (found.state, dict(found.data or {}))
+            if name not in self._written_names(session):
+                self._remember(name, _copy(stored))
         # Asked again now: the read itself may have begun the transaction.
         self._cache(session)[name] = stored
         return stored
+
+    async def _load(self, session: AsyncSession) -> None:
+        async with self._loading:
+            if self._complete is not None:
+                return
+            self._changed = set()
+            try:
+                rows = (await session.execute(_ALL.limit(self._remembered + 1))).all()
+            finally:
+                changed, self._changed = self._changed, None
+            if len(rows) > self._remembered:
+                self._complete = False
+                return
+            for key, state, data in rows:
+                if key not in changed and key not in self._committed:
+                    self._committed[key] = (state, dict(data or {}))
+            self._complete = True
+
+    def _remember(self, name: str, stored: Stored) -> None:
+        if self._changed is not None:
+            self._changed.add(name)
+        if stored is None and self._complete:
+            # Known to have no row: nothing to keep.
+            self._committed.pop(name, None)
+            return
+        self._committed[name] = stored
+        self._committed.move_to_end(name)
+        while len(self._committed) > self._remembered:
+            self._committed.popitem(last=False)
+            # Some rows are forgotten now: an unknown key may have one.
+            self._complete = False
+
+    @staticmethod
+    def _written_names(session: AsyncSession) -> dict[str, DatabaseStorage]:
+        written: dict[str, DatabaseStorage] = session.info.get(_WRITTEN, {})
+        return written
+
+    def _written(self, session: AsyncSession, name: str) -> None:
+        """Note that this transaction wrote `name`: remembered once it commits."""
+        written = session.info.setdefault(_WRITTEN, {})
+        written[name] = self
+        if self._changed is not None:
+            self._changed.add(name)
+
+    def committed(self, names: list[str], values: dict[str, Stored]) -> None:
+        for name in names:
+            if name in values:
+                self._remember(name, _copy(values[name]))
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
         name = self._keys.build(key)
@@ -82,6 +167,7 @@ class DatabaseStorage(BaseStorage):
                 if before is not None:
                     await session.execute(_DELETE, {"fsm_key": name})
                 self._cache(session)[name] = None
+                self._written(session, name)
                 return
             row = {"state": state, "data": data, "updated_at": utcnow()}
             if before is None:
@@ -89,6 +175,7 @@ class DatabaseStorage(BaseStorage):
             else:
                 await session.execute(_UPDATE, {"fsm_key": name, **row})
             self._cache(session)[name] = (state, copy.deepcopy(data))
+            self._written(session, name)
 
     async def _read(self, key: StorageKey) -> Stored:
         async with self._session() as session:
@@ -113,3 +200,28 @@ class DatabaseStorage(BaseStorage):
     async def close(self) -> None:
         # The engine belongs to the application, which disposes of it.
         return None
+
+
+def _copy(stored: Stored) -> Stored:
+    return None if stored is None else (stored[0], copy.deepcopy(stored[1]))
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_committed(session: Session) -> None:
+    """What a transaction wrote is what the rows hold now: the storages remember it."""
+    written = session.info.pop(_WRITTEN, None)
+    if not written:
+        return
+    held = session.info.get(_CACHE)
+    values = held[1] if held is not None else {}
+    by_storage: dict[int, tuple[DatabaseStorage, list[str]]] = {}
+    for name, storage in written.items():
+        by_storage.setdefault(id(storage), (storage, []))[1].append(name)
+    for storage, names in by_storage.values():
+        storage.committed(names, values)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_written(session: Session) -> None:
+    # Rolled back: the rows hold what they held, which the storages read again when asked.
+    session.info.pop(_WRITTEN, None)
