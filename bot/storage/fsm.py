@@ -13,8 +13,11 @@ serves one process only (its chat locks are in-process, `SimpleEventIsolation`; 
 processes keep dialogs in Redis), so no one else writes these rows. The first read loads every
 row (a row lives only while its dialog does, so they are few); from then on a key the process
 does not know has no row. A value enters that memory when the transaction that wrote it has
-committed; a rollback leaves it as it was. Should the rows ever outnumber `remembered`, the
-process keeps the most recently used and reads the others one by one.
+committed; a rollback leaves it as it was. A savepoint rolled back inside a transaction that
+wrote a key leaves it unknown which write stands: that key is read again. Writes do not trust
+the memory either (an upsert, an unconditional delete), so it can never make one fail. Should
+the rows ever outnumber `remembered`, the process keeps the most recently used and reads the
+others one by one.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
+from bot.storage.dialects import upsert_insert
 from bot.storage.models import FsmStateRow, utcnow
 from bot.storage.uow import current_session
 
@@ -47,8 +51,6 @@ _TABLE = FsmStateRow.__table__
 # Built once: read on every update, and building a statement costs more than running it.
 _READ = select(_TABLE.c.state, _TABLE.c.data).where(_TABLE.c.key == bindparam("fsm_key"))
 _ALL = select(_TABLE.c.key, _TABLE.c.state, _TABLE.c.data)
-_INSERT = insert(_TABLE)
-_UPDATE = update(_TABLE).where(_TABLE.c.key == bindparam("fsm_key"))
 _DELETE = delete(_TABLE).where(_TABLE.c.key == bindparam("fsm_key"))
 
 
@@ -66,6 +68,8 @@ class DatabaseStorage(BaseStorage):
         self._loading = asyncio.Lock()
         # While the rows load: keys committed meanwhile, newer than what the load reads.
         self._changed: set[str] | None = None
+        # Keys whose committed value the process cannot vouch for: read again when asked.
+        self._unsure: set[str] = set()
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
@@ -93,17 +97,23 @@ class DatabaseStorage(BaseStorage):
             return cache[name]
         if self._complete is None:
             await self._load(session)
-        if name in self._committed:
+        written_here = name in self._written_names(session)
+        if written_here or name in self._unsure:
+            found = (await session.execute(_READ, {"fsm_key": name})).first()
+            stored: Stored = None if found is None else (found.state, dict(found.data or {}))
+            if not written_here:
+                self._unsure.discard(name)
+                self._remember(name, _copy(stored))
+        elif name in self._committed:
             self._committed.move_to_end(name)
             known = self._committed[name]
-            stored: Stored = None if known is None else (known[0], copy.deepcopy(known[1]))
+            stored = None if known is None else (known[0], copy.deepcopy(known[1]))
         elif self._complete:
             stored = None
         else:
             found = (await session.execute(_READ, {"fsm_key": name})).first()
             stored = None if found is None else (found.state, dict(found.data or {}))
-            if name not in self._written_names(session):
-                self._remember(name, _copy(stored))
+            self._remember(name, _copy(stored))
         # Asked again now: the read itself may have begun the transaction.
         self._cache(session)[name] = stored
         return stored
@@ -156,6 +166,13 @@ class DatabaseStorage(BaseStorage):
             if name in values:
                 self._remember(name, _copy(values[name]))
 
+    def doubt(self, names: list[str]) -> None:
+        """A savepoint of a transaction that wrote these was rolled back: which write stands
+        is known only to the database."""
+        for name in names:
+            self._committed.pop(name, None)
+            self._unsure.add(name)
+
     async def _write(self, key: StorageKey, **values: Any) -> None:
         name = self._keys.build(key)
         async with self._session() as session:
@@ -164,16 +181,16 @@ class DatabaseStorage(BaseStorage):
             state = values.get("state", state)
             data = values.get("data", data)
             if state is None and not data:
-                if before is not None:
-                    await session.execute(_DELETE, {"fsm_key": name})
+                await session.execute(_DELETE, {"fsm_key": name})
                 self._cache(session)[name] = None
                 self._written(session, name)
                 return
             row = {"state": state, "data": data, "updated_at": utcnow()}
-            if before is None:
-                await session.execute(_INSERT, {"key": name, **row})
-            else:
-                await session.execute(_UPDATE, {"fsm_key": name, **row})
+            await session.execute(
+                upsert_insert(session)(_TABLE)
+                .values(key=name, **row)
+                .on_conflict_do_update(index_elements=[_TABLE.c.key], set_=row)
+            )
             self._cache(session)[name] = (state, copy.deepcopy(data))
             self._written(session, name)
 
@@ -221,7 +238,19 @@ def _remember_committed(session: Session) -> None:
         storage.committed(names, values)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_written(session: Session) -> None:
-    # Rolled back: the rows hold what they held, which the storages read again when asked.
-    session.info.pop(_WRITTEN, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_written(session: Session, previous_transaction: SessionTransaction) -> None:
+    written: dict[str, DatabaseStorage] | None = session.info.get(_WRITTEN)
+    if not written:
+        return
+    if not previous_transaction.nested:
+        # The whole transaction: the rows hold what they held, which the storages know.
+        session.info.pop(_WRITTEN, None)
+        return
+    # A savepoint: some of the transaction's writes may stand, some not. This transaction
+    # reads them from the database again, and so does the process, after it ends.
+    held = session.info.get(_CACHE)
+    for name, storage in written.items():
+        if held is not None:
+            held[1].pop(name, None)
+        storage.doubt([name])

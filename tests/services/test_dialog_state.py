@@ -109,3 +109,53 @@ async def test_more_rows_than_the_process_keeps_are_read_one_by_one(world: World
             assert await storage.get_state(people[2]) == "Registration:name"  # still known
             assert await storage.get_state(StorageKey(bot_id=1, chat_id=9, user_id=9)) is None
     assert len([s for s in seen if "fsm_states" in s]) == 1  # the stranger: read
+
+
+class _Refused(Exception):
+    pass
+
+
+async def test_a_savepoint_rolled_back_after_a_dialog_step_leaves_the_step_as_committed(
+    world: World,
+) -> None:
+    storage = DatabaseStorage(world.sessions)
+    async with world.uow() as uow:
+        assert await storage.get_state(ALI) is None
+        await uow.commit()
+
+    # A step starts Ali's dialog, then a part of the same update fails inside a savepoint
+    # (as a second vote does), and the update commits what stands.
+    async with world.uow() as uow:
+        await storage.set_state(ALI, "Registration:name")
+        session = uow.members._session
+        try:
+            async with session.begin_nested():
+                await storage.set_data(ALI, {"name": "inside the savepoint"})
+                raise _Refused
+        except _Refused:
+            pass
+        assert await storage.get_state(ALI) == "Registration:name"
+        assert await storage.get_data(ALI) == {}
+        await uow.commit()
+    async with world.uow() as uow:
+        assert await storage.get_state(ALI) == "Registration:name"
+        assert await storage.get_data(ALI) == {}
+
+    # The same with the dialog ended before the savepoint: ended it stays.
+    async with world.uow() as uow:
+        await storage.set_state(ALI, None)
+        try:
+            async with uow.members._session.begin_nested():
+                await storage.set_state(ALI, "Registration:phone")
+                raise _Refused
+        except _Refused:
+            pass
+        await uow.commit()
+    async with world.uow() as uow:
+        assert await storage.get_state(ALI) is None
+        # And the next step writes as ever (an insert where the memory may be wrong).
+        await storage.set_state(ALI, "Registration:agency")
+        await uow.commit()
+    restarted = DatabaseStorage(world.sessions)
+    async with world.uow() as uow:
+        assert await restarted.get_state(ALI) == "Registration:agency"
