@@ -270,21 +270,29 @@ async def test_the_log_names_a_superuser_who_cannot_be_reached_while_application
 # --- a member's change of agency -------------------------------------------------------------
 
 
+async def asks_to_change_agency(bot: RunningBot, user: FakeUser, agency: str) -> None:
+    await say(bot, user, "/profile")
+    await press(bot, user, "✏️ دستگاه")
+    await press(bot, user, agency)
+
+
+async def agency_of(bot: RunningBot, user: FakeUser) -> str | None:
+    async with bot.uow() as uow:
+        member = await uow.members.by_user(user.id)
+    return member.agency_code if member is not None else None
+
+
 async def test_an_agency_change_waits_for_the_secretariat_who_approve_it_once(
     bot: RunningBot,
 ) -> None:
     await given_member(bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی")
     await given_member(bot, ALI, "tehran", name="علی کریمی", agency="tpo")
 
-    await say(bot, ALI, "/profile")
-    await press(bot, ALI, "✏️ دستگاه")
-    await press(bot, ALI, "سایر")
+    await asks_to_change_agency(bot, ALI, "سایر")
     await say(bot, ALI, "انجمن فرش دستباف")
     profile = bot.api.last_message_to(ALI.id).plain()
     assert "در انتظار تأیید دبیرخانه" in profile and "انجمن فرش دستباف" in profile
-    async with bot.uow() as uow:
-        ali = await uow.members.by_user(ALI.id)
-    assert ali is not None and ali.agency_code == "tpo"
+    assert await agency_of(bot, ALI) == "tpo"
 
     card = with_button(bot, SARA.id, "تأیید")
     assert "درخواست تغییر دستگاه" in card.plain() and "انجمن فرش دستباف" in card.plain()
@@ -309,9 +317,7 @@ async def test_a_secretarys_own_change_of_agency_waits_for_someone_else(bot: Run
     await given_member(bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی", agency="tpo")
     await say(bot, ADMIN, "/date")  # the superuser has written to the bot
 
-    await say(bot, SARA, "/profile")
-    await press(bot, SARA, "✏️ دستگاه")
-    await press(bot, SARA, "اتاق بازرگانی")
+    await asks_to_change_agency(bot, SARA, "اتاق بازرگانی")
 
     # Sara is the group's only secretary: the card goes to the superuser, not to her.
     labels = [label for m in bot.api.messages_to(SARA.id) for label, _ in m.buttons()]
@@ -322,24 +328,18 @@ async def test_a_secretarys_own_change_of_agency_waits_for_someone_else(bot: Run
     bot.api.callback(SARA, card, card.button("تأیید"))
     await bot.api.drain()
     assert "دبیر یا رئیس دیگری" in last_answer(bot, SARA)
-    async with bot.uow() as uow:
-        sara = await uow.members.by_user(SARA.id)
-    assert sara is not None and sara.agency_code == "tpo"
+    assert await agency_of(bot, SARA) == "tpo"
 
     await press(bot, ADMIN, "تأیید")
     assert last_answer(bot, ADMIN) == "تغییر دستگاه تأیید شد."
-    async with bot.uow() as uow:
-        sara = await uow.members.by_user(SARA.id)
-    assert sara is not None and sara.agency_code == "chamber_commerce"
+    assert await agency_of(bot, SARA) == "chamber_commerce"
 
 
 async def test_a_change_nobody_could_see_reaches_a_superuser_when_he_starts_the_bot(
     bot: RunningBot,
 ) -> None:
     await given_member(bot, SARA, "tehran", role=Role.SECRETARY, name="سارا تهرانی", agency="tpo")
-    await say(bot, SARA, "/profile")
-    await press(bot, SARA, "✏️ دستگاه")
-    await press(bot, SARA, "اتاق بازرگانی")
+    await asks_to_change_agency(bot, SARA, "اتاق بازرگانی")
     # The superuser has never written to the bot: Telegram refuses the card.
     assert bot.api.messages_to(ADMIN.id) == []
 
@@ -358,15 +358,11 @@ async def test_a_change_nobody_could_see_reaches_a_superuser_when_he_starts_the_
 async def test_a_rejected_agency_change_leaves_the_agency_as_it_was(bot: RunningBot) -> None:
     await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
     await given_member(bot, ALI, "tehran", agency="tpo")
-    await say(bot, ALI, "/profile")
-    await press(bot, ALI, "✏️ دستگاه")
-    await press(bot, ALI, "اتاق بازرگانی")
+    await asks_to_change_agency(bot, ALI, "اتاق بازرگانی")
     await press(bot, SARA, "رد")
     assert last_answer(bot, SARA) == "تغییر دستگاه رد شد."
     assert "رد شد" in bot.api.last_message_to(ALI.id).plain()
-    async with bot.uow() as uow:
-        ali = await uow.members.by_user(ALI.id)
-    assert ali is not None and ali.agency_code == "tpo"
+    assert await agency_of(bot, ALI) == "tpo"
     assert "در انتظار" not in await say(bot, ALI, "/profile")
 
 
@@ -374,16 +370,12 @@ async def test_a_member_of_another_group_cannot_decide_an_agency_change(bot: Run
     await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
     await given_member(bot, MINA, "fars", role=Role.SECRETARY)
     await given_member(bot, ALI, "tehran", agency="tpo")
-    await say(bot, ALI, "/profile")
-    await press(bot, ALI, "✏️ دستگاه")
-    await press(bot, ALI, "اتاق بازرگانی")
+    await asks_to_change_agency(bot, ALI, "اتاق بازرگانی")
     card = with_button(bot, SARA.id, "تأیید")
     bot.api.callback(MINA, card, card.button("تأیید"))
     await bot.api.drain()
     assert "دبیر این کارگروه نیستید" in last_answer(bot, MINA)
-    async with bot.uow() as uow:
-        ali = await uow.members.by_user(ALI.id)
-    assert ali is not None and ali.agency_code == "tpo"
+    assert await agency_of(bot, ALI) == "tpo"
 
 
 async def test_a_second_change_of_agency_replaces_the_first_on_the_secretarys_cards(
@@ -392,9 +384,7 @@ async def test_a_second_change_of_agency_replaces_the_first_on_the_secretarys_ca
     await given_member(bot, SARA, "tehran", role=Role.SECRETARY)
     await given_member(bot, ALI, "tehran", agency="tpo")
     for agency in ("اتاق بازرگانی", "سایر"):
-        await say(bot, ALI, "/profile")
-        await press(bot, ALI, "✏️ دستگاه")
-        await press(bot, ALI, agency)
+        await asks_to_change_agency(bot, ALI, agency)
     await say(bot, ALI, "انجمن فرش دستباف")
 
     cards = [m for m in bot.api.messages_to(SARA.id) if "درخواست تغییر دستگاه" in m.plain()]
