@@ -199,9 +199,6 @@ class ReminderRun:
         self._reminder_parts: dict[str, _ReminderParts] = {}
         # What a task due on a day of a group is reminded as today (None: nothing).
         self._task_kinds: dict[tuple[str, datetime.date], ReminderKind | None] = {}
-        # The members' reminders built so far, written once they are all built (see
-        # `_plan_tasks`): at most one per member, whatever the number of tasks.
-        self._reminders: list[tuple[OutgoingMessage, datetime.datetime]] = []
         self._slice_from = time.perf_counter()
         self.queued = 0
 
@@ -357,6 +354,8 @@ class ReminderRun:
             )
         else:
             batches = _in_chunks(sorted(member_ids))
+        # At most one reminder per member, whatever the number of tasks.
+        reminders: list[tuple[OutgoingMessage, datetime.datetime]] = []
         async for batch in batches:
             found = await self.planner.due_assignments(
                 buckets, self.today, batch, held, between_parts=self._breathe
@@ -373,11 +372,9 @@ class ReminderRun:
                 ]
             for parts in self._reminder_parts.values():
                 parts.forget_tasks()
-            await self._remind_members(entries)
+            reminders += await self._remind_members(entries)
             await self._breathe()
-        reminders, self._reminders = self._reminders, []
-        for start in range(0, len(reminders), _WRITE_ROWS):
-            part = reminders[start : start + _WRITE_ROWS]
+        for part in chunks(reminders, _WRITE_ROWS):
             self.queued += await self.uow.outbox.enqueue_many(part, self.now)
             await self._breathe()
 
@@ -460,11 +457,14 @@ class ReminderRun:
             parts = self._reminder_parts[t.locale] = _ReminderParts(t, self.today)
         return parts
 
-    async def _remind_members(self, entries: list[_MemberDues]) -> None:
-        """Build the members' reminders, each for the first moment its group may be
-        messaged today (none for a group that cannot be messaged today)."""
+    async def _remind_members(
+        self, entries: list[_MemberDues]
+    ) -> list[tuple[OutgoingMessage, datetime.datetime]]:
+        """The members' reminders, each for the first moment its group may be messaged today
+        (none for a group that cannot be messaged today)."""
         zone = self.settings.zone
         moments: dict[str, datetime.datetime | None] = {}
+        built: list[tuple[OutgoingMessage, datetime.datetime]] = []
         for entry in entries:
             await self._breathe()
             group = entry.working_group
@@ -476,7 +476,8 @@ class ReminderRun:
                 moments[group] = moment if due and today else None
             not_before = moments[group]
             if not_before is not None:
-                self._reminders.append((self._member_reminder(entry), not_before))
+                built.append((self._member_reminder(entry), not_before))
+        return built
 
     async def _escalate(self, group: str) -> None:
         """Weekly, the secretary and the chair hear what is overdue in their group."""

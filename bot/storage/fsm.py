@@ -63,11 +63,10 @@ class DatabaseStorage(BaseStorage):
         # Committed values, most recently used last.
         self._committed: OrderedDict[str, Stored] = OrderedDict()
         self._remembered = remembered
-        # Whether `_committed` holds every row (None: not loaded yet).
+        # Whether `_committed` holds every row (None: not loaded yet). Every read and write
+        # waits for the load, so nothing commits a dialog step while the rows are read.
         self._complete: bool | None = None
         self._loading = asyncio.Lock()
-        # While the rows load: keys committed meanwhile, newer than what the load reads.
-        self._changed: set[str] | None = None
         # Keys whose committed value the process cannot vouch for: read again when asked.
         self._unsure: set[str] = set()
 
@@ -97,23 +96,20 @@ class DatabaseStorage(BaseStorage):
             return cache[name]
         if self._complete is None:
             await self._load(session)
-        written_here = name in self._written_names(session)
-        if written_here or name in self._unsure:
-            found = (await session.execute(_READ, {"fsm_key": name})).first()
-            stored: Stored = None if found is None else (found.state, dict(found.data or {}))
-            if not written_here:
-                self._unsure.discard(name)
-                self._remember(name, _copy(stored))
-        elif name in self._committed:
+        written_here = name in session.info.get(_WRITTEN, {})
+        stored: Stored
+        if not written_here and name not in self._unsure and name in self._committed:
             self._committed.move_to_end(name)
-            known = self._committed[name]
-            stored = None if known is None else (known[0], copy.deepcopy(known[1]))
-        elif self._complete:
+            stored = _copy(self._committed[name])
+        elif not written_here and name not in self._unsure and self._complete:
             stored = None
         else:
             found = (await session.execute(_READ, {"fsm_key": name})).first()
             stored = None if found is None else (found.state, dict(found.data or {}))
-            self._remember(name, _copy(stored))
+            # What this transaction wrote is not committed yet: known once it is.
+            if not written_here:
+                self._unsure.discard(name)
+                self._remember(name, _copy(stored))
         # Asked again now: the read itself may have begun the transaction.
         self._cache(session)[name] = stored
         return stored
@@ -122,22 +118,15 @@ class DatabaseStorage(BaseStorage):
         async with self._loading:
             if self._complete is not None:
                 return
-            self._changed = set()
-            try:
-                rows = (await session.execute(_ALL.limit(self._remembered + 1))).all()
-            finally:
-                changed, self._changed = self._changed, None
+            rows = (await session.execute(_ALL.limit(self._remembered + 1))).all()
             if len(rows) > self._remembered:
                 self._complete = False
                 return
             for key, state, data in rows:
-                if key not in changed and key not in self._committed:
-                    self._committed[key] = (state, dict(data or {}))
+                self._committed[key] = (state, dict(data or {}))
             self._complete = True
 
     def _remember(self, name: str, stored: Stored) -> None:
-        if self._changed is not None:
-            self._changed.add(name)
         if stored is None and self._complete:
             # Known to have no row: nothing to keep.
             self._committed.pop(name, None)
@@ -149,29 +138,18 @@ class DatabaseStorage(BaseStorage):
             # Some rows are forgotten now: an unknown key may have one.
             self._complete = False
 
-    @staticmethod
-    def _written_names(session: AsyncSession) -> dict[str, DatabaseStorage]:
-        written: dict[str, DatabaseStorage] = session.info.get(_WRITTEN, {})
-        return written
-
     def _written(self, session: AsyncSession, name: str) -> None:
         """Note that this transaction wrote `name`: remembered once it commits."""
-        written = session.info.setdefault(_WRITTEN, {})
-        written[name] = self
-        if self._changed is not None:
-            self._changed.add(name)
+        session.info.setdefault(_WRITTEN, {})[name] = self
 
-    def committed(self, names: list[str], values: dict[str, Stored]) -> None:
-        for name in names:
-            if name in values:
-                self._remember(name, _copy(values[name]))
+    def committed(self, name: str, stored: Stored) -> None:
+        self._remember(name, _copy(stored))
 
-    def doubt(self, names: list[str]) -> None:
-        """A savepoint of a transaction that wrote these was rolled back: which write stands
-        is known only to the database."""
-        for name in names:
-            self._committed.pop(name, None)
-            self._unsure.add(name)
+    def doubt(self, name: str) -> None:
+        """A savepoint of a transaction that wrote this key was rolled back: which write
+        stands is known only to the database."""
+        self._committed.pop(name, None)
+        self._unsure.add(name)
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
         name = self._keys.build(key)
@@ -231,11 +209,9 @@ def _remember_committed(session: Session) -> None:
         return
     held = session.info.get(_CACHE)
     values = held[1] if held is not None else {}
-    by_storage: dict[int, tuple[DatabaseStorage, list[str]]] = {}
     for name, storage in written.items():
-        by_storage.setdefault(id(storage), (storage, []))[1].append(name)
-    for storage, names in by_storage.values():
-        storage.committed(names, values)
+        if name in values:
+            storage.committed(name, values[name])
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -253,4 +229,4 @@ def _forget_written(session: Session, previous_transaction: SessionTransaction) 
     for name, storage in written.items():
         if held is not None:
             held[1].pop(name, None)
-        storage.doubt([name])
+        storage.doubt(name)

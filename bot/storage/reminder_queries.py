@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +42,10 @@ _PART_ROWS = 1_000
 _STATUSES = {s.value: s for s in TaskStatus}
 
 
-def chunks(values: Iterable[int | str], size: int = CHUNK) -> Iterable[list]:
+_Item = TypeVar("_Item")
+
+
+def chunks(values: Iterable[_Item], size: int = CHUNK) -> Iterable[list[_Item]]:
     ordered = list(values)
     for start in range(0, len(ordered), size):
         yield ordered[start : start + size]
