@@ -123,6 +123,13 @@ class App:
     redis: Redis | None = None
     # The per-chat lock of ChatIsolationMiddleware (the dispatcher's own is disabled).
     isolation: BaseEventIsolation | None = None
+    # The updates' own engine, when it is not `engine` (SQLite: see create_app).
+    update_engine: AsyncEngine | None = None
+
+    @property
+    def engines(self) -> tuple[AsyncEngine, ...]:
+        """Every engine the process holds: what an outage or a shutdown concerns."""
+        return (self.engine,) if self.update_engine is None else (self.engine, self.update_engine)
 
     def today(self) -> datetime.date:
         """The Tehran day by the bot's clock: who stands in for an absent secretary today."""
@@ -304,7 +311,8 @@ class App:
         if self.isolation is not None:
             await self.isolation.close()
         await self.bot.session.close()
-        await self.engine.dispose()
+        for engine in self.engines:
+            await engine.dispose()
 
 
 async def _job_lock(job: str) -> bool:
@@ -370,8 +378,18 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     # One limiter for every call: the replies made in updates (through the session) and the
     # outbox sender's bulk messages share Telegram's limits.
     # With Redis, the account is shared by every process of the bot (bot/shared_limiter.py).
+    # The scheduler's, the outbox's and the dashboard's engine: its reads may be a whole
+    # morning's reminders or the country's board.
     engine = db.create_engine(settings.database_url)
-    storage, isolation, redis = _fsm_storage(settings, engine)
+    # The updates read a few rows at a time: on SQLite their reads skip the database thread
+    # (bot/storage/sqlite_driver.py), in a pool of their own so the big reads above keep it.
+    update_engine = (
+        db.create_engine(settings.database_url, reads_in_loop=True)
+        if make_url(settings.database_url).get_backend_name() == "sqlite"
+        else None
+    )
+    update_sessions = db.session_factory(update_engine or engine)
+    storage, isolation, redis = _fsm_storage(settings, update_engine or engine)
     limits = Limits(overall=Limit(settings.send_rate, datetime.timedelta(seconds=1)))
     limiter: Limiter = (
         RedisLimiter(redis, bot.id, limits)
@@ -425,7 +443,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     dispatcher.update.outer_middleware(ChatIsolationMiddleware(dispatcher.fsm, isolation))
     dispatcher.update.outer_middleware(
         UnitOfWorkMiddleware(
-            sessions,
+            update_sessions,
             settings,
             clock,
             after_commit=outbox.after_commit,
@@ -465,6 +483,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
         menus,
         redis,
         isolation,
+        update_engine,
     )
 
 

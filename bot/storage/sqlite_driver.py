@@ -10,6 +10,14 @@ and the last row id together. Statements, transactions and errors are exactly sq
 It uses aiosqlite's queue (`Connection._execute`) and raw connection (`_conn`), as SQLAlchemy's
 own aiosqlite dialect does for its isolation-level setter. Passed as the engine's DBAPI
 `module` (bot/storage/db.py), so the `sqlite+aiosqlite` URL and dialect stay as they are.
+
+With `reads_in_loop`, a SELECT skips the hop altogether and runs in the event loop's thread:
+an update's reads are indexed look-ups of a few rows, cheaper than waking the other thread
+(and than the two threads taking turns with the GIL, which is what a burst of updates
+measured). In WAL mode a read never waits for a writer's lock, so it cannot hold the loop
+behind one; writes still go through the thread, where waiting for the lock blocks nobody.
+The bot's background work (the scheduler's whole-morning reads, the dashboard's whole-country
+board) keeps every statement in the thread (bot/app.py).
 """
 
 from __future__ import annotations
@@ -106,6 +114,21 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             return await connection._execute(_run, connection._conn, operation, parameters, many)
 
 
+class _ReadInLoopCursor(_OneHopCursor):
+    __slots__ = ()
+
+    async def _run_async(self, operation: Any, parameters: Any, many: bool) -> Outcome:
+        if many or not _is_read(operation):
+            return await super()._run_async(operation, parameters, many)
+        async with self._adapt_connection._execute_mutex:
+            return _run(self._connection._conn, operation, parameters, many)
+
+
+def _is_read(operation: str) -> bool:
+    # SQLAlchemy writes every SELECT it compiles with the keyword first.
+    return operation[:6].upper() == "SELECT"
+
+
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = _OneHopCursor
@@ -126,12 +149,23 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
             super().rollback()
 
 
+class _ReadInLoopConnection(_OneHopConnection):
+    __slots__ = ()
+    _cursor_cls = _ReadInLoopCursor
+
+
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    def __init__(self) -> None:
+    def __init__(self, *, reads_in_loop: bool = False) -> None:
         super().__init__(aiosqlite, sqlite3)
+        self._connection_class = _ReadInLoopConnection if reads_in_loop else _OneHopConnection
+        self.reads_in_loop = reads_in_loop
 
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        if self.reads_in_loop:
+            # sqlite3 refuses a connection made in another thread unless told it may be used
+            # there; every use is still one at a time (the cursor's mutex, one session).
+            kw["check_same_thread"] = False
         adapted = super().connect(*arg, **kw)
         # The same connection (same slots); only the cursor it hands out differs.
-        adapted.__class__ = _OneHopConnection
+        adapted.__class__ = self._connection_class
         return adapted

@@ -52,12 +52,15 @@ def database_down(bot: RunningBot, statements: int) -> Iterator[list[str]]:
             refused.append(statement)
             raise OperationalError(statement, {}, ConnectionRefusedError("the server restarts"))
 
-    engine = bot.app.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", refuse)
+    # The updates' engine and the background one alike: the server is down for both.
+    engines = [engine.sync_engine for engine in bot.app.engines]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", refuse)
     try:
         yield refused
     finally:
-        event.remove(engine, "before_cursor_execute", refuse)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", refuse)
 
 
 @pytest.fixture
@@ -291,7 +294,9 @@ async def test_an_update_uses_one_database_connection_and_no_outbox_claim(
         checkouts.append(1)
 
     monkeypatch.setattr(OutboxRepository, "claim_due", counting_claim_due)
-    event.listen(bot.app.engine.sync_engine, "checkout", checkout)
+    engines = [engine.sync_engine for engine in bot.app.engines]
+    for engine in engines:
+        event.listen(engine, "checkout", checkout)
     try:
         for user, text in ((ALI, "/help"), (JOHN, "/help"), (ALI, "/tasks")):
             checkouts.clear()
@@ -299,5 +304,6 @@ async def test_an_update_uses_one_database_connection_and_no_outbox_claim(
             # The dialog state, the member and the handler's queries share one session.
             assert len(checkouts) == 1, (user.first_name, text)
     finally:
-        event.remove(bot.app.engine.sync_engine, "checkout", checkout)
+        for engine in engines:
+            event.remove(engine, "checkout", checkout)
     assert claims == []

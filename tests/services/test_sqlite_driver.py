@@ -1,16 +1,17 @@
 """SQLite through aiosqlite with one thread hop per statement (bot/storage/sqlite_driver.py):
 what a statement returns is what sqlite3 returns, and it costs one trip to the database
-thread instead of four."""
+thread instead of four; on the updates' engine (`reads_in_loop`) a read costs none."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import db
@@ -104,3 +105,59 @@ async def test_a_violated_constraint_is_sqlalchemys_integrity_error_and_nothing_
     async with engine.connect() as connection:
         bodies = (await connection.execute(text("select body from notes"))).scalars()
         assert list(bodies) == ["once"]
+
+
+@pytest.fixture
+async def update_engine(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    """The updates' engine on the same file as `engine` (the background one)."""
+    update_engine = db.create_engine(str(engine.url), reads_in_loop=True)
+    yield update_engine
+    await update_engine.dispose()
+
+
+async def test_on_the_updates_engine_a_read_takes_no_hop_and_a_write_still_does(
+    update_engine: AsyncEngine, hops: list[str]
+) -> None:
+    async with update_engine.connect() as connection:
+        await connection.execute(text("select 1"))
+    hops.clear()
+
+    async with update_engine.connect() as connection:
+        await connection.execute(text("insert into notes (body) values ('kept')"))
+        bodies = (await connection.execute(text("select body from notes"))).scalars()
+        assert list(bodies) == ["kept"]  # its own write, read in the loop's thread
+        await connection.commit()
+        bodies = (await connection.execute(text("select body, id from notes"))).all()
+
+    assert [tuple(row) for row in bodies] == [("kept", 1)]
+    assert hops == ["_run", "commit"]  # the insert and its commit; neither read
+
+
+async def test_a_read_in_the_loop_does_not_wait_for_another_connections_write(
+    engine: AsyncEngine, update_engine: AsyncEngine
+) -> None:
+    # The background engine holds the write lock, uncommitted; an update reads meanwhile.
+    async with engine.connect() as writer:
+        await writer.execute(text("insert into notes (body) values ('uncommitted')"))
+        async with update_engine.connect() as reader:
+            # Run in the loop's thread, a read that waited for the lock would hold the whole
+            # loop (the engine waits up to 30 s for a lock): no wait_for could cut it short.
+            started = time.monotonic()
+            bodies = await reader.execute(text("select body from notes"))
+            assert time.monotonic() - started < 1.0
+            assert list(bodies.scalars()) == []
+        await writer.commit()
+
+    async with update_engine.connect() as reader:
+        bodies = (await reader.execute(text("select body from notes"))).scalars()
+        assert list(bodies) == ["uncommitted"]
+
+
+async def test_a_broken_read_in_the_loop_is_sqlalchemys_error_and_the_connection_goes_on(
+    update_engine: AsyncEngine,
+) -> None:
+    async with update_engine.connect() as connection:
+        with pytest.raises(OperationalError):
+            await connection.execute(text("select nothing from nowhere"))
+        await connection.rollback()
+        assert (await connection.execute(text("select count(*) from notes"))).scalar() == 0
