@@ -85,16 +85,54 @@ _ASSIGNEES = (
 )  # fmt: skip
 # What a card button and /tasks read on every press, built once: building a statement (and
 # its cache key) costs more CPU than the database spends running it.
-_ONE_TASK = _TASKS.where(_T.c.id == bindparam("task_id"))
-_ONE_TASK_ASSIGNEES = _ASSIGNEES.where(_A.c.task_id == bindparam("task_id"))
+# A task's row once per assignee (once, with NULLs, when it has none), in assignee order.
+_TASKS_JOINED = (
+    select(
+        *_TASKS.selected_columns,
+        _A.c.member_id.label("a_member_id"), _M.c.user_id.label("a_user_id"),
+        _M.c.full_name.label("a_name"), _M.c.locale.label("a_locale"),
+        _A.c.agency_code.label("a_agency"), _A.c.status.label("a_status"),
+        _A.c.progress.label("a_progress"),
+    )
+    .select_from(
+        _T.join(_C, _T.c.cluster_id == _C.c.id)
+        .join(_G, _C.c.working_group_id == _G.c.id)
+        .outerjoin(_A, _A.c.task_id == _T.c.id)
+        .outerjoin(_M, _A.c.member_id == _M.c.id)
+    )
+    .order_by(_T.c.id, _A.c.id)
+)  # fmt: skip
+_ONE_TASK_JOINED = _TASKS_JOINED.where(_T.c.id == bindparam("task_id"))
+_TASKS_BY_IDS_JOINED = _TASKS_JOINED.where(_T.c.id.in_(bindparam("ids", expanding=True)))
 _MEMBER_TASK_IDS = select(_A.c.task_id).where(_A.c.member_id == bindparam("member_id"))
 _MEMBER_TASKS = _TASKS.where(_T.c.id.in_(_MEMBER_TASK_IDS))
-_TASKS_BY_IDS = _TASKS.where(_T.c.id.in_(bindparam("ids", expanding=True))).order_by(_T.c.id)
-_ASSIGNEES_BY_TASK_IDS = _ASSIGNEES.where(_A.c.task_id.in_(bindparam("ids", expanding=True)))
 _MEMBER_TASK_PLACES = select(_T.c.id, _T.c.due_on, _T.c.status, _T.c.cluster_id).where(
     _T.c.id.in_(_MEMBER_TASK_IDS)
 )
 _MEMBER_TASK_ASSIGNEES = _ASSIGNEES.where(_A.c.task_id.in_(_MEMBER_TASK_IDS))
+
+
+def _task(t: Any, assignees: tuple[Assignee, ...]) -> Task:
+    """A `Task` from a row of `_TASKS` (or of `_TASKS_JOINED`) and its assignees."""
+    return Task(
+        id=t.id,
+        code=t.code,
+        title=t.title,
+        description=t.description,
+        cluster_id=t.cluster_id,
+        cluster_name=t.cluster_name,
+        working_group=t.group_code,
+        submission_id=t.submission_id,
+        package_item_id=t.package_item_id,
+        phase=t.phase,
+        start_on=t.start_on,
+        due_on=t.due_on,
+        status=_STATUS[t.status],
+        needs_assignee=t.needs_assignee,
+        created_at=t.created_at,
+        version=t.version,
+        assignees=assignees,
+    )
 
 
 def _in_groups(groups: tuple[str, ...] | None) -> list[Any]:
@@ -230,31 +268,33 @@ class TaskRepository:
             assignees[task_id].append(
                 Assignee(member_id, user_id, name, locale, agency, _STATUS[status], progress)
             )
-        return [
-            Task(
-                id=t.id,
-                code=t.code,
-                title=t.title,
-                description=t.description,
-                cluster_id=t.cluster_id,
-                cluster_name=t.cluster_name,
-                working_group=t.group_code,
-                submission_id=t.submission_id,
-                package_item_id=t.package_item_id,
-                phase=t.phase,
-                start_on=t.start_on,
-                due_on=t.due_on,
-                status=_STATUS[t.status],
-                needs_assignee=t.needs_assignee,
-                created_at=t.created_at,
-                version=t.version,
-                assignees=tuple(assignees[t.id]),
-            )
-            for t in rows
-        ]
+        return [_task(t, tuple(assignees[t.id])) for t in rows]
+
+    async def _load_joined(self, query: Select[Any], params: dict[str, Any]) -> list[Task]:
+        """A few tasks with their assignees in one statement (a row per assignee): what a
+        card button and a /tasks page read on every press, where a second statement costs
+        more than the task columns it repeats."""
+        tasks: list[Task] = []
+        current: Any = None
+        assignees: list[Assignee] = []
+        for row in (await self._session.execute(query, params)).all():
+            if current is None or row.id != current.id:
+                if current is not None:
+                    tasks.append(_task(current, tuple(assignees)))
+                current, assignees = row, []
+            if row.a_member_id is not None:
+                assignees.append(
+                    Assignee(
+                        row.a_member_id, row.a_user_id, row.a_name, row.a_locale,
+                        row.a_agency, _STATUS[row.a_status], row.a_progress,
+                    )
+                )  # fmt: skip
+        if current is not None:
+            tasks.append(_task(current, tuple(assignees)))
+        return tasks
 
     async def get(self, task_id: int) -> Task | None:
-        tasks = await self._load(_ONE_TASK, {"task_id": task_id}, _ONE_TASK_ASSIGNEES)
+        tasks = await self._load_joined(_ONE_TASK_JOINED, {"task_id": task_id})
         return tasks[0] if tasks else None
 
     async def places_of_member(self, member_id: int) -> list[TaskPlace]:
@@ -356,7 +396,7 @@ class TaskRepository:
         found: list[Task] = []
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
-            found += await self._load(_TASKS_BY_IDS, {"ids": part}, _ASSIGNEES_BY_TASK_IDS)
+            found += await self._load_joined(_TASKS_BY_IDS_JOINED, {"ids": part})
         return found
 
     async def from_template(self, cluster_id: int, template_code: str) -> bool:
