@@ -375,9 +375,6 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
         session=session,
         default=DefaultBotProperties(parse_mode=platform.parse_mode),
     )
-    # One limiter for every call: the replies made in updates (through the session) and the
-    # outbox sender's bulk messages share Telegram's limits.
-    # With Redis, the account is shared by every process of the bot (bot/shared_limiter.py).
     # The scheduler's, the outbox's and the dashboard's engine: its reads may be a whole
     # morning's reminders or the country's board.
     engine = db.create_engine(settings.database_url)
@@ -390,6 +387,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     )
     update_sessions = db.session_factory(update_engine or engine)
     storage, isolation, redis = _fsm_storage(settings, update_engine or engine)
+    # One limiter for every call: the replies made in updates (through the session) and the
+    # outbox sender's bulk messages share Telegram's limits.
+    # With Redis, the account is shared by every process of the bot (bot/shared_limiter.py).
     limits = Limits(overall=Limit(settings.send_rate, datetime.timedelta(seconds=1)))
     limiter: Limiter = (
         RedisLimiter(redis, bot.id, limits)

@@ -157,7 +157,6 @@ class _ReadInLoopConnection(_OneHopConnection):
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def __init__(self, *, reads_in_loop: bool = False) -> None:
         super().__init__(aiosqlite, sqlite3)
-        self._connection_class = _ReadInLoopConnection if reads_in_loop else _OneHopConnection
         self.reads_in_loop = reads_in_loop
 
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
@@ -167,5 +166,5 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
             kw["check_same_thread"] = False
         adapted = super().connect(*arg, **kw)
         # The same connection (same slots); only the cursor it hands out differs.
-        adapted.__class__ = self._connection_class
+        adapted.__class__ = _ReadInLoopConnection if self.reads_in_loop else _OneHopConnection
         return adapted

@@ -87,19 +87,14 @@ _ASSIGNEES = (
 # its cache key) costs more CPU than the database spends running it.
 # A task's row once per assignee (once, with NULLs, when it has none), in assignee order.
 _TASKS_JOINED = (
-    select(
-        *_TASKS.selected_columns,
+    _TASKS.add_columns(
         _A.c.member_id.label("a_member_id"), _M.c.user_id.label("a_user_id"),
         _M.c.full_name.label("a_name"), _M.c.locale.label("a_locale"),
         _A.c.agency_code.label("a_agency"), _A.c.status.label("a_status"),
         _A.c.progress.label("a_progress"),
     )
-    .select_from(
-        _T.join(_C, _T.c.cluster_id == _C.c.id)
-        .join(_G, _C.c.working_group_id == _G.c.id)
-        .outerjoin(_A, _A.c.task_id == _T.c.id)
-        .outerjoin(_M, _A.c.member_id == _M.c.id)
-    )
+    .outerjoin(_A, _A.c.task_id == _T.c.id)
+    .outerjoin(_M, _A.c.member_id == _M.c.id)
     .order_by(_T.c.id, _A.c.id)
 )  # fmt: skip
 _ONE_TASK_JOINED = _TASKS_JOINED.where(_T.c.id == bindparam("task_id"))
