@@ -11,8 +11,10 @@ characters. A call with a file is left to aiogram's multipart form, as before.
 A keyboard goes into the body as pydantic's own JSON of the markup, where aiogram walks it
 field by field in Python (a /tasks list's eleven buttons are some 200 steps) before
 json.dumps. And an answer that returns the message just sent is read without its
-`reply_markup`: Telegram echoes the keyboard back, aiogram would build a model of every
-button again, and nothing the bot does reads the keyboard of a message it sent.
+`reply_markup` and its formatting `entities`: Telegram echoes the keyboard and every bold
+or linked stretch back, aiogram would build a model of each again (a /help's two dozen
+entities cost five times the rest of the message), and nothing the bot does reads the
+keyboard or the formatting of a message it sent.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ _QUOTED = _QuotedCharacters()
 # Markups hold neither files nor aiogram's Default values: their JSON is pydantic's, as is.
 _MARKUPS = (InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, ForceReply)
 # What sending and editing return: the message, or True for an inline message's edit.
+# What Telegram echoes back of a message just sent that the bot never reads (see above).
+_NOT_READ = ("reply_markup", "entities", "caption_entities")
 _MESSAGE_RESULTS = (Message, Message | bool)
 
 
@@ -109,7 +113,8 @@ class FormSession(AiohttpSession):
         except (ValueError, TypeError, KeyError):
             # Not a plain message: aiogram reads it and raises what it should.
             return super().check_response(bot, method, status_code, content)
-        result.pop("reply_markup", None)
+        for echoed in _NOT_READ:
+            result.pop(echoed, None)
         try:
             response_type = Response[method.__returning__]  # type: ignore[name-defined]
             return response_type.model_validate(data, context={"bot": bot})  # type: ignore[no-any-return]

@@ -109,11 +109,12 @@ SENT = {
     "date": 1764000000,
     "chat": {"id": 5, "type": "private", "first_name": "Sara"},
     "text": "وظیفه‌ها",
+    "entities": [{"type": "bold", "offset": 0, "length": 8}],
     "reply_markup": KEYBOARD.model_dump(exclude_none=True),
 }
 
 
-async def test_a_sent_message_is_read_without_the_keyboard_telegram_echoes() -> None:
+async def test_a_sent_message_is_read_without_the_echoed_keyboard_and_formatting() -> None:
     bot = Bot(TOKEN)
     try:
         method = SendMessage(chat_id=5, text="وظیفه‌ها", reply_markup=KEYBOARD)
@@ -122,6 +123,7 @@ async def test_a_sent_message_is_read_without_the_keyboard_telegram_echoes() -> 
         assert message is not None
         assert (message.message_id, message.chat.id, message.text) == (77, 5, "وظیفه‌ها")
         assert message.reply_markup is None
+        assert message.entities is None
         # Still bound to the bot, as aiogram's own reading leaves it (message.answer works).
         assert message.bot is bot
     finally:
