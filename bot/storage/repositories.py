@@ -22,6 +22,7 @@ from bot.storage.models import (
     SubstitutionRow,
     WorkingGroupRow,
 )
+from bot.storage.records import record_type
 from bot.storage.reminder_queries import chunks
 from bot.storage.substitutes import active_on
 
@@ -83,6 +84,7 @@ def _acting_query() -> Any:
 # Read on every update (MemberRepository.acting); built once, as its cache key is computed
 # once. The substitution test is `active_on` (bot/storage/substitutes.py) in table columns.
 _ACTING = _acting_query()
+_ActingRecord = record_type(_ACTING, "ActingRecord")
 _MEMBERS = (
     select(*MemberRow.__table__.c, WorkingGroupRow.__table__.c.code.label("group_code"))
     .select_from(
@@ -225,14 +227,15 @@ class MemberRepository:
         """The member behind an update, and whether they stand in for someone on this day: one
         query on every update, so a prebuilt Core statement rather than ORM objects, and the
         substitutions asked only as EXISTS (who they stand in for is looked up only then)."""
-        row = (
+        found = (
             await self._session.execute(
                 _ACTING, {"platform": self._platform, "user_id": user_id, "day": day}
             )
         ).first()
-        if row is None:
+        if found is None:
             return None, False
-        return _member(row, row.group_code), bool(row.standing_in)  # type: ignore[arg-type]
+        row = _ActingRecord._make(found)
+        return _member(row, row.group_code), bool(row.standing_in)
 
     async def save_application(
         self,

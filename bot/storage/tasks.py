@@ -35,6 +35,7 @@ from bot.storage.models import (
     TemplateItemRow,
     WorkingGroupRow,
 )
+from bot.storage.records import record_type
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ _TASKS_JOINED = (
     .outerjoin(_M, _A.c.member_id == _M.c.id)
     .order_by(_T.c.id, _A.c.id)
 )  # fmt: skip
+# Every statement here that reads whole tasks selects these columns, in this order.
+_TaskRecord = record_type(_TASKS, "TaskRecord")
+_JoinedTaskRecord = record_type(_TASKS_JOINED, "JoinedTaskRecord")
 _ONE_TASK_JOINED = _TASKS_JOINED.where(_T.c.id == bindparam("task_id"))
 _TASKS_BY_IDS_JOINED = _TASKS_JOINED.where(_T.c.id.in_(bindparam("ids", expanding=True)))
 _MEMBER_TASK_IDS = select(_A.c.task_id).where(_A.c.member_id == bindparam("member_id"))
@@ -251,7 +255,7 @@ class TaskRepository:
         the scheduler loads every task, and a list of thousands of parameters is what the
         database plans worst. The hot reads pass both statements prebuilt, with `params`.
         """
-        rows = (await self._session.execute(query, params)).all()
+        rows = list(map(_TaskRecord._make, await self._session.execute(query, params)))
         if not rows:
             return []
         if assignees_query is None:
@@ -272,7 +276,7 @@ class TaskRepository:
         tasks: list[Task] = []
         current: Any = None
         assignees: list[Assignee] = []
-        for row in (await self._session.execute(query, params)).all():
+        for row in map(_JoinedTaskRecord._make, await self._session.execute(query, params)):
             if current is None or row.id != current.id:
                 if current is not None:
                     tasks.append(_task(current, tuple(assignees)))
