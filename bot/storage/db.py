@@ -34,9 +34,10 @@ SQLITE_CACHE_KIB = 512
 _RESET_ON_RETURN = None
 
 
-def create_engine(url: str, *, reads_in_loop: bool = False) -> AsyncEngine:
-    """`reads_in_loop` (SQLite): SELECTs run in the event loop's thread, for engines whose
-    reads are all small (bot/storage/sqlite_driver.py); PostgreSQL's driver has no thread."""
+def create_engine(url: str, *, in_loop: bool = False) -> AsyncEngine:
+    """`in_loop` (SQLite): single statements run in the event loop's thread, for engines
+    whose statements are all small (bot/storage/sqlite_driver.py); PostgreSQL's driver has
+    no thread."""
     if url.startswith("sqlite"):
         # SQLite serialises writers; wait for the lock instead of failing at once.
         engine = create_async_engine(
@@ -44,7 +45,7 @@ def create_engine(url: str, *, reads_in_loop: bool = False) -> AsyncEngine:
             connect_args={"timeout": 30},
             pool_reset_on_return=_RESET_ON_RETURN,
             # aiosqlite with one thread hop per statement instead of four.
-            module=OneHopDBAPI(reads_in_loop=reads_in_loop),
+            module=OneHopDBAPI(in_loop=in_loop),
         )
 
         @event.listens_for(engine.sync_engine, "connect")

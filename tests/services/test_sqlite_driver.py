@@ -1,9 +1,11 @@
 """SQLite through aiosqlite with one thread hop per statement (bot/storage/sqlite_driver.py):
 what a statement returns is what sqlite3 returns, and it costs one trip to the database
-thread instead of four; on the updates' engine (`reads_in_loop`) a read costs none."""
+thread instead of four; on the updates' engine (`in_loop`) a single statement costs none,
+unless another connection holds the write lock."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -110,12 +112,12 @@ async def test_a_violated_constraint_is_sqlalchemys_integrity_error_and_nothing_
 @pytest.fixture
 async def update_engine(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
     """The updates' engine on the same file as `engine` (the background one)."""
-    update_engine = db.create_engine(str(engine.url), reads_in_loop=True)
+    update_engine = db.create_engine(str(engine.url), in_loop=True)
     yield update_engine
     await update_engine.dispose()
 
 
-async def test_on_the_updates_engine_a_read_takes_no_hop_and_a_write_still_does(
+async def test_on_the_updates_engine_a_statement_takes_no_hop_and_its_commit_one(
     update_engine: AsyncEngine, hops: list[str]
 ) -> None:
     async with update_engine.connect() as connection:
@@ -130,7 +132,44 @@ async def test_on_the_updates_engine_a_read_takes_no_hop_and_a_write_still_does(
         bodies = (await connection.execute(text("select body, id from notes"))).all()
 
     assert [tuple(row) for row in bodies] == [("kept", 1)]
-    assert hops == ["_run", "commit"]  # the insert and its commit; neither read
+    assert hops == ["commit"]  # the insert and the reads ran in the loop; the commit syncs
+
+
+async def test_a_write_while_another_connection_holds_the_lock_waits_in_the_thread(
+    engine: AsyncEngine, update_engine: AsyncEngine, hops: list[str]
+) -> None:
+    async with update_engine.connect() as warm:
+        await warm.execute(text("select 1"))
+    hops.clear()
+    async with engine.connect() as writer:
+        # The background engine holds the write lock, uncommitted.
+        await writer.execute(text("insert into notes (body) values ('first')"))
+        hops.clear()
+
+        async def update_writes() -> None:
+            async with update_engine.connect() as connection:
+                await connection.execute(text("insert into notes (body) values ('second')"))
+                await connection.commit()
+
+        waiting = asyncio.create_task(update_writes())
+        # Meanwhile the loop goes on: the refused write waits in the database thread.
+        started = time.monotonic()
+        await asyncio.sleep(0.2)
+        assert time.monotonic() - started < 1.0
+        assert not waiting.done()
+        await writer.commit()
+        await asyncio.wait_for(waiting, 10)
+
+    # The refused insert, tried again in the thread; the two commits.
+    assert sorted(hops) == ["_run", "commit", "commit"]
+    async with update_engine.connect() as connection:
+        bodies = (await connection.execute(text("select body from notes order by id"))).all()
+        assert [body for (body,) in bodies] == ["first", "second"]
+        # The lock is free again: the next write is back in the loop, and succeeds.
+        hops.clear()
+        await connection.execute(text("insert into notes (body) values ('third')"))
+        await connection.commit()
+    assert hops == ["commit"]
 
 
 async def test_a_read_in_the_loop_does_not_wait_for_another_connections_write(
