@@ -44,6 +44,13 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+async def opened(engine: AsyncEngine, hops: list[str]) -> None:
+    """A connection of the engine's pool opened (and its hops forgotten) before counting."""
+    async with engine.connect() as connection:
+        await connection.execute(text("select 1"))
+    hops.clear()
+
+
 async def test_a_read_is_one_hop_and_its_commit_none(engine: AsyncEngine, hops: list[str]) -> None:
     async with engine.connect() as connection:  # the connection is opened before counting
         await connection.execute(text("select 1"))
@@ -61,9 +68,7 @@ async def test_a_read_is_one_hop_and_its_commit_none(engine: AsyncEngine, hops: 
 async def test_a_write_is_one_hop_and_its_commit_another_and_it_is_kept(
     engine: AsyncEngine, hops: list[str]
 ) -> None:
-    async with engine.connect() as connection:
-        await connection.execute(text("select 1"))
-    hops.clear()
+    await opened(engine, hops)
 
     async with engine.connect() as connection:
         await connection.execute(text("insert into notes (body) values ('kept')"))
@@ -120,9 +125,7 @@ async def update_engine(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 async def test_on_the_updates_engine_a_statement_takes_no_hop_and_its_commit_one(
     update_engine: AsyncEngine, hops: list[str]
 ) -> None:
-    async with update_engine.connect() as connection:
-        await connection.execute(text("select 1"))
-    hops.clear()
+    await opened(update_engine, hops)
 
     async with update_engine.connect() as connection:
         await connection.execute(text("insert into notes (body) values ('kept')"))
@@ -138,9 +141,7 @@ async def test_on_the_updates_engine_a_statement_takes_no_hop_and_its_commit_one
 async def test_a_write_while_another_connection_holds_the_lock_waits_in_the_thread(
     engine: AsyncEngine, update_engine: AsyncEngine, hops: list[str]
 ) -> None:
-    async with update_engine.connect() as warm:
-        await warm.execute(text("select 1"))
-    hops.clear()
+    await opened(update_engine, hops)
     async with engine.connect() as writer:
         # The background engine holds the write lock, uncommitted.
         await writer.execute(text("insert into notes (body) values ('first')"))
