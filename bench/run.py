@@ -6,8 +6,9 @@ For each backend and size: seed the database (bench/seed.py), then
    distinct people at once, and the same burst of /help to a bare aiogram echo bot on the same
    fake (bench/echo.py); updates/s, p50/p99 from injection to the reply, and the ratio to the
    echo bot, in three rounds where the echo bot's burst and the bot's take turns (the round
-   with the median ratio is reported, every round's ratio beside it). The bot's own limits are lifted here (SEND_RATE, no flood control, no 429s from
-   the fake): this measures what an update costs, not Telegram's ceiling;
+   with the median ratio is reported, every round's ratio beside it). The bot's own limits are
+   lifted here (SEND_RATE, no flood control, no 429s from the fake): this measures what an
+   update costs, not Telegram's ceiling;
 2. delivery: a morning's backlog of messages to the members in the outbox, sent by the bot
    under Telegram-like limits (the fake answers 429 beyond 30/s, 1/s per person with a burst
    of 3, 20/min per group); messages/s, 429 answers, duplicates, and the reply latency of
