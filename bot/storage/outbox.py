@@ -237,41 +237,17 @@ class OutboxRepository:
             )
             return sorted(await self._loaded(rows.all()), key=lambda m: m.id)
         if dialect == "sqlite":
-            # One writer at a time: each UPDATE re-checks its row, so a row another process
-            # claimed since the SELECT is not taken. The first UPDATE takes the write lock
-            # until commit, so at most one more round fills up what was lost to another.
-            claimed: list[int] = []
-            tried: set[int] = set()
-            while len(claimed) < limit:
-                ids = (
-                    await self._session.scalars(
-                        select(OutboxRow.id)
-                        .where(*claimable, OutboxRow.id.not_in(sorted(tried)))
-                        .order_by(OutboxRow.id)
-                        .limit(limit - len(claimed))
-                    )
-                ).all()
-                if not ids:
-                    break
-                for message_id in ids:
-                    tried.add(message_id)
-                    result = await self._session.execute(
-                        update(OutboxRow)
-                        .where(OutboxRow.id == message_id, *claimable)
-                        .values(**claim)
-                        .execution_options(synchronize_session=False)
-                    )
-                    if result.rowcount:  # type: ignore[attr-defined]
-                        claimed.append(message_id)
-            if not claimed:
-                return []
+            # One statement: SQLite runs it under its single write lock, so the rows it picks
+            # are the rows it claims, and no other process's claim can come in between.
+            candidates = select(OutboxRow.id).where(*claimable).order_by(OutboxRow.id).limit(limit)
             rows = await self._session.scalars(
-                select(OutboxRow)
-                .where(OutboxRow.id.in_(claimed))
-                .order_by(OutboxRow.id)
-                .execution_options(populate_existing=True)
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(candidates.scalar_subquery()), *claimable)
+                .values(**claim)
+                .returning(OutboxRow)
+                .execution_options(synchronize_session=False, populate_existing=True)
             )
-            return await self._loaded(rows.all())
+            return sorted(await self._loaded(rows.all()), key=lambda m: m.id)
         raise NotImplementedError(f"outbox does not support the {dialect} dialect")
 
     async def _loaded(self, rows: Sequence[OutboxRow]) -> list[PendingMessage]:
