@@ -5,9 +5,12 @@ retries and messages due later. An update only wakes it: nobody's update waits f
 Each message is sent outside any transaction, so a slow or failing recipient never holds a
 database lock and one bad message never blocks the others; what was sent is marked (with its
 card copy, for cards) in one short transaction per batch of sends, before the claim on it is
-handed back or renewed, never one per message. Flood control (429) on a private chat throttles the
-whole bot: the pass ends, and the sender task goes on when the time Telegram named has passed;
-on a group it puts off only that group's messages.
+handed back or renewed, never one per message. Neither that transaction nor the claim of the
+next batch stands between two sends: the marks are written beside the next sends, and the next
+batch is claimed while the last of the current one go out, so at the limit every slot is used.
+Flood control (429) on a private chat throttles the whole bot: the pass ends (what was claimed
+ahead is handed back), and the sender task goes on when the time Telegram named has passed; on
+a group it puts off only that group's messages.
 
 Several processes may share the database: a sender sends only rows it claimed (for a lease,
 see OutboxRepository.claim_due), so each message goes out at most once. The lease is short (30
@@ -16,7 +19,7 @@ claim only while at least half its lease is left and then claims afresh (renewin
 still holds), and one send is bounded by SEND_TIMEOUT, well under that half, so a claim never
 runs out under a message being sent.
 
-Telegram's limits (28 messages a second with a margin, 1 a second per private chat, 20 a minute
+Telegram's limits (29 messages a second with a margin, 1 a second per private chat, 20 a minute
 per group) are kept by the Limiter the replies to updates share (bot/session.py; in Redis
 when REDIS_URL is set, so every process of the bot books from one account): a short
 wait is slept, a longer one puts the message off (and every later one to that chat in the same
@@ -59,6 +62,8 @@ from bot.storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+# The next batch is claimed when this many of the current one are left to send.
+PREFETCH_AT = 10
 FIRST_BACKOFF = datetime.timedelta(seconds=5)
 MAX_BACKOFF = datetime.timedelta(minutes=10)
 # Network and server failures are retried for about two days (backoff capped at ten minutes):
@@ -76,14 +81,14 @@ PERIODIC_INTERVAL = 5.0
 MAX_RATE_WAIT = datetime.timedelta(seconds=2)
 # What was sent is marked in one transaction per this many messages (and at least once a
 # second, and before the claim is handed back or renewed): a transaction per message cost
-# the sender about one slot in thirty at 28 a second.
+# the sender about one slot in thirty at 29 a second.
 MARK_BATCH = 25
 MARK_EVERY = datetime.timedelta(seconds=1)
 # An answer slower than this does not hold up the next send (at most two are under way): at
-# 28 a second a slot lasts 36 ms, and an answer that takes longer would cost slots.
+# 29 a second a slot lasts 34 ms, and an answer that takes longer would cost slots.
 OVERLAP_AFTER = datetime.timedelta(milliseconds=25)
 # A sender woken later than this after its booked slot puts the message off rather than send
-# it late (a slot lasts 36 ms at 28 a second).
+# it late (a slot lasts 34 ms at 29 a second).
 LATE_SLOT = datetime.timedelta(milliseconds=40)
 LATE_PUT_OFF = datetime.timedelta(seconds=1)
 
@@ -102,6 +107,12 @@ class _Outcome(enum.Enum):
     DEFERRED = "deferred"  # to be tried again later, or given up
     THROTTLED = "throttled"  # flood control: stop sending for now
     UNREACHABLE = "unreachable"  # 403: this chat gets nothing more
+
+
+def _log_failed_marks(task: asyncio.Task[None]) -> None:
+    # The marks stay unwritten and the batch's end writes them (its error is raised there).
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("outbox: marking sent messages failed, trying again", exc_info=task.exception())
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -171,6 +182,7 @@ class OutboxSender:
         self._unmarked: list[tuple[PendingMessage, Message | bool | None, datetime.datetime]] = []
         # Two sends may overlap: their marks are written one batch at a time.
         self._marking = asyncio.Lock()
+        self._marks_task: asyncio.Task[None] | None = None
 
     @property
     def limiter(self) -> Limiter:
@@ -262,77 +274,98 @@ class OutboxSender:
                 sent += 1
             return outcome is _Outcome.THROTTLED
 
-        while True:
-            now = self._clock()
-            if await self._limiter.paused_for(None, now) > datetime.timedelta(0):
-                return sent
-            batch = await self._claim(now)
-            # Back again in the same pass (its retry came due meanwhile): the next pass sends it,
-            # and starts as soon as this batch is done.
-            pending = deque(message for message in batch if message.id not in seen)
-            stale = [message.id for message in batch if message.id in seen]
-            renew = False
-            # The send still waiting for its answer: the next one's slot is waited for
-            # meanwhile, so a slow answer does not cost a slot (at most two sends at once).
-            previous: _Call | None = None
-            try:
-                while pending:
-                    if self._clock() >= now + self._lease / 2:
-                        renew = True  # hand back the rest and claim afresh
-                        break
-                    message = pending[0]
-                    seen.add(message.id)
-                    if message.chat_id in unreachable:
+        # The next batch, claimed while the last few of this one go out: a claim is a
+        # transaction, and waiting for it between batches cost the sender a slot or two.
+        next_claim: asyncio.Future[tuple[datetime.datetime, list[PendingMessage]]] | None = None
+        renew = False
+        try:
+            while True:
+                if await self._limiter.paused_for(None, self._clock()) > datetime.timedelta(0):
+                    return sent
+                if next_claim is not None and renew:
+                    # Handing back the rest of a batch: claimed afresh in order with it.
+                    await self._release_claim(next_claim)
+                    next_claim = None
+                if next_claim is not None:
+                    now, batch = await next_claim
+                    next_claim = None
+                else:
+                    now, batch = await self._claim(self._clock())
+                renew = False
+                # Back again in the same pass (its retry came due meanwhile): the next pass
+                # sends it, and starts as soon as this batch is done.
+                pending = deque(message for message in batch if message.id not in seen)
+                stale = [message.id for message in batch if message.id in seen]
+                # The send still waiting for its answer: the next one's slot is waited for
+                # meanwhile, so a slow answer does not cost a slot (at most two sends at once).
+                previous: _Call | None = None
+                try:
+                    while pending:
+                        if self._clock() >= now + self._lease / 2:
+                            renew = True  # hand back the rest and claim afresh
+                            break
+                        message = pending[0]
+                        if (
+                            next_claim is None
+                            and len(pending) == PREFETCH_AT
+                            and len(batch) == BATCH_SIZE
+                        ):
+                            next_claim = asyncio.ensure_future(self._claim(self._clock()))
+                        seen.add(message.id)
+                        if message.chat_id in unreachable:
+                            pending.popleft()
+                            continue
+                        waited = await self._pace(message, put_off)
+                        # Past this point the message is sent, or marked: not to be released.
                         pending.popleft()
-                        continue
-                    waited = await self._pace(message, put_off)
-                    # Past this point the message is sent, or marked: not to be released.
-                    pending.popleft()
-                    if waited is None:
-                        continue
-                    # The previous answer decides what comes next (a 429 stops the pass), so
-                    # it is waited for, but only so long: a slow answer must not cost the next
-                    # slot. Within one chat never (order, 403).
-                    if previous is not None and (
-                        previous.chat_id == message.chat_id or await self._answered(previous)
-                    ):
+                        if waited is None:
+                            continue
+                        # The previous answer decides what comes next (a 429 stops the pass), so
+                        # it is waited for, but only so long: a slow answer must not cost the next
+                        # slot. Within one chat never (order, 403).
+                        if previous is not None and (
+                            previous.chat_id == message.chat_id or await self._answered(previous)
+                        ):
+                            call, previous = previous, None
+                            if await settle(call):
+                                pending.appendleft(message)
+                                seen.discard(message.id)
+                                return sent
+                            if message.chat_id in unreachable:
+                                continue
+                        at = self._clock()
+                        current = _Call(
+                            message.chat_id, at, asyncio.ensure_future(self._deliver(message, at))
+                        )
+                        if previous is not None:
+                            call, previous = previous, current
+                            if await settle(call):
+                                return sent
+                        previous = current
+                    if previous is not None:
                         call, previous = previous, None
                         if await settle(call):
-                            pending.appendleft(message)
-                            seen.discard(message.id)
                             return sent
-                        if message.chat_id in unreachable:
-                            continue
-                    at = self._clock()
-                    current = _Call(
-                        message.chat_id, at, asyncio.ensure_future(self._deliver(message, at))
-                    )
-                    if previous is not None:
-                        call, previous = previous, current
-                        if await settle(call):
-                            return sent
-                    previous = current
-                if previous is not None:
-                    call, previous = previous, None
-                    if await settle(call):
-                        return sent
-            finally:
-                try:
-                    if previous is not None:
-                        # Leaving early (an error): the send under way still ends, and marks.
-                        with suppress(Exception):
-                            await settle(previous)
-                    # Before the claim goes: what was sent must be marked while still ours.
-                    await self._write_marks()
                 finally:
-                    await self._release(stale + [message.id for message in pending])
-            if stale:
-                # Put off earlier in this pass and due again: a fresh pass, at once, sends it
-                # now, where this one would have left it until all its backlog was sent.
-                self.wake()
-                return sent
-            if not renew and len(batch) < BATCH_SIZE:
-                return sent
+                    try:
+                        if previous is not None:
+                            # Leaving early (an error): the send under way still ends, and marks.
+                            with suppress(Exception):
+                                await settle(previous)
+                        # Before the claim goes: what was sent must be marked while still ours.
+                        await self._write_marks()
+                    finally:
+                        await self._release(stale + [message.id for message in pending])
+                if stale:
+                    # Put off earlier in this pass and due again: a fresh pass, at once, sends it
+                    # now, where this one would have left it until all its backlog was sent.
+                    self.wake()
+                    return sent
+                if not renew and len(batch) < BATCH_SIZE:
+                    return sent
+        finally:
+            if next_claim is not None:
+                await self._release_claim(next_claim)
 
     async def _answered(self, call: _Call) -> bool:
         """Wait for the answer to `call` until it has taken OVERLAP_AFTER (by the sender's
@@ -344,11 +377,25 @@ class OutboxSender:
             await asyncio.wait([call.task], timeout=left.total_seconds())
         return True
 
-    async def _claim(self, now: datetime.datetime) -> list[PendingMessage]:
+    async def _claim(
+        self, now: datetime.datetime
+    ) -> tuple[datetime.datetime, list[PendingMessage]]:
+        """Up to a batch of due messages, claimed from `now` (their lease runs from then)."""
         async with UnitOfWork(self._sessions, self._platform) as uow:
             batch = await uow.outbox.claim_due(now, self.worker, self._lease, BATCH_SIZE)
             await uow.commit()
-        return batch
+        return now, batch
+
+    async def _release_claim(
+        self, claim: asyncio.Future[tuple[datetime.datetime, list[PendingMessage]]]
+    ) -> None:
+        """Hand back a batch claimed ahead and not sent (a claim that failed took nothing)."""
+        try:
+            _, batch = await claim
+        except Exception:
+            log.exception("outbox: claiming the next batch failed")
+            return
+        await self._release([message.id for message in batch])
 
     async def _release(self, message_ids: list[int]) -> None:
         if not message_ids:
@@ -459,8 +506,12 @@ class OutboxSender:
         """Note the message as sent; it is written with the next batch of marks."""
         now = self._clock()
         self._unmarked.append((message, result, at))
-        if len(self._unmarked) >= MARK_BATCH or now - self._unmarked[0][2] >= MARK_EVERY:
-            await self._write_marks()
+        due = len(self._unmarked) >= MARK_BATCH or now - self._unmarked[0][2] >= MARK_EVERY
+        if due and (self._marks_task is None or self._marks_task.done()):
+            # Written beside the next sends, not before them: a transaction on the sending
+            # path cost the slots it took. The batch's end waits for it (`_write_marks`).
+            self._marks_task = asyncio.ensure_future(self._write_marks())
+            self._marks_task.add_done_callback(_log_failed_marks)
 
     async def _write_marks(self) -> None:
         """Mark what was sent, in one transaction; kept for the next try if it fails (the

@@ -42,7 +42,7 @@ from tests.conftest import (
     dont_sleep,
     start_bot,
 )
-from tests.fakebot import CallContext, FakeBotAPI, FakeUser, SentMessage
+from tests.fakebot import ApiError, CallContext, FakeBotAPI, FakeUser, SentMessage
 
 CARD = "outbox-test-card"
 
@@ -317,7 +317,7 @@ async def test_a_restart_does_not_sit_out_the_previous_runs_backlog_before_answe
     app = create_app(settings, clock=clock, sleep=dont_sleep)
     await app.prepare()
     # Ready to poll, and nothing of the backlog sent yet: the start did not wait for it (at
-    # 28 messages a second, a morning's 5,000 would keep everyone waiting for three minutes).
+    # 29 messages a second, a morning's 5,000 would keep everyone waiting for three minutes).
     assert [m for m in fake_api.messages_to(ALI.id) if "morning:" in m.plain()] == []
     task = asyncio.create_task(
         app.run_polling(handle_as_tasks=False, handle_signals=False, with_scheduler=False)
@@ -802,6 +802,72 @@ async def test_a_sender_whose_claims_get_old_hands_back_the_rest_and_claims_afre
     assert [m.plain() for m in bot.api.messages_to(ALI.id)[-4:]] == [
         f"Note n:{i}" for i in range(1, 5)
     ]
+
+
+async def test_the_next_batch_is_claimed_while_the_last_of_this_one_go_out(
+    bot: RunningBot, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a backlog of 120 reminders to as many people (batches of fifty)
+    people = [FakeUser(id=7000 + i, first_name=f"Person{i}") for i in range(120)]
+    bot.api.users_started(p.id for p in people)
+    await bot.stop()
+    await enqueue(bot, clock.now, *(note(f"b:{i}", p) for i, p in enumerate(people)))
+    # How many reminders had gone out when each claim began.
+    sent_when_claimed: list[int] = []
+    claim_due = OutboxRepository.claim_due
+
+    async def recording_claim_due(self: OutboxRepository, *args: Any, **kwargs: Any) -> Any:
+        sent_when_claimed.append(len(bot.api.all_messages()))
+        return await claim_due(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxRepository, "claim_due", recording_claim_due)
+
+    # When a sender works through it
+    assert await own_sender(bot, clock).flush() == 120
+
+    # Then each next batch is claimed while the last few of the one before go out, not after
+    # them (the sender does not stand still between batches), and nothing is sent twice
+    first, second, third = sent_when_claimed
+    assert first == 0
+    assert 30 < second < 50
+    assert 80 < third < 100
+    assert sorted(m.plain() for m in bot.api.all_messages()) == sorted(
+        f"Note b:{i}" for i in range(120)
+    )
+
+
+async def test_flood_control_in_a_backlog_hands_back_the_batch_claimed_ahead_too(
+    bot: RunningBot, clock: Clock
+) -> None:
+    # Given a backlog of 120 reminders, and Telegram refusing the 46th (the next batch is
+    # claimed by then)
+    people = [FakeUser(id=7000 + i, first_name=f"Person{i}") for i in range(120)]
+    bot.api.users_started(p.id for p in people)
+    await bot.stop()
+    await enqueue(bot, clock.now, *(note(f"b:{i}", p) for i, p in enumerate(people)))
+    send_message = bot.api.handlers["sendmessage"]
+
+    async def refusing_the_46th(call: CallContext) -> Any:
+        if str(call.params.get("text", "")).endswith(" b:45"):
+            bot.api.register("sendMessage", send_message)
+            raise ApiError(429, "Too Many Requests: retry after 30", {"retry_after": 30})
+        return await send_message(call)
+
+    bot.api.register("sendMessage", refusing_the_46th)
+    sender = own_sender(bot, clock, worker="refused")
+
+    # When the sender meets the refusal, it stops, and nothing it has not sent stays claimed
+    assert await sender.flush() == 45
+    rows = await outbox_rows(bot)
+    assert [key for key, row in rows.items() if row.claimed_by is not None] == []
+    assert sum(1 for row in rows.values() if row.sent_at is None) == 75
+
+    # Then, once the pause is over, the other 75 go out, each once
+    clock.now += datetime.timedelta(seconds=31)
+    assert await sender.flush() == 75
+    assert sorted(m.plain() for m in bot.api.all_messages()) == sorted(
+        f"Note b:{i}" for i in range(120)
+    )
 
 
 async def test_a_sender_stopped_while_it_waits_gives_its_claims_back(
