@@ -473,14 +473,14 @@ async def delivery(api: FakeBotAPI, url: str, seeded: Seeded, count: int) -> dic
     if len(times) > 1:
         # From the first message out to the last: the sustained rate, start-up excluded.
         result["messages_per_s"] = round((len(times) - 1) / (times[-1] - times[0]), 1)
-        # The limiter's 28 a second counts the replies to the visitors too (about one a
+        # The limiter's 29 a second counts the replies to the visitors too (about one a
         # second here): all the bot sent meanwhile, against the limit.
         counted = [at for at in replies.counted if times[0] <= at <= times[-1]]
         result["all_sends_per_s"] = round((len(counted) - 1) / (times[-1] - times[0]), 1)
         gaps = [b - a for a, b in itertools.pairwise(times)]
         result["longest_gap_ms"] = round(max(gaps) * 1000, 1)
         # Where the sender stood still (seconds from the first message, and for how long):
-        # slots a steady 28 a second would have used.
+        # slots a steady 29 a second would have used.
         result["stalls_over_300ms"] = [
             [round(a - times[0], 1), round((b - a) * 1000)]
             for a, b in itertools.pairwise(times)

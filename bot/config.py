@@ -52,9 +52,9 @@ class Settings(BaseSettings):
     # that the person is asked once to slow down and the rest is dropped. FLOOD_BURST=0: off.
     flood_burst: int = Field(default=8, ge=0)
     flood_rate: float = Field(default=2.0, gt=0)
-    # Messages a second the bot sends overall: Telegram allows about 30, and a margin keeps its
-    # counting and ours from disagreeing. Raise it only if Telegram raised your bot's limit.
-    send_rate: int = Field(default=28, ge=1)
+    # Messages a second the bot sends overall: Telegram allows about 30, and a margin of one
+    # keeps its counting and ours from disagreeing. Raise it only if Telegram raised your limit.
+    send_rate: int = Field(default=29, ge=1)
     # DEBUG also shows the libraries' start-up detail (alembic, APScheduler) kept out of INFO.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     bot_mode: BotMode = BotMode.POLLING

@@ -2,7 +2,7 @@
 
 Telegram asks bots to send at most 30 messages a second overall, about one a second to a
 private chat (short bursts are tolerated), and 20 a minute to a group (a chat with a negative
-id); going faster earns flood control (429). We keep a margin below the overall limit (28 a
+id); going faster earns flood control (429). We keep a margin below the overall limit (29 a
 second), because Telegram's own counting and ours never line up exactly.
 
 Both the outbox sender (bulk: reminders, cards, notices) and the replies to a person's update
@@ -54,7 +54,7 @@ class Limit:
             raise ValueError("a limit needs a positive count and period")
 
 
-OVERALL = Limit(28, datetime.timedelta(seconds=1))
+OVERALL = Limit(29, datetime.timedelta(seconds=1))
 PRIVATE_CHAT = Limit(1, datetime.timedelta(seconds=1))
 # What a reply in a private chat may use: a person who types quickly gets quick answers.
 PRIVATE_BURST = Limit(3, datetime.timedelta(seconds=3))
@@ -213,8 +213,8 @@ class RateLimiter:
         """reserve, unless the slot is further away than `within`: then nothing is booked.
 
         `even`: a backlog that reached the overall limit goes on at an even pace (a slot of
-        1/28 s after the last send) until it has been quiet for a period. Left in bursts of
-        28 and a pause, the bursts' edges reach Telegram blurred by latency, two of them fall
+        1/29 s after the last send) until it has been quiet for a period. Left in bursts of
+        29 and a pause, the bursts' edges reach Telegram blurred by latency, two of them fall
         into one of its seconds, and it answers 429; evenly spread, every message has a slot
         of slack. A few messages still go at once."""
         if even and self._overall.delay(self.limits.overall, now) > _ZERO:

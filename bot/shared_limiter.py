@@ -146,7 +146,7 @@ class RedisLimiter:
         within: datetime.timedelta | None = None,
         even: bool = False,
     ) -> Slot:
-        # `even`: a bulk message goes one slot (1/28 s) after the latest booked overall, always
+        # `even`: a bulk message goes one slot (1/29 s) after the latest booked overall, always
         # (the in-process book does so only once the limit was reached): bursts of several
         # processes' backlogs reach Telegram with their edges blurred by latency, and two
         # bursts falling into one of its seconds earn a 429.

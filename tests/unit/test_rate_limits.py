@@ -37,23 +37,23 @@ def send(limiter: RateLimiter, clock: Clock, chat_id: int) -> datetime.timedelta
     return wait
 
 
-def test_the_29th_message_within_a_second_waits_for_the_first_to_leave_the_window(
+def test_the_30th_message_within_a_second_waits_for_the_first_to_leave_the_window(
     clock: Clock,
 ) -> None:
-    # Telegram allows 30 a second; 28 leaves a margin for its counting and ours to differ.
+    # Telegram allows 30 a second; 29 leaves a margin for its counting and ours to differ.
     limiter = RateLimiter()
     waits = []
-    for chat_id in range(1, 29):  # twenty-eight different people, 10 ms apart
+    for chat_id in range(1, 30):  # twenty-nine different people, 10 ms apart
         waits.append(send(limiter, clock, chat_id))
         clock.now += ms(10)
-    assert waits == [NO_WAIT] * 28
+    assert waits == [NO_WAIT] * 29
 
     clock.now = T0 + ms(500)
     assert limiter.delay(31, clock.now) == ms(500)  # the first went out at T0
     clock.now = T0 + seconds(1)
     assert limiter.delay(31, clock.now) == NO_WAIT
     limiter.record(31, clock.now)
-    # Now the second (T0 + 10 ms) is the oldest of the last twenty-eight.
+    # Now the second (T0 + 10 ms) is the oldest of the last twenty-nine.
     assert limiter.delay(32, clock.now) == ms(10)
 
 
@@ -101,7 +101,7 @@ def test_twenty_messages_to_a_group_at_once_are_allowed(clock: Clock) -> None:
 
 def test_the_longest_of_the_applicable_waits_counts(clock: Clock) -> None:
     limiter = RateLimiter()
-    for chat_id in range(1, 28):
+    for chat_id in range(1, 29):
         send(limiter, clock, chat_id)
     clock.now += ms(500)
     send(limiter, clock, 3001)
@@ -167,16 +167,16 @@ def test_a_reply_to_a_person_who_types_quickly_may_use_a_short_burst(clock: Cloc
 
 def test_a_reserved_slot_is_taken_at_once_so_two_callers_never_share_it(clock: Clock) -> None:
     limiter = RateLimiter()
-    for chat_id in range(1, 29):
+    for chat_id in range(1, 30):
         limiter.reserve(chat_id, clock.now)
     # Both ask before either has sent: the second gets the slot after the first's.
     first = limiter.reserve(100, clock.now, reply=True)
     second = limiter.reserve(101, clock.now)
     assert first == seconds(1)
     assert second == seconds(1)  # the window's oldest entries are all at T0
-    # The two booked slots count in the second from T0 + 1 s: twenty-six more fit in it.
+    # The two booked slots count in the second from T0 + 1 s: twenty-seven more fit in it.
     clock.now += seconds(1)
-    assert [limiter.reserve(c, clock.now) for c in range(200, 226)] == [NO_WAIT] * 26
+    assert [limiter.reserve(c, clock.now) for c in range(200, 227)] == [NO_WAIT] * 27
     assert limiter.delay(300, clock.now) == seconds(1)
 
 
@@ -213,16 +213,16 @@ def test_a_bulk_backlog_that_reached_the_limit_goes_on_evenly_and_bursts_again_a
     clock: Clock,
 ) -> None:
     limiter = RateLimiter()
-    # The first twenty-eight go at once; the 29th waits for the window, as ever.
-    assert [limiter.reserve(i, clock.now, even=True) for i in range(1, 29)] == [NO_WAIT] * 28
-    assert limiter.reserve(29, clock.now, even=True) == seconds(1)
-    # From then on one slot (1/28 s) apart, not twenty-eight at once a second later: Telegram
+    # The first twenty-nine go at once; the 30th waits for the window, as ever.
+    assert [limiter.reserve(i, clock.now, even=True) for i in range(1, 30)] == [NO_WAIT] * 29
+    assert limiter.reserve(30, clock.now, even=True) == seconds(1)
+    # From then on one slot (1/29 s) apart, not twenty-nine at once a second later: Telegram
     # counts arrivals, and a burst's edges reach it blurred by latency.
     clock.now += seconds(1)
-    slot = seconds(1) / 28
-    assert limiter.reserve(30, clock.now, even=True) == slot
-    clock.now += slot
+    slot = seconds(1) / 29
     assert limiter.reserve(31, clock.now, even=True) == slot
+    clock.now += slot
+    assert limiter.reserve(32, clock.now, even=True) == slot
     # A reply to a person is not held to the pace.
     assert limiter.delay(9001, clock.now, reply=True) == NO_WAIT
     # Quiet for a while: a few bulk messages go at once again.
