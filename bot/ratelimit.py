@@ -160,7 +160,8 @@ class RateLimiter:
         private_burst: Limit = PRIVATE_BURST,
     ) -> None:
         self.limits = Limits(overall, private_chat, group_chat, private_burst)
-        self._even = Limit(1, overall.period / overall.count)
+        # The even pace: one slot after the latest booked message.
+        self._spacing = overall.period / overall.count
         # Until when bulk messages keep an even pace (see `book`).
         self._steady_until: datetime.datetime | None = None
         self._overall = _Window(overall.count)
@@ -173,11 +174,18 @@ class RateLimiter:
         self, chat_id: int, now: datetime.datetime, *, reply: bool = False, even: bool = False
     ) -> datetime.timedelta:
         """How long to wait from `now` before sending to `chat_id`; zero: send now. A reply
-        to a person may use a private chat's short burst. `even` (the outbox's bulk): once
-        the overall limit was reached, keep an even pace (see `book`)."""
+        to a person may use a private chat's short burst. Once a bulk backlog (`even`, the
+        outbox's) reached the overall limit, every message keeps an even pace (see `book`)."""
         wait = self._overall.delay(self.limits.overall, now)
-        if even and self._steady_until is not None and now < self._steady_until:
-            wait = max(wait, self._overall.delay(self._even, now))
+        if self._steady_until is not None and now <= self._steady_until:
+            # A reply too keeps a slot from the message before it: two messages that reach
+            # Telegram closer than that leave no room for latency in its count of a second.
+            # The latest booked may lie more than a slot ahead (a reply booked meanwhile):
+            # the wait runs from it, bounded by a window (a clock that jumped back).
+            latest = self._overall.sent[-1] if self._overall.sent else None
+            if latest is not None:
+                pace = min(latest + self._spacing - now, self.limits.overall.period)
+                wait = max(wait, pace)
         chat = self._chats.get(chat_id)
         if chat is not None:
             wait = max(wait, chat.delay(self.limits.of_chat(chat_id, reply=reply), now))
@@ -213,10 +221,12 @@ class RateLimiter:
         """reserve, unless the slot is further away than `within`: then nothing is booked.
 
         `even`: a backlog that reached the overall limit goes on at an even pace (a slot of
-        1/29 s after the last send) until it has been quiet for a period. Left in bursts of
-        29 and a pause, the bursts' edges reach Telegram blurred by latency, two of them fall
-        into one of its seconds, and it answers 429; evenly spread, every message has a slot
-        of slack. A few messages still go at once."""
+        1/29 s after the last send) until it has been quiet for a period, and so does every
+        reply meanwhile. Left in bursts of 29 and a pause, the bursts' edges reach Telegram
+        blurred by latency, two of them fall into one of its seconds, and it answers 429;
+        evenly spread, every message has a slot of slack. A few messages still go at once.
+        The booking that finds the window full is itself at that pace: it starts the steady
+        stretch (or goes on with it), it does not slip in between."""
         if even and self._overall.delay(self.limits.overall, now) > _ZERO:
             self._steady_until = now
         wait = self.delay(chat_id, now, reply=reply, even=even)

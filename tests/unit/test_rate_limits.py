@@ -4,6 +4,7 @@ message to a chat, asked of a limiter driven by a fake clock (nothing sleeps).""
 from __future__ import annotations
 
 import datetime
+import itertools
 
 import pytest
 
@@ -223,8 +224,39 @@ def test_a_bulk_backlog_that_reached_the_limit_goes_on_evenly_and_bursts_again_a
     assert limiter.reserve(31, clock.now, even=True) == slot
     clock.now += slot
     assert limiter.reserve(32, clock.now, even=True) == slot
-    # A reply to a person is not held to the pace.
-    assert limiter.delay(9001, clock.now, reply=True) == NO_WAIT
+    # A reply to a person keeps the pace too: it goes one slot after the message already
+    # booked (32, a slot from now), before any bulk message booked after it.
+    assert limiter.reserve(9001, clock.now, reply=True) == 2 * slot
+    assert limiter.reserve(33, clock.now, even=True) == 3 * slot
     # Quiet for a while: a few bulk messages go at once again.
     clock.now += seconds(3)
     assert [limiter.reserve(i, clock.now, even=True) for i in range(40, 45)] == [NO_WAIT] * 5
+
+
+def test_at_the_limit_no_two_messages_go_closer_than_a_slot_whoever_they_are_for(
+    clock: Clock,
+) -> None:
+    # Given a backlog of bulk messages, each booked a millisecond after the slot before it went
+    # (as the outbox does), and a person's reply booked once a second in between
+    limiter = RateLimiter()
+    start = clock.now
+    sends: list[datetime.datetime] = []
+    next_reply = start + ms(500)
+    for chat_id in range(1, 300):
+        if clock.now >= next_reply:
+            sends.append(clock.now + limiter.reserve(9000 + chat_id, clock.now, reply=True))
+            next_reply += seconds(1)
+        slot = clock.now + limiter.reserve(chat_id, clock.now, even=True)
+        sends.append(slot)
+        clock.now = slot + ms(1)
+
+    # Then once the limit is reached (after the first second's burst), every message keeps a
+    # slot (1/29 s) from the one before, so any 31 in a row span a second and a slot: room for
+    # latency before Telegram (which counts 30 a second) sees too many in one second
+    sends.sort()
+    steady = [at for at in sends if at >= start + seconds(1)]
+    gaps = [b - a for a, b in itertools.pairwise(steady)]
+    assert min(gaps) >= seconds(1) / 29
+    assert min(b - a for a, b in zip(steady, steady[30:], strict=False)) >= seconds(1) + ms(34)
+    # and nothing is lost to it: about 29 a second, the replies included
+    assert len(steady) / (steady[-1] - steady[0]).total_seconds() > 28.9
