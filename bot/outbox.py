@@ -88,8 +88,9 @@ MARK_EVERY = datetime.timedelta(seconds=1)
 # 29 a second a slot lasts 34 ms, and an answer that takes longer would cost slots.
 OVERLAP_AFTER = datetime.timedelta(milliseconds=25)
 # A sender woken later than this after its booked slot puts the message off rather than send
-# it late (a slot lasts 34 ms at 29 a second).
-LATE_SLOT = datetime.timedelta(milliseconds=40)
+# it late: a slot lasts 34 ms at 29 a second, and that slot is all the room left for latency
+# between a late message and the on-time ones after it in Telegram's count of a second.
+LATE_SLOT = datetime.timedelta(milliseconds=15)
 LATE_PUT_OFF = datetime.timedelta(seconds=1)
 
 Sleep = Callable[[float], Awaitable[object]]
