@@ -9,13 +9,14 @@ from importlib.resources import files
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event, select
+from sqlalchemy import event, make_url, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.domain.templates import SHIPPED_TEMPLATES_DIR, load_shipped
 from bot.domain.working_groups import WORKING_GROUPS
 from bot.storage.models import WorkingGroupRow
+from bot.storage.pg_driver import LazyBeginDBAPI
 from bot.storage.sqlite_driver import OneHopDBAPI
 from bot.storage.templates import TemplateRepository
 
@@ -64,6 +65,12 @@ def create_engine(url: str, *, in_loop: bool = False) -> AsyncEngine:
     # dropped fails its first statement as "invalidated", SQLAlchemy then discards the pool's
     # older connections, and the update's unit of work retries on a fresh one
     # (bot/middlewares.py, UnitOfWorkMiddleware).
+    if make_url(url).get_driver_name() == "asyncpg":
+        # BEGIN only before the first statement that needs it (bot/storage/pg_driver.py): an
+        # update that only reads makes one round trip instead of three.
+        return create_async_engine(
+            url, pool_reset_on_return=_RESET_ON_RETURN, module=LazyBeginDBAPI()
+        )
     return create_async_engine(url, pool_reset_on_return=_RESET_ON_RETURN)
 
 
