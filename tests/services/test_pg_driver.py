@@ -56,7 +56,7 @@ async def engine() -> AsyncIterator[AsyncEngine]:
 
 
 def server_statements(engine: AsyncEngine) -> list[str]:
-    """What the driver sends besides SQLAlchemy's statements: BEGIN and COMMIT, by asyncpg."""
+    """Each statement SQLAlchemy runs, and whether a transaction was open when it began."""
     seen: list[str] = []
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
