@@ -516,9 +516,9 @@ class OutboxSender:
 
     async def _write_marks(self) -> None:
         """Mark what was sent, in one transaction; kept for the next try if it fails (the
-        claims still hold those rows, so nobody sends them again meanwhile)."""
-        if not self._unmarked:
-            return
+        claims still hold those rows, so nobody sends them again meanwhile). Waits for a write
+        already under way (the marks task) even when nothing else is left: a batch's end
+        returns only once everything it sent is marked."""
         async with self._marking:
             await self._write_marks_now()
 
