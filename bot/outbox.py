@@ -283,15 +283,12 @@ class OutboxSender:
             while True:
                 if await self._limiter.paused_for(None, self._clock()) > datetime.timedelta(0):
                     return sent
-                if next_claim is not None and renew:
+                ahead, next_claim = next_claim, None
+                if ahead is not None and renew:
                     # Handing back the rest of a batch: claimed afresh in order with it.
-                    await self._release_claim(next_claim)
-                    next_claim = None
-                if next_claim is not None:
-                    now, batch = await next_claim
-                    next_claim = None
-                else:
-                    now, batch = await self._claim(self._clock())
+                    await self._release_claim(ahead)
+                    ahead = None
+                now, batch = await (ahead if ahead is not None else self._claim(self._clock()))
                 renew = False
                 # Back again in the same pass (its retry came due meanwhile): the next pass
                 # sends it, and starts as soon as this batch is done.
