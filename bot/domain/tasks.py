@@ -61,11 +61,11 @@ __all__ = [
     "LateByAgency",
     "LateTask",
     "ListPage",
+    "ListedTask",
     "Report",
     "Task",
     "TaskEvent",
     "TaskFile",
-    "TaskPlace",
     "TaskRefused",
     "TaskStatus",
     "apply_report",
@@ -516,28 +516,37 @@ def in_view(
     return True
 
 
-class TaskPlace(NamedTuple):
-    """What decides where a task stands in a person's list, and nothing else: a person may
-    hold hundreds of tasks, and only one page of them is read in full."""
+class ListedTask(NamedTuple):
+    """A task as a person's /tasks list holds it: what decides where it stands (its due date,
+    status and cluster) and what its line and button show, and nothing else. A person may
+    hold hundreds of tasks and every one is read to cut a page, so no description and no
+    assignee by name: one narrow row per task."""
 
     id: int
     due_on: datetime.date | None
     status: TaskStatus
     cluster_id: int
+    code: str | None
+    title: str
+    progress: int
 
 
 @dataclass(frozen=True)
 class ListPage:
-    """One page of a person's /tasks: the ids shown, in order, and where the page stands."""
+    """One page of a person's /tasks: the tasks shown, in order, and where the page stands."""
 
-    ids: tuple[int, ...]
+    shown: tuple[ListedTask, ...]
     total: int
     page: int
     pages: int
 
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return tuple(task.id for task in self.shown)
+
 
 def my_list_page(
-    places: Iterable[TaskPlace],
+    listed: Iterable[ListedTask],
     view: str,
     cluster_id: int,
     today: datetime.date,
@@ -548,17 +557,16 @@ def my_list_page(
     cut to page `page` of `size` (clamped to the pages there are)."""
     chosen = sorted(
         (
-            place
-            for place in places
-            if (not cluster_id or place.cluster_id == cluster_id)
-            and in_view(view, place.status, place.due_on, today)
+            task
+            for task in listed
+            if (not cluster_id or task.cluster_id == cluster_id)
+            and in_view(view, task.status, task.due_on, today)
         ),
-        key=lambda place: my_tasks_order(place.due_on, place.status, today, place.id),
+        key=lambda task: my_tasks_order(task.due_on, task.status, today, task.id),
     )
     pages = max(1, -(-len(chosen) // size))
     page = min(max(page, 0), pages - 1)
-    shown = chosen[page * size : (page + 1) * size]
-    return ListPage(tuple(place.id for place in shown), len(chosen), page, pages)
+    return ListPage(tuple(chosen[page * size : (page + 1) * size]), len(chosen), page, pages)
 
 
 # --- due dates --------------------------------------------------------------------------------

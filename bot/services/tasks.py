@@ -13,7 +13,7 @@ from bot.domain import tasks as rules
 from bot.domain.clusters import Cluster, name_matches
 from bot.domain.members import Actor, Member, MemberStatus, Role
 from bot.domain.submissions import PackageItem, Submission
-from bot.domain.tasks import Report, Task, TaskEvent, TaskFile, TaskRefused, TaskStatus
+from bot.domain.tasks import ListedTask, Report, Task, TaskEvent, TaskFile, TaskRefused, TaskStatus
 from bot.domain.templates import Template, item_window
 from bot.domain.working_groups import CENTRAL
 from bot.services.members import review_chats
@@ -578,9 +578,9 @@ async def input_refusal(uow: UnitOfWork, actor: Actor, task_id: int, action: str
 
 @dataclass(frozen=True)
 class TaskPage:
-    """One page of a person's /tasks, read in full, and where it stands among them all."""
+    """One page of a person's /tasks, and where it stands among them all."""
 
-    tasks: list[Task]
+    tasks: list[ListedTask]
     total: int
     page: int
     pages: int
@@ -597,15 +597,12 @@ async def my_task_page(
     size: int,
 ) -> TaskPage:
     """A person's tasks in one /tasks filter (see `rules.in_view`), of one cluster or all (0),
-    page `page` of `size`: every task's place is read, only the page's tasks in full."""
+    page `page` of `size`, from one narrow read of every task they hold."""
     if actor.member is None:
         return TaskPage([], 0, 0, 1)
-    places = await uow.tasks.places_of_member(actor.member.id)
-    chosen = rules.my_list_page(places, view, cluster_id, today, page, size)
-    found = {task.id: task for task in await uow.tasks.by_ids(chosen.ids)}
-    # A task deleted between the two reads is simply not shown.
-    tasks = [found[i] for i in chosen.ids if i in found]
-    return TaskPage(tasks, chosen.total, chosen.page, chosen.pages)
+    listed = await uow.tasks.listed_of_member(actor.member.id)
+    chosen = rules.my_list_page(listed, view, cluster_id, today, page, size)
+    return TaskPage(list(chosen.shown), chosen.total, chosen.page, chosen.pages)
 
 
 async def my_cluster(uow: UnitOfWork, actor: Actor, today: datetime.date, query: str) -> int | None:

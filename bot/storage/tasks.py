@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, exists, select, update
+from sqlalchemy import Select, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.tasks import (
@@ -17,12 +17,13 @@ from bot.domain.tasks import (
     Assignee,
     AssigneeState,
     BoardPlace,
+    ListedTask,
     Task,
     TaskEvent,
     TaskFile,
-    TaskPlace,
     TaskStatus,
     board_agency,
+    mean_progress,
 )
 from bot.storage.models import (
     ClusterRow,
@@ -105,9 +106,21 @@ _ONE_TASK_JOINED = _TASKS_JOINED.where(_T.c.id == bindparam("task_id"))
 _TASKS_BY_IDS_JOINED = _TASKS_JOINED.where(_T.c.id.in_(bindparam("ids", expanding=True)))
 _MEMBER_TASK_IDS = select(_A.c.task_id).where(_A.c.member_id == bindparam("member_id"))
 _MEMBER_TASKS = _TASKS.where(_T.c.id.in_(_MEMBER_TASK_IDS))
-_MEMBER_TASK_PLACES = select(_T.c.id, _T.c.due_on, _T.c.status, _T.c.cluster_id).where(
-    _T.c.id.in_(_MEMBER_TASK_IDS)
-)
+# A member's tasks as their /tasks list holds them, a row per task with its assignees' progress
+# summed and counted (`mean_progress`): one statement for the list, where a narrow read of every
+# task and then a full read of the page's took two, and the second joined clusters, provinces
+# and people that a list line never shows. The member's own rows are an alias of their own,
+# not correlated with the assignees being summed.
+_MINE = _A.alias("mine")
+_MEMBER_TASK_LINES = (
+    select(
+        _T.c.id, _T.c.due_on, _T.c.status, _T.c.cluster_id, _T.c.code, _T.c.title,
+        func.sum(_A.c.progress), func.count(),
+    )
+    .select_from(_T.join(_A, _A.c.task_id == _T.c.id))
+    .where(_T.c.id.in_(select(_MINE.c.task_id).where(_MINE.c.member_id == bindparam("member_id"))))
+    .group_by(_T.c.id)
+)  # fmt: skip
 _MEMBER_TASK_ASSIGNEES = _ASSIGNEES.where(_A.c.task_id.in_(_MEMBER_TASK_IDS))
 
 
@@ -296,10 +309,13 @@ class TaskRepository:
         tasks = await self._load_joined(_ONE_TASK_JOINED, {"task_id": task_id})
         return tasks[0] if tasks else None
 
-    async def places_of_member(self, member_id: int) -> list[TaskPlace]:
-        """Where each of a member's tasks stands in their list: four columns, no joins."""
-        rows = await self._session.execute(_MEMBER_TASK_PLACES, {"member_id": member_id})
-        return [TaskPlace(i, due_on, _STATUS[status], c) for i, due_on, status, c in rows]
+    async def listed_of_member(self, member_id: int) -> list[ListedTask]:
+        """Each of a member's tasks as their list holds it (see `_MEMBER_TASK_LINES`)."""
+        rows = await self._session.execute(_MEMBER_TASK_LINES, {"member_id": member_id})
+        return [
+            ListedTask(i, due_on, _STATUS[status], cluster, code, title, mean_progress(done, n))
+            for i, due_on, status, cluster, code, title, done, n in rows.all()
+        ]
 
     async def board_places(self, groups: tuple[str, ...] | None) -> list[BoardPlace]:
         """Where each task of these groups (None: every group) stands on the board: two

@@ -19,7 +19,7 @@ from bot.domain import tasks as rules
 from bot.domain.clusters import Cluster
 from bot.domain.members import Actor, Member
 from bot.domain.task_table import COLUMNS, TableError
-from bot.domain.tasks import Task, TaskEvent, TaskStatus
+from bot.domain.tasks import ListedTask, Task, TaskEvent, TaskStatus
 from bot.i18n import Catalogs, Markup, Translator
 from bot.services.tasks import Board, OverdueReport, TaskPage
 from bot.storage.outbox import OutgoingMessage
@@ -95,7 +95,7 @@ class MatrixPick(CallbackData, prefix="mx"):
 # --- lines and cards ----------------------------------------------------------------------------
 
 
-def task_label(t: Translator, task: Task) -> Markup:
+def task_label(t: Translator, task: Task | ListedTask) -> Markup:
     """A task's code from its template (F3-4, 1-2-7) as one isolated unit, or its number in the
     reader's digits."""
     return code_label(t, task.code, task.id)
@@ -182,7 +182,7 @@ class TaskLines:
         self._labels.clear()
 
 
-def task_line(t: Translator, task: Task, today: datetime.date) -> Markup:
+def task_line(t: Translator, task: Task | ListedTask, today: datetime.date) -> Markup:
     return TaskLines(t, today).line(
         task.id, task.code, task.title, task.due_on, task.status, task.progress
     )

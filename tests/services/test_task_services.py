@@ -13,7 +13,7 @@ from bot.config import Platform
 from bot.domain.clusters import Cluster
 from bot.domain.jalali import from_jalali
 from bot.domain.members import Actor, Member, MemberStatus, Role
-from bot.domain.tasks import Report, TaskStatus
+from bot.domain.tasks import PROGRESS_STEP, AssigneeState, Report, TaskStatus, overall_progress
 from bot.domain.templates import Template, TemplateItem
 from bot.i18n import Catalogs
 from bot.services import tasks as service
@@ -164,6 +164,34 @@ async def test_a_person_with_many_tasks_gets_one_page_read_in_full_and_the_count
     assert [task.title for task in second.tasks] == [f"کار {n}" for n in range(8, 16)]
     assert (second.total, second.page, second.pages) == (20, 1, 3)
     assert [task.id for task in beyond.tasks] == ids[16:] and beyond.page == 2
+
+
+async def test_a_list_line_shows_the_progress_of_every_assignee_not_only_the_readers(
+    work: Work,
+) -> None:
+    ali = await given_member(work, "tehran", "علی کریمی")
+    sara = await given_member(work, "tehran", "سارا احمدی", agency="tccim")
+    furniture = await given_cluster(work, "خوشه مبلمان تهران")
+    shared = await given_task(work, furniture, "نقشه خوشه", ali, sara, due=NEXT_MONTH)
+    own = await given_task(work, furniture, "جلسه", ali, due=NEXT_MONTH)
+    async with work() as uow:
+        # Sara reports one step of progress twice; Ali has not started the shared task.
+        await service.report(uow, sara, shared, Report.PROGRESS, NOW)
+        await service.report(uow, sara, shared, Report.PROGRESS, NOW)
+        await uow.commit()
+
+    async with work() as uow:
+        listed = (await service.my_task_page(uow, ali, TODAY, "open", size=8)).tasks
+
+    by_id = {task.id: task for task in listed}
+    assert set(by_id) == {shared, own}
+    # The mean of the two shares, as the card shows it: (2 steps + 0) / 2.
+    assert by_id[shared].progress == overall_progress(
+        [AssigneeState(0, TaskStatus.IN_PROGRESS, 2 * PROGRESS_STEP),
+         AssigneeState(0, TaskStatus.TODO, 0)]
+    )  # fmt: skip
+    assert by_id[shared].progress > 0 and by_id[own].progress == 0
+    assert (by_id[shared].title, by_id[shared].status) == ("نقشه خوشه", TaskStatus.IN_PROGRESS)
 
 
 async def test_card_buttons_that_ask_for_text_refuse_and_audit_people_who_may_not(

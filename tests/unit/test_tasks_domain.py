@@ -20,9 +20,9 @@ from bot.domain.tasks import (
     BoardFilter,
     BoardPlace,
     LateTask,
+    ListedTask,
     Report,
     Task,
-    TaskPlace,
     TaskRefused,
     TaskStatus,
     apply_report,
@@ -517,12 +517,18 @@ def test_a_finished_task_sinks_below_even_an_undated_one() -> None:
     assert undated < done < cancelled
 
 
+def _listed(
+    task_id: int, due_on: datetime.date | None, status: TaskStatus, cluster_id: int
+) -> ListedTask:
+    return ListedTask(task_id, due_on, status, cluster_id, None, f"task {task_id}", 0)
+
+
 def test_a_page_of_my_list_is_cut_from_the_whole_filtered_and_ordered_list() -> None:
     # Twenty open tasks of two clusters, due one a day from ten days ago, and two finished.
     places = [
-        TaskPlace(i, TODAY + datetime.timedelta(days=i - 10), TODO, 1 + i % 2) for i in range(20)
+        _listed(i, TODAY + datetime.timedelta(days=i - 10), TODO, 1 + i % 2) for i in range(20)
     ]
-    places += [TaskPlace(90, TODAY, DONE, 1), TaskPlace(91, None, CANCELLED, 2)]
+    places += [_listed(90, TODAY, DONE, 1), _listed(91, None, CANCELLED, 2)]
 
     first = my_list_page(places, "open", 0, TODAY, 0, 8)
     second = my_list_page(places, "open", 0, TODAY, 1, 8)
@@ -538,6 +544,8 @@ def test_a_page_of_my_list_is_cut_from_the_whole_filtered_and_ordered_list() -> 
     assert of_cluster.ids == (*range(1, 20, 2), 91)  # its open tasks, then the cancelled one
     empty = my_list_page([], "open", 0, TODAY, 3, 8)
     assert (empty.total, empty.pages, empty.page, empty.ids) == (0, 1, 0, ())
+    # The page holds the listed tasks themselves, their lines' titles with them.
+    assert [task.title for task in second.shown] == [f"task {i}" for i in range(8, 16)]
 
 
 # --- plan templates: month windows -------------------------------------------------------------
