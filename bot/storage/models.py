@@ -377,11 +377,17 @@ class TaskAssigneeRow(Base):
     """Each assignee reports their own status; the task is done when all of them are."""
 
     __tablename__ = "task_assignees"
-    __table_args__ = (UniqueConstraint("task_id", "member_id", name="uq_task_assignee_member"),)
+    __table_args__ = (
+        UniqueConstraint("task_id", "member_id", name="uq_task_assignee_member"),
+        # A /tasks list reads from these alone (migration 0012); each also serves the
+        # look-ups by its first column.
+        Index("ix_task_assignees_member_task", "member_id", "task_id"),
+        Index("ix_task_assignees_task_progress", "task_id", "progress"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     agency_code: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16))
     progress: Mapped[int] = mapped_column(Integer, default=0)
