@@ -28,6 +28,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aiogram import Bot
+from aiogram import __version__ as aiogram_version
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -38,7 +39,9 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from aiohttp import FormData
+from aiohttp import ClientSession, DummyCookieJar, FormData
+from aiohttp.hdrs import USER_AGENT
+from aiohttp.http import SERVER_SOFTWARE
 from aiohttp.payload import BytesPayload
 from pydantic import ValidationError
 
@@ -61,6 +64,21 @@ def json_body(fields: dict[str, Any]) -> bytes:
 
 
 class JsonBodySession(AiohttpSession):
+    async def create_session(self) -> ClientSession:
+        # aiogram's own, with no cookie jar: the Bot API sets no cookies, and a jar parses
+        # each answer's headers for them and filters its cookies into each call (some 40 us
+        # of the 400 a call costs the bot, measured against a local server).
+        if self._should_reset_connector:
+            await self.close()
+        if self._session is None or self._session.closed:
+            self._session = ClientSession(
+                connector=self._connector_type(**self._connector_init),
+                headers={USER_AGENT: f"{SERVER_SOFTWARE} aiogram/{aiogram_version}"},
+                cookie_jar=DummyCookieJar(),
+            )
+            self._should_reset_connector = False
+        return self._session
+
     def build_form_data(  # type: ignore[override]
         self, bot: Bot, method: TelegramMethod[TelegramType]
     ) -> FormData | BytesPayload:

@@ -26,7 +26,7 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
-from aiohttp import FormData
+from aiohttp import DummyCookieJar, FormData
 
 from bot.http import JsonBodySession, json_body
 
@@ -196,3 +196,15 @@ async def test_a_document_is_still_sent_as_a_multipart_form() -> None:
         assert "multipart/form-data" in written.content_type
     finally:
         await bot.session.close()
+
+
+async def test_the_session_keeps_no_cookies_and_still_names_aiogram() -> None:
+    session = JsonBodySession()
+    try:
+        client = await session.create_session()
+        assert isinstance(client.cookie_jar, DummyCookieJar)
+        assert "aiogram/" in client.headers["User-Agent"]
+        # Asked again, the same client (one connection pool for every call).
+        assert await session.create_session() is client
+    finally:
+        await session.close()
