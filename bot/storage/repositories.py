@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Date, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -407,10 +407,15 @@ class MemberRepository:
 # ORM object flushed at commit.
 _CARD_COPIES = CardCopyRow.__table__
 _ADD_CARD_COPY = insert(_CARD_COPIES)
-_DROP_CARD_COPIES_IN_CHAT = delete(_CARD_COPIES).where(
-    _CARD_COPIES.c.subject == bindparam("subject"),
-    _CARD_COPIES.c.subject_id == bindparam("subject_id"),
-    _CARD_COPIES.c.chat_id == bindparam("chat_id"),
+# (Parameters of an UPDATE may not be named after the table's columns.)
+_MOVE_CARD_COPY_IN_CHAT = (
+    update(_CARD_COPIES)
+    .where(
+        _CARD_COPIES.c.subject == bindparam("of_subject"),
+        _CARD_COPIES.c.subject_id == bindparam("of_subject_id"),
+        _CARD_COPIES.c.chat_id == bindparam("in_chat_id"),
+    )
+    .values(message_id=bindparam("to_message_id"), locale=bindparam("to_locale"))
 )
 
 
@@ -434,12 +439,21 @@ class CardRepository:
         self, subject: str, subject_id: int, chat_id: int, message_id: int, locale: str
     ) -> None:
         """The card just posted in this chat is the one copy kept there: the older ones stay
-        as they are, so the copies of a subject are at most one per chat."""
-        await self._session.execute(
-            _DROP_CARD_COPIES_IN_CHAT,
-            {"subject": subject, "subject_id": subject_id, "chat_id": chat_id},
+        as they are, so the copies of a subject are at most one per chat. Opening a card seen
+        before in the chat (the usual press) moves its copy, one statement; only the first
+        opening adds one."""
+        moved = await self._session.execute(
+            _MOVE_CARD_COPY_IN_CHAT,
+            {
+                "of_subject": subject,
+                "of_subject_id": subject_id,
+                "in_chat_id": chat_id,
+                "to_message_id": message_id,
+                "to_locale": locale,
+            },
         )
-        await self.add(subject, subject_id, chat_id, message_id, locale)
+        if not moved.rowcount:  # type: ignore[attr-defined]
+            await self.add(subject, subject_id, chat_id, message_id, locale)
 
     async def copies_of(
         self, subject: str, subject_ids: Collection[int]
