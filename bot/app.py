@@ -43,7 +43,7 @@ from bot.handlers import (
     substitutes,
     tasks,
 )
-from bot.http import JsonBodySession
+from bot.http import FormSession
 from bot.i18n import Catalogs
 from bot.middlewares import (
     ActorMiddleware,
@@ -369,7 +369,7 @@ def _fsm_storage(
 def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.sleep) -> App:
     assert settings.bot_token is not None
     platform = PROFILES[settings.bot_platform]
-    session = JsonBodySession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+    session = FormSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
     bot = Bot(
         settings.bot_token.get_secret_value(),
         session=session,
