@@ -85,7 +85,7 @@ _ASSIGNEES = (
     .select_from(_A.join(_M, _A.c.member_id == _M.c.id))
     .order_by(_A.c.id)
 )  # fmt: skip
-# What a card button and /tasks read on every press, built once: building a statement (and
+# What a card button reads on every press, built once: building a statement (and
 # its cache key) costs more CPU than the database spends running it.
 # A task's row once per assignee (once, with NULLs, when it has none), in assignee order.
 _TASKS_JOINED = (
@@ -109,16 +109,15 @@ _MEMBER_TASKS = _TASKS.where(_T.c.id.in_(_MEMBER_TASK_IDS))
 # A member's tasks as their /tasks list holds them, a row per task with its assignees' progress
 # summed and counted (`mean_progress`): one statement for the list, where a narrow read of every
 # task and then a full read of the page's took two, and the second joined clusters, provinces
-# and people that a list line never shows. The member's own rows are an alias of their own,
-# not correlated with the assignees being summed.
-_MINE = _A.alias("mine")
+# and people that a list line never shows. The member's task ids are `_MEMBER_TASK_IDS` kept
+# uncorrelated: its own task_assignees, not the assignees being summed.
 _MEMBER_TASK_LINES = (
     select(
         _T.c.id, _T.c.due_on, _T.c.status, _T.c.cluster_id, _T.c.code, _T.c.title,
         func.sum(_A.c.progress), func.count(),
     )
     .select_from(_T.join(_A, _A.c.task_id == _T.c.id))
-    .where(_T.c.id.in_(select(_MINE.c.task_id).where(_MINE.c.member_id == bindparam("member_id"))))
+    .where(_T.c.id.in_(_MEMBER_TASK_IDS.correlate(None)))
     .group_by(_T.c.id)
 )  # fmt: skip
 _MEMBER_TASK_ASSIGNEES = _ASSIGNEES.where(_A.c.task_id.in_(_MEMBER_TASK_IDS))
@@ -284,8 +283,8 @@ class TaskRepository:
 
     async def _load_joined(self, query: Select[Any], params: dict[str, Any]) -> list[Task]:
         """A few tasks with their assignees in one statement (a row per assignee): what a
-        card button and a /tasks page read on every press, where a second statement costs
-        more than the task columns it repeats."""
+        card button reads on every press, where a second statement costs more than the task
+        columns it repeats."""
         tasks: list[Task] = []
         current: Any = None
         assignees: list[Assignee] = []
