@@ -377,12 +377,14 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asy
     )
     # The scheduler's, the outbox's and the dashboard's engine: its reads may be a whole
     # morning's reminders or the country's board.
-    engine = db.create_engine(settings.database_url)
+    engine = db.create_engine(settings.database_url, pool_size=settings.database_pool_size)
     # The updates read and write a few rows at a time: on SQLite their statements skip the
     # database thread (bot/storage/sqlite_driver.py), in a pool of their own so the big reads
     # above keep it.
     update_engine = (
-        db.create_engine(settings.database_url, in_loop=True)
+        db.create_engine(
+            settings.database_url, in_loop=True, pool_size=settings.database_pool_size
+        )
         if make_url(settings.database_url).get_backend_name() == "sqlite"
         else None
     )

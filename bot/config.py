@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     bot_api_url: str = TELEGRAM_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
+    # Connections each engine keeps open, all of them kept (see bot/storage/db.py).
+    database_pool_size: int = Field(default=15, ge=1)
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     default_locale: str = "fa"
     timezone: str = "Asia/Tehran"
