@@ -6,6 +6,7 @@ unless another connection holds the write lock."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage import db
+from bot.storage import db, sqlite_driver
 
 
 @pytest.fixture
@@ -201,3 +202,95 @@ async def test_a_broken_read_in_the_loop_is_sqlalchemys_error_and_the_connection
             await connection.execute(text("select nothing from nowhere"))
         await connection.rollback()
         assert (await connection.execute(text("select count(*) from notes"))).scalar() == 0
+
+
+@pytest.fixture
+def refusals(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every write the updates' engine tried in the loop and SQLite refused as locked."""
+    seen: list[str] = []
+    is_busy = sqlite_driver._is_busy
+
+    def counted(error: sqlite3.OperationalError) -> bool:
+        busy = is_busy(error)
+        if busy:
+            seen.append(str(error))
+        return busy
+
+    monkeypatch.setattr(sqlite_driver, "_is_busy", counted)
+    return seen
+
+
+async def test_a_burst_of_writing_updates_takes_turns_in_the_loop_without_a_refusal(
+    update_engine: AsyncEngine, hops: list[str], refusals: list[str]
+) -> None:
+    await opened(update_engine, hops)
+    order: list[str] = []
+
+    async def update_writes(body: str) -> None:
+        async with update_engine.connect() as connection:
+            await connection.execute(text("insert into notes (body) values (:b)"), {"b": body})
+            order.append(f"wrote {body}")
+            # An update's reply goes out between its write and its commit.
+            await asyncio.sleep(0.01)
+            await connection.commit()
+            order.append(f"committed {body}")
+
+    await asyncio.gather(*(update_writes(f"n{n}") for n in range(10)))
+
+    # Each writer waited for the one before it to commit, in the loop: none was refused
+    # and sent to wait in its thread: no statement went there, only the ten commits (and
+    # the opening of the pool's connections).
+    assert refusals == []
+    assert "_run" not in hops
+    assert hops.count("commit") == 10
+    # One writing transaction at a time: each write is followed by its own commit.
+    assert len(order) == 20
+    assert all(
+        wrote.replace("wrote", "committed") == committed
+        for wrote, committed in zip(order[::2], order[1::2], strict=True)
+    )
+    async with update_engine.connect() as connection:
+        assert (await connection.execute(text("select count(*) from notes"))).scalar() == 10
+
+
+async def test_a_writer_that_rolls_back_or_fails_lets_the_next_one_write(
+    update_engine: AsyncEngine,
+) -> None:
+    async with update_engine.connect() as connection:
+        await connection.execute(text("insert into notes (body) values ('once')"))
+        await connection.commit()
+
+    async with update_engine.connect() as connection:
+        await connection.execute(text("insert into notes (body) values ('dropped')"))
+        await connection.rollback()
+    # The opening statement itself fails (the unique body): no transaction, nothing held.
+    with pytest.raises(IntegrityError):
+        async with update_engine.connect() as connection:
+            await connection.execute(text("insert into notes (body) values ('once')"))
+    async with update_engine.connect() as connection:
+        # Abandoned uncommitted: the connection's close rolls back and lets go.
+        await connection.execute(text("insert into notes (body) values ('abandoned')"))
+
+    async with update_engine.connect() as connection:
+        await asyncio.wait_for(
+            connection.execute(text("insert into notes (body) values ('next')")), 2
+        )
+        await connection.commit()
+        bodies = (await connection.execute(text("select body from notes order by id"))).all()
+    assert [body for (body,) in bodies] == ["once", "next"]
+
+
+async def test_a_writer_kept_waiting_past_the_lock_timeout_is_told_the_database_is_locked() -> None:
+    turn = sqlite_driver.WriteTurn()
+    holder, waiter = object(), object()
+    await turn.take(holder, 1)
+    await turn.take(holder, 1)  # the holder's later writes wait for nobody
+
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        await turn.take(waiter, 0.05)
+
+    turn.give_back(waiter)  # not its turn: changes nothing
+    with pytest.raises(sqlite3.OperationalError):
+        await turn.take(waiter, 0.05)
+    turn.give_back(holder)
+    await asyncio.wait_for(turn.take(waiter, 1), 1)
