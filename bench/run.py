@@ -493,6 +493,18 @@ async def delivery(api: FakeBotAPI, url: str, seeded: Seeded, count: int) -> dic
             for a, b in itertools.pairwise(times)
             if b - a > 0.3
         ][:20]
+    # What each 429 met: the arrivals of the full window, in ms before it (a bunch of them
+    # close together is the fake noting them late, a steady 1/29 s pace is our limiter's).
+    limits = api._rate_limits
+    if limits is not None and times:
+        result["refusals"] = [
+            {
+                "at_s": round(at - times[0], 3),
+                "chat": chat,
+                "window_ms_before": [round((at - t) * 1000, 1) for t in window],
+            }
+            for at, chat, window in limits.refusals
+        ]
     await bot.stop()
     gc.unfreeze()
     api.allow_any_rate()

@@ -603,6 +603,8 @@ class _RateLimits:
         self.burst = burst
         self.group_minute = group_minute
         self.refused = 0
+        # When each refusal came, to which chat, and the arrivals of the window that was full.
+        self.refusals: list[tuple[float, int, tuple[float, ...]]] = []
         self._all: deque[float] = deque()
         self._chats: dict[int, deque[float]] = defaultdict(deque)
 
@@ -623,8 +625,10 @@ class _RateLimits:
         while chat and chat[0] <= now - window:
             chat.popleft()
         if len(self._all) >= self.overall:
+            self.refusals.append((now, chat_id, tuple(self._all)))
             self._refuse(self._all[0] + 1.0 - now)
         if len(chat) >= allowed:
+            self.refusals.append((now, chat_id, tuple(chat)))
             self._refuse(chat[0] + window - now)
         self._all.append(now)
         chat.append(now)
