@@ -204,14 +204,13 @@ class WriteTurn:
         if self._holder is connection:
             return
         lock = self._lock_of_this_loop()
-        if lock.locked():
-            try:
-                await asyncio.wait_for(lock.acquire(), timeout_s)
-            except TimeoutError:
-                # What SQLite says when its own wait for the lock runs out.
-                raise sqlite3.OperationalError("database is locked") from None
-        else:
-            await lock.acquire()
+        try:
+            # A timer, not a task: a free lock is taken at once, without a wait.
+            async with asyncio.timeout(timeout_s):
+                await lock.acquire()
+        except TimeoutError:
+            # What SQLite says when its own wait for the lock runs out.
+            raise sqlite3.OperationalError("database is locked") from None
         self._holder = connection
 
     def give_back(self, connection: object) -> None:
