@@ -280,8 +280,7 @@ class _InLoopConnection(_OneHopConnection):
             self.dbapi.write_turn.give_back(self)
 
     def _end_turn(self) -> None:
-        raw: sqlite3.Connection | None = self._connection._connection
-        if raw is None or not raw.in_transaction:
+        if self._connection._connection is None or self._idle():
             self.dbapi.write_turn.give_back(self)
 
 
